@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: MIT */
+/* ringq/mpmc.h: a bounded multi-producer multi-consumer ring after Dmitry Vyukov's design.
+ *
+ * Self-contained: copy this one file into a project and it compiles as C11 (<stdatomic.h>) or as
+ * C++17 (<atomic>). Do not include it inside an extern "C" block when compiling as C++.
+ *
+ * Model. As spsc.h: caller memory (ringq_mpmc_memsize + ringq_mpmc_init, or ringq_mpmc_create /
+ * ringq_mpmc_destroy), no pointers inside, elements copied by value, capacity exact for every
+ * N >= 1. Any number of threads may push and pop at once.
+ *
+ * Algorithm. Each slot carries a sequence word that says whose turn it is. Producers claim a
+ * ticket by compare-exchange on tail, write the element, and publish it by advancing the slot's
+ * sequence; consumers claim by compare-exchange on head, read, and hand the slot to the producer
+ * one lap later. A burst claims several consecutive tickets with one compare-exchange.
+ * The storage is a power of two (at least 2) slots. When the capacity asked for is smaller (for
+ * instance 1: a one-slot Vyukov ring would take two items), producers also refuse a ticket that
+ * would put more than capacity items between head and tail; they read head through a shared copy
+ * (head_cache) so that this costs a read of the consumers' line only when the copy says "full".
+ *
+ * Progress (read this). Claiming is lock-free: some thread always completes a claim. Completion is
+ * not: a producer preempted between its claim and its publication holds back the consumer of that
+ * one slot, which sees "empty" until the producer runs again (and every later item stays behind it,
+ * since items leave in ticket order); a consumer preempted between claim and release likewise holds
+ * back the producer that reuses its slot one lap later. With more threads than CPUs this shows up
+ * as pauses. The ring never makes it worse: no operation waits for another thread, each returns
+ * RINGQ_EMPTY or RINGQ_FULL instead, and the caller decides whether to retry.
+ *
+ * Memory ordering (labels are repeated at each atomic operation below):
+ *   [MP0] producer relaxed loads of head_cache / head for the capacity bound: a stale head only
+ *         makes the bound stricter; slot reuse itself is guarded by [MP2].
+ *   [MP1] producer relaxed load of tail: a stale value only makes the claim [MP3] fail.
+ *   [MP2] producer acquire load of the slot sequence; pairs with [MC4]: the consumer of the
+ *         previous lap has finished reading the slot.
+ *   [MP3] producer claim, compare-exchange on tail: relaxed in the bare ring (the slot sequence
+ *         carries the data); seq_cst from the blocking layer, see src/queue.c.
+ *   [MP4] producer release store of the slot sequence (ticket + 1); pairs with [MC2]: publishes
+ *         the element written before it.
+ *   [MC1] consumer relaxed load of head: a stale value only makes the claim [MC3] fail.
+ *   [MC2] consumer acquire load of the slot sequence; pairs with [MP4].
+ *   [MC3] consumer claim, compare-exchange on head: relaxed (seq_cst from the blocking layer).
+ *   [MC4] consumer release store of the slot sequence (ticket + one lap); pairs with [MP2].
+ *   [MC5] consumer acquire load of tail when a slot is not ready, only to tell "closed and
+ *         drained" (RINGQ_SHUTDOWN) from "empty"; pairs with [X1].
+ *   [X1]  close: seq_cst fetch-or of RINGQ__CLOSED into tail; a claim [MP3] can no longer
+ *         succeed, so the tickets below the closed tail are all there will ever be.
+ *   [S1]  size: acquire load of head, then of tail (as in spsc.h: never negative; clamped).
+ */
+#ifndef RINGQ_MPMC_H
+#define RINGQ_MPMC_H
+
+/* ringq:common-begin
+ * This block is identical in spsc.h and mpmc.h so that each header stands alone; the test
+ * "headers_share_one_common_block" fails the build's tests if the copies ever differ. It holds
+ * the options that change layout, the one status table, and the C11/C++17 atomics shim. */
+#ifndef RINGQ__COMMON_DEFINED
+#define RINGQ__COMMON_DEFINED
+
+/* RINGQ_CACHE_LINE: distance in bytes that keeps producer and consumer fields apart (false
+ * sharing). 128 on x86-64 and AArch64 (adjacent-line prefetch, 128-byte lines on Apple cores),
+ * 64 elsewhere. It changes struct layout: every translation unit, and every process that maps
+ * the same ring, must agree on it. */
+#ifndef RINGQ_CACHE_LINE
+#if defined(__x86_64__) || defined(_M_X64) || defined(__aarch64__)
+#define RINGQ_CACHE_LINE 128
+#else
+#define RINGQ_CACHE_LINE 64
+#endif
+#endif
+#if RINGQ_CACHE_LINE < 64 || (RINGQ_CACHE_LINE & (RINGQ_CACHE_LINE - 1)) != 0
+#error "RINGQ_CACHE_LINE must be a power of two and at least 64"
+#endif
+
+/* Largest capacity and element size a ring accepts (RINGQ_ERANGE beyond). */
+#define RINGQ_MAX_CAPACITY ((size_t)1 << 31)
+#define RINGQ_MAX_ELEM_SIZE ((size_t)1 << 24)
+
+#ifdef __cplusplus
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#define RINGQ__ATOMIC(T) std::atomic<T>
+#define RINGQ__MO(order) std::memory_order_##order
+#define RINGQ__MO_TYPE std::memory_order
+#define RINGQ__LOAD(p, mo) std::atomic_load_explicit((p), (mo))
+#define RINGQ__STORE(p, v, mo) std::atomic_store_explicit((p), (v), (mo))
+#define RINGQ__CAS(p, expp, v, mo_ok, mo_fail)                                                   \
+  std::atomic_compare_exchange_strong_explicit((p), (expp), (v), (mo_ok), (mo_fail))
+#define RINGQ__FETCH_OR(p, v, mo) std::atomic_fetch_or_explicit((p), (v), (mo))
+#define RINGQ__ALIGNAS(n) alignas(n)
+#define RINGQ__NODISCARD [[nodiscard]]
+#define RINGQ__STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#define RINGQ__ATOMIC(T) _Atomic(T)
+#define RINGQ__MO(order) memory_order_##order
+#define RINGQ__MO_TYPE memory_order
+#define RINGQ__LOAD(p, mo) atomic_load_explicit((p), (mo))
+#define RINGQ__STORE(p, v, mo) atomic_store_explicit((p), (v), (mo))
+#define RINGQ__CAS(p, expp, v, mo_ok, mo_fail)                                                   \
+  atomic_compare_exchange_strong_explicit((p), (expp), (v), (mo_ok), (mo_fail))
+#define RINGQ__FETCH_OR(p, v, mo) atomic_fetch_or_explicit((p), (v), (mo))
+#define RINGQ__ALIGNAS(n) _Alignas(n)
+#if defined(__GNUC__) || defined(__clang__)
+#define RINGQ__NODISCARD __attribute__((warn_unused_result))
+#else
+#define RINGQ__NODISCARD
+#endif
+#define RINGQ__STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+/* Every status of the library, once: X(name, value, message). RINGQ_OK is 0; normal outcomes a
+ * caller branches on are -1..-15; misuse and resource failures are -16 and below. */
+#define RINGQ__STATUS_TABLE(X)                                                                   \
+  X(OK, 0, "success")                                                                            \
+  X(EMPTY, -1, "the queue is empty")                                                             \
+  X(FULL, -2, "the queue is full")                                                               \
+  X(TIMEDOUT, -3, "the wait timed out")                                                          \
+  X(SHUTDOWN, -4, "the queue is shut down or closed")                                            \
+  X(EINVAL, -16, "invalid argument (NULL, zero size, bad count or bad timeout)")                 \
+  X(ERANGE, -17, "capacity or element size above the supported maximum")                         \
+  X(ENOMEM, -18, "out of memory")                                                                \
+  X(ETOOSMALL, -19, "memory given to init is smaller than memsize")                              \
+  X(EALIGN, -20, "memory given to init is not aligned to RINGQ_CACHE_LINE")                      \
+  X(ETASKDONE, -21, "task_done called more times than items were got")                           \
+  X(EBUSY, -22, "threads are still blocked in the queue")                                        \
+  X(ESYS, -23, "unexpected failure of a system call")
+
+enum ringq_status {
+#define RINGQ__ENUM(name, value, msg) RINGQ_##name = value,
+  RINGQ__STATUS_TABLE(RINGQ__ENUM)
+#undef RINGQ__ENUM
+};
+
+/* A static string describing `status` (any int; unknown values get a generic text). */
+static inline const char *
+ringq_strerror(int status)
+{
+  switch (status) {
+#define RINGQ__MSG(name, value, msg)                                                             \
+  case value:                                                                                    \
+    return "RINGQ_" #name ": " msg;
+    RINGQ__STATUS_TABLE(RINGQ__MSG)
+#undef RINGQ__MSG
+  default:
+    return "unknown ringq status";
+  }
+}
+
+/* Indices are free-running 64-bit "tickets" that advance by RINGQ__STEP per item; bit 0 of the
+ * producer's index word is the closed mark (RINGQ__CLOSED), so closing a ring and claiming a
+ * position are decided by one atomic word. Tickets are compared by unsigned difference, so they
+ * may wrap. */
+#define RINGQ__STEP ((uint64_t)2)
+#define RINGQ__CLOSED ((uint64_t)1)
+
+/* Copy one element; the common small sizes compile to plain moves. */
+static inline void
+ringq__copy(void *dst, const void *src, uint64_t n)
+{
+  switch (n) {
+  case 1: memcpy(dst, src, 1); return;
+  case 2: memcpy(dst, src, 2); return;
+  case 4: memcpy(dst, src, 4); return;
+  case 8: memcpy(dst, src, 8); return;
+  case 16: memcpy(dst, src, 16); return;
+  default: memcpy(dst, src, (size_t)n); return;
+  }
+}
+
+/* Smallest power of two >= n (n >= 1, n <= 2^62). */
+static inline uint64_t
+ringq__pow2_at_least(uint64_t n)
+{
+  uint64_t p = 1;
+  while (p < n)
+    p <<= 1;
+  return p;
+}
+
+/* size = header + slots * stride, rounded up to RINGQ_CACHE_LINE; RINGQ_OK or a misuse code. */
+static inline enum ringq_status
+ringq__memsize(size_t header, size_t capacity, size_t elem_size, uint64_t slots, uint64_t stride,
+               size_t *bytes)
+{
+  if (bytes == NULL || capacity == 0 || elem_size == 0)
+    return RINGQ_EINVAL;
+  if (capacity > RINGQ_MAX_CAPACITY || elem_size > RINGQ_MAX_ELEM_SIZE)
+    return RINGQ_ERANGE;
+  {
+    uint64_t total = (uint64_t)header + slots * stride; /* < 2^32 * 2^25: no overflow */
+    total = (total + RINGQ_CACHE_LINE - 1) & ~(uint64_t)(RINGQ_CACHE_LINE - 1);
+    if (total > (uint64_t)SIZE_MAX)
+      return RINGQ_ERANGE;
+    *bytes = (size_t)total;
+  }
+  return RINGQ_OK;
+}
+
+/* Checks shared by both rings' init: memory present, large and aligned enough. */
+static inline enum ringq_status
+ringq__check_mem(const void *mem, size_t mem_bytes, size_t needed)
+{
+  if (mem == NULL)
+    return RINGQ_EINVAL;
+  if (((uintptr_t)mem & (RINGQ_CACHE_LINE - 1)) != 0)
+    return RINGQ_EALIGN;
+  if (mem_bytes < needed)
+    return RINGQ_ETOOSMALL;
+  return RINGQ_OK;
+}
+
+/* Allocate `bytes` (a multiple of RINGQ_CACHE_LINE) aligned to RINGQ_CACHE_LINE. */
+static inline void *
+ringq__alloc(size_t bytes)
+{
+#ifdef __cplusplus
+  return std::aligned_alloc(RINGQ_CACHE_LINE, bytes);
+#else
+  return aligned_alloc(RINGQ_CACHE_LINE, bytes);
+#endif
+}
+
+#endif /* RINGQ__COMMON_DEFINED */
+/* ringq:common-end */
+
+/* The ring header; the slots follow it at sizeof(struct ringq_mpmc). A slot is `stride` bytes: a
+ * 64-bit sequence word, then the element. For the slot of ticket t, the sequence means:
+ *   seq == t                 free, waiting for the producer of ticket t;
+ *   seq == t + 1             holds the element of ticket t, waiting for its consumer;
+ *   seq == t + lap           consumed; free for the producer of ticket t + lap.
+ * Tickets are free-running (RINGQ__STEP per item) and compared by signed difference. */
+struct ringq_mpmc {
+  uint64_t capacity;  /* items the ring holds, exactly; read-only after init */
+  uint64_t mask;      /* slot count - 1 (slot count: power of two >= max(capacity, 2)) */
+  uint64_t elem_size; /* bytes per item */
+  uint64_t stride;    /* bytes per slot: 8 + elem_size rounded up to 8 */
+  uint64_t full_span; /* capacity * RINGQ__STEP: the most tail may be ahead of head */
+  uint64_t lap;       /* slot count * RINGQ__STEP: how far a slot's sequence moves per lap */
+  uint64_t bounded;   /* 1 when capacity < slot count: producers also check [MP0] */
+
+  /* Producers' line. */
+  RINGQ__ALIGNAS(RINGQ_CACHE_LINE) RINGQ__ATOMIC(uint64_t) tail; /* next ticket to claim;
+                                                  bit RINGQ__CLOSED: no more claims. */
+  RINGQ__ATOMIC(uint64_t) head_cache; /* producers' copy of head; never ahead of head */
+
+  /* Consumers' line. */
+  RINGQ__ALIGNAS(RINGQ_CACHE_LINE) RINGQ__ATOMIC(uint64_t) head; /* next ticket to claim */
+};
+
+static inline RINGQ__ATOMIC(uint64_t) *
+ringq__mpmc_seq(struct ringq_mpmc *r, uint64_t ticket)
+{
+  return (RINGQ__ATOMIC(uint64_t) *)((unsigned char *)r + sizeof(struct ringq_mpmc) +
+                                     ((ticket / RINGQ__STEP) & r->mask) * r->stride);
+}
+
+static inline unsigned char *
+ringq__mpmc_data(RINGQ__ATOMIC(uint64_t) *seq)
+{
+  return (unsigned char *)seq + sizeof(uint64_t);
+}
+
+static inline uint64_t
+ringq__mpmc_slots(size_t capacity)
+{
+  return capacity < 2 ? 2 : ringq__pow2_at_least(capacity);
+}
+
+/* Bytes of caller memory a ring of `capacity` items of `elem_size` bytes needs, in *bytes.
+ * Returns RINGQ_OK, RINGQ_EINVAL (bytes NULL, capacity 0, elem_size 0) or RINGQ_ERANGE. */
+RINGQ__NODISCARD static inline enum ringq_status
+ringq_mpmc_memsize(size_t capacity, size_t elem_size, size_t *bytes)
+{
+  uint64_t stride = sizeof(uint64_t) + (((uint64_t)elem_size + 7) & ~(uint64_t)7);
+  uint64_t slots = capacity ? ringq__mpmc_slots(capacity) : 0;
+  return ringq__memsize(sizeof(struct ringq_mpmc), capacity, elem_size, slots, stride, bytes);
+}
+
+/* ringq_mpmc_init with the first ticket chosen: tests start just below the wrap point. */
+RINGQ__NODISCARD static inline enum ringq_status
+ringq__mpmc_init_at(void *mem, size_t mem_bytes, size_t capacity, size_t elem_size,
+                    uint64_t first_ticket)
+{
+  struct ringq_mpmc *r;
+  uint64_t i, slots;
+  size_t need = 0;
+  enum ringq_status st = ringq_mpmc_memsize(capacity, elem_size, &need);
+  if (st != RINGQ_OK)
+    return st;
+  st = ringq__check_mem(mem, mem_bytes, need);
+  if (st != RINGQ_OK)
+    return st;
+  first_ticket &= ~RINGQ__CLOSED;
+  slots = ringq__mpmc_slots(capacity);
+#ifdef __cplusplus
+  r = ::new (mem) ringq_mpmc;
+#else
+  r = (struct ringq_mpmc *)mem;
+#endif
+  r->capacity = capacity;
+  r->mask = slots - 1;
+  r->elem_size = elem_size;
+  r->stride = sizeof(uint64_t) + (((uint64_t)elem_size + 7) & ~(uint64_t)7);
+  r->full_span = (uint64_t)capacity * RINGQ__STEP;
+  r->lap = slots * RINGQ__STEP;
+  r->bounded = capacity < slots;
+  /* Relaxed: the ring is not shared until init returns; handing it over publishes it. */
+  RINGQ__STORE(&r->tail, first_ticket, RINGQ__MO(relaxed));
+  RINGQ__STORE(&r->head_cache, first_ticket, RINGQ__MO(relaxed));
+  RINGQ__STORE(&r->head, first_ticket, RINGQ__MO(relaxed));
+  for (i = 0; i < slots; i++) {
+    uint64_t ticket = first_ticket + i * RINGQ__STEP;
+    RINGQ__ATOMIC(uint64_t) *seq = ringq__mpmc_seq(r, ticket);
+#ifdef __cplusplus
+    seq = ::new ((void *)seq) std::atomic<uint64_t>;
+#endif
+    RINGQ__STORE(seq, ticket, RINGQ__MO(relaxed));
+  }
+  return RINGQ_OK;
+}
+
+/* Make a ring in caller memory (see ringq_spsc_init; the same rules and codes). */
+RINGQ__NODISCARD static inline enum ringq_status
+ringq_mpmc_init(void *mem, size_t mem_bytes, size_t capacity, size_t elem_size)
+{
+  return ringq__mpmc_init_at(mem, mem_bytes, capacity, elem_size, 0);
+}
+
+/* Allocate and init a ring; *out is the ring, or NULL on failure. Free it with
+ * ringq_mpmc_destroy. Returns RINGQ_OK, RINGQ_EINVAL, RINGQ_ERANGE or RINGQ_ENOMEM. */
+RINGQ__NODISCARD static inline enum ringq_status
+ringq_mpmc_create(size_t capacity, size_t elem_size, struct ringq_mpmc **out)
+{
+  size_t bytes = 0;
+  void *mem;
+  enum ringq_status st;
+  if (out == NULL)
+    return RINGQ_EINVAL;
+  *out = NULL;
+  st = ringq_mpmc_memsize(capacity, elem_size, &bytes);
+  if (st != RINGQ_OK)
+    return st;
+  mem = ringq__alloc(bytes);
+  if (mem == NULL)
+    return RINGQ_ENOMEM;
+  st = ringq_mpmc_init(mem, bytes, capacity, elem_size);
+  if (st != RINGQ_OK) {
+    free(mem);
+    return st;
+  }
+  *out = (struct ringq_mpmc *)mem;
+  return RINGQ_OK;
+}
+
+/* Free a ring made by ringq_mpmc_create (NULL is ignored). No thread may be using it. */
+static inline void
+ringq_mpmc_destroy(struct ringq_mpmc *r)
+{
+  free(r);
+}
+
+/* Items (at most `want`) that may be claimed from ticket t without breaking the capacity bound of
+ * a ring whose capacity is below its slot count. */
+static inline uint64_t
+ringq__mpmc_bound(struct ringq_mpmc *r, uint64_t t, uint64_t want)
+{
+  /* [MP0] relaxed: any value head had is no larger than head now, so the bound only tightens. */
+  uint64_t h = RINGQ__LOAD(&r->head_cache, RINGQ__MO(relaxed));
+  int64_t room = (int64_t)r->full_span - (int64_t)(t - h);
+  if (room < (int64_t)(want * RINGQ__STEP)) {
+    /* [MP0] relaxed, as above; the copy is shared by all producers and may go back a little,
+     * which is harmless for the same reason. */
+    h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+    RINGQ__STORE(&r->head_cache, h, RINGQ__MO(relaxed));
+    room = (int64_t)r->full_span - (int64_t)(t - h);
+  }
+  if (room <= 0)
+    return 0;
+  return (uint64_t)room / RINGQ__STEP < want ? (uint64_t)room / RINGQ__STEP : want;
+}
+
+static inline enum ringq_status
+ringq__mpmc_push(struct ringq_mpmc *r, const void *item, RINGQ__MO_TYPE claim_mo)
+{
+  RINGQ__ATOMIC(uint64_t) *seq;
+  uint64_t t;
+  if (r == NULL || item == NULL)
+    return RINGQ_EINVAL;
+  /* [MP1] relaxed: a stale tail only makes the claim below fail. */
+  t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
+  for (;;) {
+    int64_t diff;
+    if (t & RINGQ__CLOSED)
+      return RINGQ_SHUTDOWN;
+    if (r->bounded && ringq__mpmc_bound(r, t, 1) == 0)
+      return RINGQ_FULL;
+    seq = ringq__mpmc_seq(r, t);
+    /* [MP2] acquire; pairs with [MC4]: the previous lap's consumer is done with the slot. */
+    diff = (int64_t)(RINGQ__LOAD(seq, RINGQ__MO(acquire)) - t);
+    if (diff == 0) {
+      /* [MP3] claim ticket t; on failure t is reloaded (with the closed mark, if set). */
+      if (RINGQ__CAS(&r->tail, &t, t + RINGQ__STEP, claim_mo, RINGQ__MO(relaxed)))
+        break;
+    } else if (diff < 0) {
+      return RINGQ_FULL; /* the slot still holds the element of ticket t - lap */
+    } else {
+      /* [MP1] relaxed: another producer claimed t; catch up. */
+      t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
+    }
+  }
+  ringq__copy(ringq__mpmc_data(seq), item, r->elem_size);
+  /* [MP4] release; pairs with [MC2]: publishes the element to the consumer of ticket t. */
+  RINGQ__STORE(seq, t + 1, RINGQ__MO(release));
+  return RINGQ_OK;
+}
+
+/* RINGQ_SHUTDOWN when the ring is closed and every ticket below the closed tail was claimed by a
+ * consumer (h is the consumer's view of head), RINGQ_EMPTY otherwise. */
+static inline enum ringq_status
+ringq__mpmc_empty_status(struct ringq_mpmc *r, uint64_t h)
+{
+  /* [MC5] acquire; pairs with [X1]. */
+  uint64_t t = RINGQ__LOAD(&r->tail, RINGQ__MO(acquire));
+  return ((t & RINGQ__CLOSED) && (t & ~RINGQ__CLOSED) == h) ? RINGQ_SHUTDOWN : RINGQ_EMPTY;
+}
+
+static inline enum ringq_status
+ringq__mpmc_pop(struct ringq_mpmc *r, void *item, RINGQ__MO_TYPE claim_mo)
+{
+  RINGQ__ATOMIC(uint64_t) *seq;
+  uint64_t h;
+  if (r == NULL || item == NULL)
+    return RINGQ_EINVAL;
+  /* [MC1] relaxed: a stale head only makes the claim below fail. */
+  h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+  for (;;) {
+    int64_t diff;
+    seq = ringq__mpmc_seq(r, h);
+    /* [MC2] acquire; pairs with [MP4]: the element of ticket h is fully written. */
+    diff = (int64_t)(RINGQ__LOAD(seq, RINGQ__MO(acquire)) - (h + 1));
+    if (diff == 0) {
+      /* [MC3] claim ticket h; on failure h is reloaded. */
+      if (RINGQ__CAS(&r->head, &h, h + RINGQ__STEP, claim_mo, RINGQ__MO(relaxed)))
+        break;
+    } else if (diff < 0) {
+      return ringq__mpmc_empty_status(r, h); /* ticket h not published (yet) */
+    } else {
+      /* [MC1] relaxed: another consumer claimed h; catch up. */
+      h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+    }
+  }
+  ringq__copy(item, ringq__mpmc_data(seq), r->elem_size);
+  /* [MC4] release; pairs with [MP2]: the slot is free for the producer one lap later. */
+  RINGQ__STORE(seq, h + r->lap, RINGQ__MO(release));
+  return RINGQ_OK;
+}
+
+/* Push one item. Any thread; lock-free claim (see Progress above).
+ * Returns RINGQ_OK, RINGQ_FULL, RINGQ_SHUTDOWN (closed) or RINGQ_EINVAL (r or item NULL). */
+RINGQ__NODISCARD static inline enum ringq_status
+ringq_mpmc_try_push(struct ringq_mpmc *r, const void *item)
+{
+  return ringq__mpmc_push(r, item, RINGQ__MO(relaxed));
+}
+
+/* Pop the oldest published item. Any thread. Returns RINGQ_OK, RINGQ_EMPTY (also while the
+ * producer of the next item has claimed but not yet published it), RINGQ_SHUTDOWN (closed and
+ * drained) or RINGQ_EINVAL (r or item NULL). */
+RINGQ__NODISCARD static inline enum ringq_status
+ringq_mpmc_try_pop(struct ringq_mpmc *r, void *item)
+{
+  return ringq__mpmc_pop(r, item, RINGQ__MO(relaxed));
+}
+
+static inline ptrdiff_t
+ringq__mpmc_push_burst(struct ringq_mpmc *r, const void *items, size_t n, RINGQ__MO_TYPE claim_mo)
+{
+  uint64_t t, k, i;
+  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
+    return RINGQ_EINVAL;
+  /* [MP1] relaxed: a stale tail only makes the claim below fail. */
+  t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
+  for (;;) {
+    uint64_t seq0 = 0, want = n;
+    if (t & RINGQ__CLOSED)
+      return RINGQ_SHUTDOWN;
+    if (r->bounded && (want = ringq__mpmc_bound(r, t, n)) == 0)
+      return 0;
+    for (k = 0; k < want; k++) {
+      uint64_t ticket = t + k * RINGQ__STEP;
+      /* [MP2] acquire; pairs with [MC4]. */
+      uint64_t s = RINGQ__LOAD(ringq__mpmc_seq(r, ticket), RINGQ__MO(acquire));
+      if (k == 0)
+        seq0 = s;
+      if (s != ticket)
+        break;
+    }
+    if (k > 0) {
+      /* [MP3] claim tickets t .. t + k - 1 at once. A slot seen free for its ticket stays so
+       * until that ticket's producer writes it, and the claim succeeds only if no one did. */
+      if (RINGQ__CAS(&r->tail, &t, t + k * RINGQ__STEP, claim_mo, RINGQ__MO(relaxed)))
+        break;
+    } else if ((int64_t)(seq0 - t) < 0) {
+      return 0; /* full */
+    } else {
+      /* [MP1] relaxed: another producer claimed t; catch up. */
+      t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
+    }
+  }
+  for (i = 0; i < k; i++) {
+    uint64_t ticket = t + i * RINGQ__STEP;
+    RINGQ__ATOMIC(uint64_t) *seq = ringq__mpmc_seq(r, ticket);
+    ringq__copy(ringq__mpmc_data(seq), (const unsigned char *)items + i * r->elem_size,
+                r->elem_size);
+    /* [MP4] release; pairs with [MC2]. */
+    RINGQ__STORE(seq, ticket + 1, RINGQ__MO(release));
+  }
+  return (ptrdiff_t)k;
+}
+
+static inline ptrdiff_t
+ringq__mpmc_pop_burst(struct ringq_mpmc *r, void *items, size_t n, RINGQ__MO_TYPE claim_mo)
+{
+  uint64_t h, k, i;
+  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
+    return RINGQ_EINVAL;
+  /* [MC1] relaxed: a stale head only makes the claim below fail. */
+  h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+  for (;;) {
+    uint64_t seq0 = 0;
+    for (k = 0; k < n; k++) {
+      uint64_t ticket = h + k * RINGQ__STEP;
+      /* [MC2] acquire; pairs with [MP4]. */
+      uint64_t s = RINGQ__LOAD(ringq__mpmc_seq(r, ticket), RINGQ__MO(acquire));
+      if (k == 0)
+        seq0 = s;
+      if (s != ticket + 1)
+        break;
+    }
+    if (k > 0) {
+      /* [MC3] claim tickets h .. h + k - 1 at once (published slots stay so until claimed). */
+      if (RINGQ__CAS(&r->head, &h, h + k * RINGQ__STEP, claim_mo, RINGQ__MO(relaxed)))
+        break;
+    } else if ((int64_t)(seq0 - (h + 1)) < 0) {
+      return ringq__mpmc_empty_status(r, h) == RINGQ_SHUTDOWN ? (ptrdiff_t)RINGQ_SHUTDOWN : 0;
+    } else {
+      /* [MC1] relaxed: another consumer claimed h; catch up. */
+      h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+    }
+  }
+  for (i = 0; i < k; i++) {
+    uint64_t ticket = h + i * RINGQ__STEP;
+    RINGQ__ATOMIC(uint64_t) *seq = ringq__mpmc_seq(r, ticket);
+    ringq__copy((unsigned char *)items + i * r->elem_size, ringq__mpmc_data(seq), r->elem_size);
+    /* [MC4] release; pairs with [MP2]. */
+    RINGQ__STORE(seq, ticket + r->lap, RINGQ__MO(release));
+  }
+  return (ptrdiff_t)k;
+}
+
+/* Push up to n consecutive items from `items` with one claim; they leave in order. Any thread.
+ * Returns the number pushed (0 when full), RINGQ_SHUTDOWN or RINGQ_EINVAL (r or items NULL,
+ * n == 0, n > capacity). */
+RINGQ__NODISCARD static inline ptrdiff_t
+ringq_mpmc_push_burst(struct ringq_mpmc *r, const void *items, size_t n)
+{
+  return ringq__mpmc_push_burst(r, items, n, RINGQ__MO(relaxed));
+}
+
+/* Pop up to n consecutive items into `items` with one claim, oldest first. Any thread.
+ * Returns the number popped (0 when empty), RINGQ_SHUTDOWN (closed and drained) or
+ * RINGQ_EINVAL (r or items NULL, n == 0, n > capacity). */
+RINGQ__NODISCARD static inline ptrdiff_t
+ringq_mpmc_pop_burst(struct ringq_mpmc *r, void *items, size_t n)
+{
+  return ringq__mpmc_pop_burst(r, items, n, RINGQ__MO(relaxed));
+}
+
+/* Close the ring: later pushes return RINGQ_SHUTDOWN; pops return RINGQ_SHUTDOWN once every item
+ * pushed before the close has been popped. Any thread; idempotent.
+ * Returns RINGQ_OK or RINGQ_EINVAL (r NULL). */
+RINGQ__NODISCARD static inline enum ringq_status
+ringq_mpmc_close(struct ringq_mpmc *r)
+{
+  if (r == NULL)
+    return RINGQ_EINVAL;
+  /* [X1] seq_cst fetch-or; a claim [MP3] that has not happened yet now fails. */
+  (void)RINGQ__FETCH_OR(&r->tail, RINGQ__CLOSED, RINGQ__MO(seq_cst));
+  return RINGQ_OK;
+}
+
+/* Items in the ring (claimed by a producer and not yet by a consumer); any thread. Exact when
+ * quiet; under concurrency never negative, never above capacity (0 when r is NULL). */
+static inline size_t
+ringq_mpmc_size(struct ringq_mpmc *r)
+{
+  uint64_t h, t;
+  int64_t n;
+  if (r == NULL)
+    return 0;
+  /* [S1] acquire, head before tail: tail >= head at every moment and only grows. */
+  h = RINGQ__LOAD(&r->head, RINGQ__MO(acquire));
+  t = RINGQ__LOAD(&r->tail, RINGQ__MO(acquire)) & ~RINGQ__CLOSED;
+  n = (int64_t)(t - h) / (int64_t)RINGQ__STEP;
+  if (n < 0)
+    n = 0;
+  return (size_t)((uint64_t)n > r->capacity ? r->capacity : (uint64_t)n);
+}
+
+/* Capacity given at init (0 when r is NULL). */
+static inline size_t
+ringq_mpmc_capacity(const struct ringq_mpmc *r)
+{
+  return r == NULL ? 0 : (size_t)r->capacity;
+}
+
+/* ringq_mpmc_size(r) == 0; any thread. */
+static inline int
+ringq_mpmc_empty(struct ringq_mpmc *r)
+{
+  return ringq_mpmc_size(r) == 0;
+}
+
+/* ringq_mpmc_size(r) == capacity; any thread (0 when r is NULL). */
+static inline int
+ringq_mpmc_full(struct ringq_mpmc *r)
+{
+  return r != NULL && ringq_mpmc_size(r) == r->capacity;
+}
+
+#endif /* RINGQ_MPMC_H */
