@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* src/queue.c: under construction. */
+#include "ringq/queue.h"

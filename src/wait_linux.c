@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* src/wait_linux.c: under construction. */
+#include "ringq/queue.h"
