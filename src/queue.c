@@ -1,3 +1,680 @@
 /* SPDX-License-Identifier: MIT */
-/* src/queue.c: under construction. */
+/* src/queue.c: Python's queue.Queue contract (put/get with timeouts, task_done/join, shutdown) on
+ * the SPSC and MPMC rings, with a futex wait protocol that makes no system call while nobody waits.
+ *
+ * The wait protocol
+ * =================
+ * Three conditions can be waited for: NOT_EMPTY (getters), NOT_FULL (putters) and ALL_DONE
+ * (joiners). Each has a 32-bit futex word `epoch` and a count `waiters` (struct waitq).
+ *
+ *   Waiter                                        Notifier, after changing the state
+ *   [W0] e = epoch                   (acquire)    [N1] the change itself          (seq_cst RMW
+ *   [W1] waiters += 1                (seq_cst)         or seq_cst store)
+ *   [W2] re-check the condition     (seq_cst       [N2] n = waiters               (seq_cst load)
+ *        loads); if it now holds: do not sleep          n == 0: done. No system call, no RMW.
+ *   else futex_wait(epoch, e, deadline)           [N3] epoch += 1                 (seq_cst RMW)
+ *   [W3] waiters -= 1                (release)    [N4] futex_wake(epoch)
+ *   then retry the operation from the start.
+ *
+ * Why no wake-up is lost. Both sides write their own word and then read the other's (the
+ * store-buffering, or Dekker, pattern). [W1], [W2], [N1] and [N2] are all seq_cst, so they lie in
+ * one total order S consistent with each thread's program order:
+ *   - if [N2] comes before [W1] in S, then [N1] < [N2] < [W1] < [W2], so the re-check [W2] reads
+ *     the state written by [N1] (or a later one) and the waiter does not sleep;
+ *   - otherwise [W1] < [N2], so the notifier counts the waiter and bumps the epoch. The waiter read
+ *     e at [W0] before announcing itself, so either the bump [N3] is visible when the kernel
+ *     compares the futex word (the wait returns at once), or the waiter is already queued on the
+ *     futex and [N4] wakes it.
+ * A waiter that was counted but did not need waking only costs the notifier one spare system
+ * call; the count never undercounts a sleeper, because [W3] runs after the sleep.
+ *
+ * What [N1] and [W2] are, per condition:
+ *   NOT_EMPTY  [N1] a put's publication in the ring: for SPSC the seq_cst compare-exchange of tail
+ *              ([P3q] in spsc.h); for MPMC the seq_cst claim of the ticket ([MP3] in mpmc.h),
+ *              which precedes the element's publication [MP4]; the put reads `waiters` [N2] only
+ *              after [MP4]. [W2] reads head and tail (seq_cst): tail ahead of head means an item
+ *              exists or is being published, so the getter does not sleep; if the item is claimed
+ *              but not yet published, the getter yields and retries until it is.
+ *   NOT_FULL   [N1] a get's release of room: for SPSC the seq_cst store of head ([C3]); for MPMC the
+ *              seq_cst claim [MC3], which precedes the slot's release [MC4] (a putter that sees the
+ *              room before the slot is released yields and retries). [W2] reads head and tail.
+ *   ALL_DONE   [N1] task_done's seq_cst compare-exchange of `done`; [W2] reads done, state and
+ *              tail (or head after an immediate shutdown).
+ *   Shutdown   [N1] seq_cst fetch-or of `state`, then of the ring's closed mark; then [N2]..[N4]
+ *              with wake-all for each condition. Every [W2] reads the mark or the state, so a
+ *              thread that starts to wait after a shutdown never sleeps: shutdown is sticky.
+ *
+ * Why a put that races with shutdown is never lost. The closed mark lives in the ring's tail word,
+ * and a put's publication (SPSC) or claim (MPMC) is a compare-exchange of that same word. So a put
+ * either lands before the mark -- its item is in the ring, and getters report SHUTDOWN only once
+ * the ring is closed *and* head has reached the closed tail, i.e. after taking it -- or it fails,
+ * returns RINGQ_SHUTDOWN and nothing was accepted.
+ *
+ * A timed operation never claims a ring slot before it waits: a put claims only a slot that is
+ * free, and then finishes without waiting, so a timeout can never strand a claimed slot.
+ *
+ * Cost while nobody waits: a put or get is the ring's own publication, made seq_cst (on x86-64 a
+ * locked instruction in place of a plain store) plus one plain load of `waiters` [N2] on a line
+ * that only waiters write. A get also loads `state`, on that same read-mostly line.
+ *
+ * Task accounting. Every accepted put is an unfinished task; instead of counting puts with an
+ * extra RMW, the ring's own tail counts them. `done` counts task_done calls in the same ticket
+ * units, so unfinished = (tail - done) / RINGQ__STEP. An immediate shutdown discards the items
+ * left in the ring and counts them as done, which makes unfinished = (head - done) / RINGQ__STEP:
+ * only the items that were got still await task_done. task_done beyond head (more calls than items
+ * got) is refused with RINGQ_ETASKDONE.
+ */
 #include "ringq/queue.h"
+
+#include "wait.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+enum { STATE_SHUTDOWN = 1u, STATE_IMMEDIATE = 2u };
+
+/* A deadline meaning "try once, do not wait". */
+#define NOWAIT INT64_MIN
+
+/* How many failed attempts a blocking operation spins through before it sleeps. */
+#define SPIN_ATTEMPTS 256
+
+/* One waitable condition. */
+struct waitq {
+  _Atomic(uint32_t) epoch;   /* futex word: bumped by each notification that found waiters */
+  _Atomic(uint32_t) waiters; /* threads between [W1] and [W3] */
+};
+
+struct ringq_queue {
+  uint32_t kind;        /* enum ringq_queue_kind; read-only after init */
+  uint32_t flags;       /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
+  uint64_t ring_offset; /* bytes from the queue to its ring; read-only after init */
+
+  /* Read by every put and get, written only by waiters, notifiers that found waiters and
+   * shutdown: stays shared in every cache while nobody waits. */
+  _Alignas(RINGQ_CACHE_LINE) struct waitq not_empty;
+  struct waitq not_full;
+  struct waitq all_done;
+  _Atomic(uint32_t) state; /* STATE_SHUTDOWN | STATE_IMMEDIATE; bits are only ever set */
+
+  /* Written by task_done and by the slow paths. */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) done; /* tickets of tasks done; never above head */
+  _Atomic(uint64_t) stat_waits;                      /* futex waits made */
+  _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
+};
+
+/* ---- the ring underneath ------------------------------------------------------------------ */
+
+static inline struct ringq_spsc *
+spsc_of(struct ringq_queue *q)
+{
+  return (struct ringq_spsc *)((unsigned char *)q + q->ring_offset);
+}
+
+static inline struct ringq_mpmc *
+mpmc_of(struct ringq_queue *q)
+{
+  return (struct ringq_mpmc *)((unsigned char *)q + q->ring_offset);
+}
+
+static inline _Atomic(uint64_t) *
+head_word(struct ringq_queue *q)
+{
+  return q->kind == RINGQ_QUEUE_SPSC ? &spsc_of(q)->head : &mpmc_of(q)->head;
+}
+
+static inline _Atomic(uint64_t) *
+tail_word(struct ringq_queue *q)
+{
+  return q->kind == RINGQ_QUEUE_SPSC ? &spsc_of(q)->tail : &mpmc_of(q)->tail;
+}
+
+static inline uint64_t
+full_span(struct ringq_queue *q)
+{
+  return q->kind == RINGQ_QUEUE_SPSC ? spsc_of(q)->full_span : mpmc_of(q)->full_span;
+}
+
+static inline int
+is_shared(const struct ringq_queue *q)
+{
+  return (q->flags & RINGQ_QUEUE_PROCESS_SHARED) != 0;
+}
+
+/* One try on the ring: RINGQ_OK, RINGQ_FULL or RINGQ_SHUTDOWN (closed: nothing accepted). The
+ * publication is [N1] for NOT_EMPTY: seq_cst ([P3q] / [MP3]). */
+static inline enum ringq_status
+ring_put(struct ringq_queue *q, const void *item)
+{
+  if (q->kind == RINGQ_QUEUE_SPSC)
+    return ringq__spsc_push(spsc_of(q), item, 1);
+  return ringq__mpmc_push(mpmc_of(q), item, memory_order_seq_cst);
+}
+
+/* One try on the ring: RINGQ_OK, RINGQ_EMPTY or RINGQ_SHUTDOWN (closed and drained). The release
+ * of room is [N1] for NOT_FULL: seq_cst ([C3] / [MC3]). */
+static inline enum ringq_status
+ring_get(struct ringq_queue *q, void *item)
+{
+  if (q->kind == RINGQ_QUEUE_SPSC)
+    return ringq__spsc_pop(spsc_of(q), item, memory_order_seq_cst);
+  return ringq__mpmc_pop(mpmc_of(q), item, memory_order_seq_cst);
+}
+
+/* ---- notification ------------------------------------------------------------------------- */
+
+static void
+wake_waiters(struct ringq_queue *q, struct waitq *w, int count)
+{
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_WAKE);
+  /* [N3] seq_cst; pairs with [W0] through the kernel's compare of the futex word. */
+  atomic_fetch_add_explicit(&w->epoch, 1, memory_order_seq_cst);
+  /* relaxed: a statistic. */
+  atomic_fetch_add_explicit(&q->stat_wakes, 1, memory_order_relaxed);
+  ringq__wake(&w->epoch, count, is_shared(q)); /* [N4] */
+}
+
+/* After [N1]: wake one waiter of w if there is any. */
+static inline void
+notify_one(struct ringq_queue *q, struct waitq *w)
+{
+  RINGQ__HOOK(RINGQ__HOOK_AFTER_PUBLISH);
+  /* [N2] seq_cst; pairs with [W1] in the total order S (see the top of this file). */
+  if (atomic_load_explicit(&w->waiters, memory_order_seq_cst) != 0)
+    wake_waiters(q, w, 1);
+}
+
+/* ---- the conditions, re-checked at [W2] with seq_cst loads -------------------------------- */
+
+typedef int (*condition_fn)(struct ringq_queue *q);
+
+/* A get may succeed, or must report SHUTDOWN. */
+static int
+get_may_proceed(struct ringq_queue *q)
+{
+  uint64_t h, t;
+  /* [W2] seq_cst; pairs with shutdown's [N1] on state. */
+  if (atomic_load_explicit(&q->state, memory_order_seq_cst) & STATE_IMMEDIATE)
+    return 1;
+  /* [W2] seq_cst; pairs with the puts' [N1] on tail. */
+  h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
+  t = atomic_load_explicit(tail_word(q), memory_order_seq_cst);
+  return (t & RINGQ__CLOSED) || t != h;
+}
+
+/* A put may succeed, or must report SHUTDOWN. */
+static int
+put_may_proceed(struct ringq_queue *q)
+{
+  /* [W2] seq_cst; pairs with the gets' [N1] on head and shutdown's [N1] on tail. */
+  uint64_t h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
+  uint64_t t = atomic_load_explicit(tail_word(q), memory_order_seq_cst);
+  return (t & RINGQ__CLOSED) || t - h < full_span(q);
+}
+
+/* Every task accepted (or, after an immediate shutdown, every task got) is done. */
+static int
+all_tasks_done(struct ringq_queue *q)
+{
+  /* [W2] seq_cst; pairs with task_done's and shutdown's [N1]. */
+  uint64_t done = atomic_load_explicit(&q->done, memory_order_seq_cst);
+  uint64_t target;
+  if (atomic_load_explicit(&q->state, memory_order_seq_cst) & STATE_IMMEDIATE)
+    target = atomic_load_explicit(head_word(q), memory_order_seq_cst);
+  else
+    target = atomic_load_explicit(tail_word(q), memory_order_seq_cst) & ~RINGQ__CLOSED;
+  return done == target;
+}
+
+/* ---- waiting ------------------------------------------------------------------------------ */
+
+enum { STEP_READY = 1 }; /* wait_step: the condition held at [W2]; nothing slept */
+
+/* [W0]..[W3] once: sleep on w until notified or the deadline, unless `ready` holds once this
+ * thread is counted. Returns STEP_READY, 0 (woken or spurious: retry), RINGQ_TIMEDOUT or
+ * RINGQ_ESYS. */
+static int
+wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t deadline)
+{
+  int rc = STEP_READY;
+  /* [W0] acquire; pairs with [N3]: a bump after this read makes the futex wait return at once. */
+  uint32_t e = atomic_load_explicit(&w->epoch, memory_order_acquire);
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
+  /* [W1] seq_cst; pairs with [N2] in the total order S. */
+  atomic_fetch_add_explicit(&w->waiters, 1, memory_order_seq_cst);
+  RINGQ__HOOK(RINGQ__HOOK_AFTER_ANNOUNCE);
+  if (!ready(q)) {
+    RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
+    /* relaxed: a statistic. */
+    atomic_fetch_add_explicit(&q->stat_waits, 1, memory_order_relaxed);
+    rc = ringq__wait(&w->epoch, e, deadline, is_shared(q));
+  }
+  /* [W3] release: this thread no longer sleeps here; a notifier that still counted it only makes
+   * a spare wake-up. */
+  atomic_fetch_sub_explicit(&w->waiters, 1, memory_order_release);
+  if (rc == RINGQ_TIMEDOUT && atomic_load_explicit(&w->epoch, memory_order_relaxed) != e &&
+      atomic_load_explicit(&w->waiters, memory_order_seq_cst) != 0) {
+    /* The deadline raced with a notification (relaxed epoch read: a hint only). The caller tries
+     * once more before giving up, and that try may fail; pass the wake-up on so that it reaches a
+     * waiter that can use it. */
+    wake_waiters(q, w, 1);
+  }
+  return rc;
+}
+
+typedef enum ringq_status (*attempt_fn)(struct ringq_queue *q, void *item);
+
+static enum ringq_status
+attempt_put(struct ringq_queue *q, void *item)
+{
+  enum ringq_status st = ring_put(q, item);
+  if (st == RINGQ_OK)
+    notify_one(q, &q->not_empty);
+  return st;
+}
+
+static enum ringq_status
+attempt_get(struct ringq_queue *q, void *item)
+{
+  enum ringq_status st;
+  /* acquire; pairs with shutdown's seq_cst fetch-or: after an immediate shutdown, what is left
+   * in the ring is discarded. */
+  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_IMMEDIATE)
+    return RINGQ_SHUTDOWN;
+  st = ring_get(q, item);
+  if (st == RINGQ_OK)
+    notify_one(q, &q->not_full);
+  return st;
+}
+
+/* The blocking loop shared by put and get: try, spin, then wait ([W0]..[W3]), until the attempt
+ * succeeds, the queue is shut down, or the deadline passes (then `miss`). */
+static enum ringq_status
+block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn attempt,
+            struct waitq *w, condition_fn ready, enum ringq_status miss)
+{
+  for (;;) {
+    int i, rc;
+    enum ringq_status st = attempt(q, item);
+    if (st != miss)
+      return st;
+    if (deadline == NOWAIT || ringq__now_ns() >= deadline)
+      return miss;
+    for (i = 0; i < SPIN_ATTEMPTS; i++) {
+      ringq__relax();
+      st = attempt(q, item);
+      if (st != miss)
+        return st;
+    }
+    rc = wait_step(q, w, ready, deadline);
+    if (rc == RINGQ_ESYS)
+      return RINGQ_ESYS;
+    if (rc == STEP_READY) {
+      /* The condition holds but the attempts missed: the other side is between claiming and
+       * publishing (MPMC), or another thread took the item or room first. Let it run. */
+      ringq__yield();
+    }
+  }
+}
+
+/* ---- deadlines ---------------------------------------------------------------------------- */
+
+static int64_t
+deadline_after(int64_t timeout_ns)
+{
+  int64_t now;
+  if (timeout_ns == 0)
+    return NOWAIT;
+  now = ringq__now_ns();
+  if (timeout_ns >= RINGQ__FOREVER - now)
+    return RINGQ__FOREVER; /* too far to represent: no limit */
+  return now + timeout_ns;
+}
+
+static enum ringq_status
+deadline_at(const struct timespec *ts, int64_t *deadline)
+{
+  if (ts == NULL || ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
+    return RINGQ_EINVAL;
+  if ((int64_t)ts->tv_sec >= (RINGQ__FOREVER - ts->tv_nsec) / 1000000000)
+    *deadline = RINGQ__FOREVER;
+  else
+    *deadline = (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+  return RINGQ_OK;
+}
+
+/* ---- put / get ---------------------------------------------------------------------------- */
+
+static enum ringq_status
+put_until(struct ringq_queue *q, const void *item, int64_t deadline)
+{
+  if (q == NULL || item == NULL)
+    return RINGQ_EINVAL;
+  return block_until(q, (void *)(uintptr_t)item, deadline, attempt_put, &q->not_full,
+                     put_may_proceed, RINGQ_FULL);
+}
+
+static enum ringq_status
+get_until(struct ringq_queue *q, void *item, int64_t deadline)
+{
+  if (q == NULL || item == NULL)
+    return RINGQ_EINVAL;
+  return block_until(q, item, deadline, attempt_get, &q->not_empty, get_may_proceed,
+                     RINGQ_EMPTY);
+}
+
+enum ringq_status
+ringq_queue_put(struct ringq_queue *q, const void *item)
+{
+  return put_until(q, item, RINGQ__FOREVER);
+}
+
+enum ringq_status
+ringq_queue_put_nowait(struct ringq_queue *q, const void *item)
+{
+  return put_until(q, item, NOWAIT);
+}
+
+enum ringq_status
+ringq_queue_put_timeout(struct ringq_queue *q, const void *item, int64_t timeout_ns)
+{
+  if (timeout_ns < 0)
+    return RINGQ_EINVAL;
+  return put_until(q, item, deadline_after(timeout_ns));
+}
+
+enum ringq_status
+ringq_queue_put_until(struct ringq_queue *q, const void *item, const struct timespec *deadline)
+{
+  int64_t d;
+  enum ringq_status st = deadline_at(deadline, &d);
+  return st != RINGQ_OK ? st : put_until(q, item, d);
+}
+
+enum ringq_status
+ringq_queue_get(struct ringq_queue *q, void *item)
+{
+  return get_until(q, item, RINGQ__FOREVER);
+}
+
+enum ringq_status
+ringq_queue_get_nowait(struct ringq_queue *q, void *item)
+{
+  return get_until(q, item, NOWAIT);
+}
+
+enum ringq_status
+ringq_queue_get_timeout(struct ringq_queue *q, void *item, int64_t timeout_ns)
+{
+  if (timeout_ns < 0)
+    return RINGQ_EINVAL;
+  return get_until(q, item, deadline_after(timeout_ns));
+}
+
+enum ringq_status
+ringq_queue_get_until(struct ringq_queue *q, void *item, const struct timespec *deadline)
+{
+  int64_t d;
+  enum ringq_status st = deadline_at(deadline, &d);
+  return st != RINGQ_OK ? st : get_until(q, item, d);
+}
+
+/* ---- size --------------------------------------------------------------------------------- */
+
+size_t
+ringq_queue_qsize(struct ringq_queue *q)
+{
+  if (q == NULL)
+    return 0;
+  /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown the queue is empty. */
+  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_IMMEDIATE)
+    return 0;
+  return q->kind == RINGQ_QUEUE_SPSC ? ringq_spsc_size(spsc_of(q)) : ringq_mpmc_size(mpmc_of(q));
+}
+
+bool
+ringq_queue_empty(struct ringq_queue *q)
+{
+  return ringq_queue_qsize(q) == 0;
+}
+
+bool
+ringq_queue_full(struct ringq_queue *q)
+{
+  return q != NULL && ringq_queue_qsize(q) == ringq_queue_capacity(q);
+}
+
+size_t
+ringq_queue_capacity(const struct ringq_queue *q)
+{
+  if (q == NULL)
+    return 0;
+  return q->kind == RINGQ_QUEUE_SPSC ? ringq_spsc_capacity(spsc_of((struct ringq_queue *)q))
+                                     : ringq_mpmc_capacity(mpmc_of((struct ringq_queue *)q));
+}
+
+/* ---- task_done / join --------------------------------------------------------------------- */
+
+enum ringq_status
+ringq_queue_task_done(struct ringq_queue *q)
+{
+  uint64_t d;
+  if (q == NULL)
+    return RINGQ_EINVAL;
+  /* relaxed: the compare-exchange below validates it. */
+  d = atomic_load_explicit(&q->done, memory_order_relaxed);
+  for (;;) {
+    /* acquire; pairs with the gets' publication of head: a value head really had. */
+    uint64_t h = atomic_load_explicit(head_word(q), memory_order_acquire);
+    if ((int64_t)(h - d) <= 0)
+      return RINGQ_ETASKDONE;
+    /* [N1] seq_cst for ALL_DONE; on failure d is reloaded. */
+    if (atomic_compare_exchange_weak_explicit(&q->done, &d, d + RINGQ__STEP, memory_order_seq_cst,
+                                              memory_order_relaxed))
+      break;
+  }
+  /* [N2] seq_cst; pairs with the joiners' [W1]. Python's join is notify_all: wake them all. */
+  if (atomic_load_explicit(&q->all_done.waiters, memory_order_seq_cst) != 0 && all_tasks_done(q))
+    wake_waiters(q, &q->all_done, INT32_MAX);
+  return RINGQ_OK;
+}
+
+static enum ringq_status
+join_until(struct ringq_queue *q, int64_t deadline)
+{
+  if (q == NULL)
+    return RINGQ_EINVAL;
+  for (;;) {
+    int rc;
+    if (all_tasks_done(q))
+      return RINGQ_OK;
+    if (deadline == NOWAIT || ringq__now_ns() >= deadline)
+      return RINGQ_TIMEDOUT;
+    rc = wait_step(q, &q->all_done, all_tasks_done, deadline);
+    if (rc == RINGQ_ESYS)
+      return RINGQ_ESYS;
+  }
+}
+
+enum ringq_status
+ringq_queue_join(struct ringq_queue *q)
+{
+  return join_until(q, RINGQ__FOREVER);
+}
+
+enum ringq_status
+ringq_queue_join_timeout(struct ringq_queue *q, int64_t timeout_ns)
+{
+  if (timeout_ns < 0)
+    return RINGQ_EINVAL;
+  return join_until(q, deadline_after(timeout_ns));
+}
+
+enum ringq_status
+ringq_queue_join_until(struct ringq_queue *q, const struct timespec *deadline)
+{
+  int64_t d;
+  enum ringq_status st = deadline_at(deadline, &d);
+  return st != RINGQ_OK ? st : join_until(q, d);
+}
+
+/* ---- shutdown ----------------------------------------------------------------------------- */
+
+enum ringq_status
+ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
+{
+  struct waitq *all[3];
+  int i;
+  if (q == NULL)
+    return RINGQ_EINVAL;
+  /* [N1] seq_cst; pairs with every [W2] that reads state. */
+  atomic_fetch_or_explicit(&q->state, STATE_SHUTDOWN | (immediate ? STATE_IMMEDIATE : 0u),
+                           memory_order_seq_cst);
+  /* [N1] seq_cst ([X1] in mpmc.h): no put can publish (SPSC) or claim (MPMC) after this. */
+  atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
+  all[0] = &q->not_empty;
+  all[1] = &q->not_full;
+  all[2] = &q->all_done;
+  for (i = 0; i < 3; i++) {
+    /* [N2] seq_cst; pairs with [W1]. */
+    if (atomic_load_explicit(&all[i]->waiters, memory_order_seq_cst) != 0)
+      wake_waiters(q, all[i], INT32_MAX);
+  }
+  return RINGQ_OK;
+}
+
+bool
+ringq_queue_is_shutdown(struct ringq_queue *q)
+{
+  /* acquire; pairs with shutdown's fetch-or. */
+  return q != NULL && (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_SHUTDOWN);
+}
+
+/* ---- life cycle --------------------------------------------------------------------------- */
+
+static enum ringq_status
+ring_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_size, size_t *bytes)
+{
+  if (kind == RINGQ_QUEUE_SPSC)
+    return ringq_spsc_memsize(capacity, elem_size, bytes);
+  if (kind == RINGQ_QUEUE_MPMC)
+    return ringq_mpmc_memsize(capacity, elem_size, bytes);
+  return RINGQ_EINVAL;
+}
+
+enum ringq_status
+ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_size, size_t *bytes)
+{
+  size_t ring = 0;
+  enum ringq_status st;
+  if (bytes == NULL)
+    return RINGQ_EINVAL;
+  st = ring_memsize(kind, capacity, elem_size, &ring);
+  if (st != RINGQ_OK)
+    return st;
+  *bytes = sizeof(struct ringq_queue) + ring;
+  return RINGQ_OK;
+}
+
+enum ringq_status
+ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t capacity,
+                 size_t elem_size, unsigned flags)
+{
+  struct ringq_queue *q;
+  void *ring_mem;
+  size_t need = 0;
+  enum ringq_status st;
+  if ((flags & ~RINGQ_QUEUE_PROCESS_SHARED) != 0)
+    return RINGQ_EINVAL;
+  st = ringq_queue_memsize(kind, capacity, elem_size, &need);
+  if (st != RINGQ_OK)
+    return st;
+  st = ringq__check_mem(mem, mem_bytes, need);
+  if (st != RINGQ_OK)
+    return st;
+  q = (struct ringq_queue *)mem;
+  q->kind = (uint32_t)kind;
+  q->flags = flags;
+  q->ring_offset = sizeof(struct ringq_queue);
+  ring_mem = (unsigned char *)mem + q->ring_offset;
+  st = kind == RINGQ_QUEUE_SPSC
+           ? ringq_spsc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size)
+           : ringq_mpmc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size);
+  if (st != RINGQ_OK)
+    return st;
+  /* Relaxed: the queue is not shared until init returns; handing it over publishes it. */
+  atomic_init(&q->not_empty.epoch, 0);
+  atomic_init(&q->not_empty.waiters, 0);
+  atomic_init(&q->not_full.epoch, 0);
+  atomic_init(&q->not_full.waiters, 0);
+  atomic_init(&q->all_done.epoch, 0);
+  atomic_init(&q->all_done.waiters, 0);
+  atomic_init(&q->state, 0);
+  atomic_init(&q->done, 0); /* the rings start at ticket 0 */
+  atomic_init(&q->stat_waits, 0);
+  atomic_init(&q->stat_wakes, 0);
+  return RINGQ_OK;
+}
+
+enum ringq_status
+ringq_queue_create(enum ringq_queue_kind kind, size_t capacity, size_t elem_size,
+                   struct ringq_queue **out)
+{
+  size_t bytes = 0;
+  void *mem;
+  enum ringq_status st;
+  if (out == NULL)
+    return RINGQ_EINVAL;
+  *out = NULL;
+  st = ringq_queue_memsize(kind, capacity, elem_size, &bytes);
+  if (st != RINGQ_OK)
+    return st;
+  bytes = (bytes + RINGQ_CACHE_LINE - 1) & ~(size_t)(RINGQ_CACHE_LINE - 1);
+  mem = aligned_alloc(RINGQ_CACHE_LINE, bytes);
+  if (mem == NULL)
+    return RINGQ_ENOMEM;
+  st = ringq_queue_init(mem, bytes, kind, capacity, elem_size, 0);
+  if (st != RINGQ_OK) {
+    free(mem);
+    return st;
+  }
+  *out = (struct ringq_queue *)mem;
+  return RINGQ_OK;
+}
+
+enum ringq_status
+ringq_queue_fini(struct ringq_queue *q)
+{
+  if (q == NULL)
+    return RINGQ_EINVAL;
+  /* acquire; pairs with [W3]: a thread that left has finished touching the queue's words. */
+  if (atomic_load_explicit(&q->not_empty.waiters, memory_order_acquire) != 0 ||
+      atomic_load_explicit(&q->not_full.waiters, memory_order_acquire) != 0 ||
+      atomic_load_explicit(&q->all_done.waiters, memory_order_acquire) != 0)
+    return RINGQ_EBUSY;
+  return RINGQ_OK;
+}
+
+enum ringq_status
+ringq_queue_destroy(struct ringq_queue *q)
+{
+  enum ringq_status st = ringq_queue_fini(q);
+  if (st == RINGQ_OK)
+    free(q);
+  return st;
+}
+
+void
+ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out)
+{
+  if (out == NULL)
+    return;
+  out->waits = 0;
+  out->wakes = 0;
+  if (q == NULL)
+    return;
+  /* relaxed: statistics. */
+  out->waits = atomic_load_explicit(&q->stat_waits, memory_order_relaxed);
+  out->wakes = atomic_load_explicit(&q->stat_wakes, memory_order_relaxed);
+}

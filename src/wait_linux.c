@@ -1,3 +1,77 @@
 /* SPDX-License-Identifier: MIT */
-/* src/wait_linux.c: under construction. */
+/* src/wait_linux.c: the wait primitive of wait.h on Linux futexes (FUTEX_WAIT_BITSET, whose
+ * timeout is an absolute CLOCK_MONOTONIC time). */
+#define _GNU_SOURCE
+#include "wait.h"
+
 #include "ringq/queue.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef RINGQ_TEST_HOOKS
+_Atomic(ringq__hook_fn) ringq__test_hook;
+_Atomic(uint64_t) ringq__test_futex_calls;
+#define COUNT_FUTEX_CALL()                                                                       \
+  /* relaxed: a statistic read after the threads are joined. */                                  \
+  atomic_fetch_add_explicit(&ringq__test_futex_calls, 1, memory_order_relaxed)
+#else
+#define COUNT_FUTEX_CALL() ((void)0)
+#endif
+
+int
+ringq__wait(_Atomic(uint32_t) *word, uint32_t expected, int64_t deadline_ns, int shared)
+{
+  struct timespec ts;
+  struct timespec *tsp = NULL;
+  int op = FUTEX_WAIT_BITSET | (shared ? 0 : FUTEX_PRIVATE_FLAG);
+  int saved = errno, result;
+  long rc;
+  if (deadline_ns != RINGQ__FOREVER) {
+    if (deadline_ns <= ringq__now_ns())
+      return RINGQ_TIMEDOUT;
+    ts.tv_sec = (time_t)(deadline_ns / 1000000000);
+    ts.tv_nsec = (long)(deadline_ns % 1000000000);
+    tsp = &ts;
+  }
+  COUNT_FUTEX_CALL();
+  rc = syscall(SYS_futex, word, op, expected, tsp, NULL, FUTEX_BITSET_MATCH_ANY);
+  if (rc == 0)
+    result = 0;
+  else if (errno == EAGAIN || errno == EINTR)
+    result = 0; /* the word had changed, or a signal: the caller re-checks */
+  else if (errno == ETIMEDOUT)
+    result = RINGQ_TIMEDOUT;
+  else
+    result = RINGQ_ESYS;
+  errno = saved;
+  return result;
+}
+
+void
+ringq__wake(_Atomic(uint32_t) *word, int count, int shared)
+{
+  int op = FUTEX_WAKE | (shared ? 0 : FUTEX_PRIVATE_FLAG);
+  int saved = errno;
+  COUNT_FUTEX_CALL();
+  (void)syscall(SYS_futex, word, op, count, NULL, NULL, 0);
+  errno = saved;
+}
+
+int64_t
+ringq__now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+ringq__yield(void)
+{
+  sched_yield();
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* src/wait.h: the internal contract of the platform wait primitive (never installed).
+ *
+ * One implementation per platform (wait_linux.c: futex). The blocking layer needs only: sleep on a
+ * 32-bit word while it holds an expected value, until an absolute CLOCK_MONOTONIC deadline; wake
+ * sleepers on a word; a monotonic clock; a CPU relax hint and a yield. `shared` selects words that
+ * can be waited on from several processes (no FUTEX_PRIVATE_FLAG on Linux). */
+#ifndef RINGQ_SRC_WAIT_H
+#define RINGQ_SRC_WAIT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* A deadline meaning "no limit". */
+#define RINGQ__FOREVER INT64_MAX
+
+/* Sleep while *word == expected, until woken or until the CLOCK_MONOTONIC time deadline_ns
+ * (RINGQ__FOREVER: no limit). Returns 0 when the caller must simply re-check its condition (woken,
+ * the word no longer held `expected`, a signal, a spurious wake-up), RINGQ_TIMEDOUT once the
+ * deadline has passed, RINGQ_ESYS on an unexpected failure. errno is left as it was. */
+int ringq__wait(_Atomic(uint32_t) *word, uint32_t expected, int64_t deadline_ns, int shared);
+
+/* Wake up to `count` threads sleeping on word (INT32_MAX: all). errno is left as it was. */
+void ringq__wake(_Atomic(uint32_t) *word, int count, int shared);
+
+/* Nanoseconds on CLOCK_MONOTONIC. */
+int64_t ringq__now_ns(void);
+
+/* Give the CPU to another thread (sched_yield). */
+void ringq__yield(void);
+
+/* Tell the CPU we are spinning. */
+static inline void
+ringq__relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* Test-only instrumentation, compiled in the ringq_testable library only (RINGQ_TEST_HOOKS). The
+ * hook runs between the steps of the wait protocol so tests can inject yields and sleeps there;
+ * the counter counts every futex system call actually made. */
+enum ringq__hook_point {
+  RINGQ__HOOK_BEFORE_ANNOUNCE, /* waiter: epoch read, not yet counted as a waiter */
+  RINGQ__HOOK_AFTER_ANNOUNCE,  /* waiter: counted, condition not yet re-checked */
+  RINGQ__HOOK_BEFORE_SLEEP,    /* waiter: condition re-checked false, futex wait next */
+  RINGQ__HOOK_AFTER_PUBLISH,   /* notifier: ring updated, waiter count not yet read */
+  RINGQ__HOOK_BEFORE_WAKE      /* notifier: waiters seen, epoch not yet bumped */
+};
+#ifdef RINGQ_TEST_HOOKS
+typedef void (*ringq__hook_fn)(enum ringq__hook_point);
+extern _Atomic(ringq__hook_fn) ringq__test_hook;
+extern _Atomic(uint64_t) ringq__test_futex_calls;
+#define RINGQ__HOOK(point)                                                                       \
+  do {                                                                                           \
+    /* relaxed: tests install the hook before starting threads. */                               \
+    ringq__hook_fn hook_ = atomic_load_explicit(&ringq__test_hook, memory_order_relaxed);        \
+    if (hook_ != NULL)                                                                           \
+      hook_(point);                                                                              \
+  } while (0)
+#else
+#define RINGQ__HOOK(point) ((void)0)
+#endif
+
+#endif /* RINGQ_SRC_WAIT_H */
