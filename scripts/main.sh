@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The main job: installs what is missing (including the small peer libraries the bench compares
+# against), builds the release preset, and runs the quick benchmark (under a minute).
+# Extra arguments go to ringq-bench, e.g. scripts/main.sh --csv out.csv
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh main
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)"
+exec build/release/bench/ringq-bench --quick "$@"
