@@ -74,7 +74,8 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_init(void *mem, size_t mem_bytes,
 RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue_kind kind, size_t capacity,
                                                       size_t elem_size, struct ringq_queue **out);
 
-/* Check that no thread is blocked in the queue (a queue made with ringq_queue_init needs nothing
+/* Check that no thread is blocked in the queue (a thread still spinning before it sleeps is not
+ * seen: stop using the queue, e.g. shut it down and join your threads, before destroying it) (a queue made with ringq_queue_init needs nothing
  * else before its memory is reused). Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY
  * (threads are blocked in put, get or join: shut the queue down and let them leave first). */
 RINGQ__NODISCARD enum ringq_status ringq_queue_fini(struct ringq_queue *q);
@@ -84,19 +85,19 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_fini(struct ringq_queue *q);
 RINGQ__NODISCARD enum ringq_status ringq_queue_destroy(struct ringq_queue *q);
 
 /* Put one item (elem_size bytes copied from item), waiting for room without limit.
- * Returns RINGQ_OK, RINGQ_SHUTDOWN (the queue was shut down; the item was not accepted) or
- * RINGQ_EINVAL (q or item NULL). */
+ * Returns RINGQ_OK, RINGQ_SHUTDOWN (the queue was shut down; the item was not accepted),
+ * RINGQ_EINVAL (q or item NULL) or RINGQ_ESYS (the futex call failed unexpectedly). */
 RINGQ__NODISCARD enum ringq_status ringq_queue_put(struct ringq_queue *q, const void *item);
 
 /* Put, waiting at most timeout_ns nanoseconds for room (0: do not wait).
- * Returns RINGQ_OK, RINGQ_FULL (no room within the timeout), RINGQ_SHUTDOWN or RINGQ_EINVAL
- * (q or item NULL, timeout_ns < 0). */
+ * Returns RINGQ_OK, RINGQ_FULL (no room within the timeout), RINGQ_SHUTDOWN, RINGQ_EINVAL
+ * (q or item NULL, timeout_ns < 0) or RINGQ_ESYS. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_put_timeout(struct ringq_queue *q, const void *item,
                                                            int64_t timeout_ns);
 
 /* Put, waiting for room until the CLOCK_MONOTONIC time *deadline (a past deadline: do not wait).
- * Returns RINGQ_OK, RINGQ_FULL, RINGQ_SHUTDOWN or RINGQ_EINVAL (a NULL argument, an invalid
- * deadline). */
+ * Returns RINGQ_OK, RINGQ_FULL, RINGQ_SHUTDOWN, RINGQ_EINVAL (a NULL argument, an invalid
+ * deadline) or RINGQ_ESYS. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_put_until(struct ringq_queue *q, const void *item,
                                                          const struct timespec *deadline);
 
@@ -104,17 +105,18 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_put_until(struct ringq_queue *q, 
 RINGQ__NODISCARD enum ringq_status ringq_queue_put_nowait(struct ringq_queue *q, const void *item);
 
 /* Get the oldest item into item (elem_size bytes), waiting without limit.
- * Returns RINGQ_OK, RINGQ_SHUTDOWN (shut down and drained, or shut down immediately) or
- * RINGQ_EINVAL (q or item NULL). */
+ * Returns RINGQ_OK, RINGQ_SHUTDOWN (shut down and drained, or shut down immediately),
+ * RINGQ_EINVAL (q or item NULL) or RINGQ_ESYS. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_get(struct ringq_queue *q, void *item);
 
 /* Get, waiting at most timeout_ns nanoseconds (0: do not wait). Returns RINGQ_OK, RINGQ_EMPTY (no
- * item within the timeout), RINGQ_SHUTDOWN or RINGQ_EINVAL (NULL argument, timeout_ns < 0). */
+ * item within the timeout), RINGQ_SHUTDOWN, RINGQ_EINVAL (NULL argument, timeout_ns < 0) or
+ * RINGQ_ESYS. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_get_timeout(struct ringq_queue *q, void *item,
                                                            int64_t timeout_ns);
 
 /* Get, waiting until the CLOCK_MONOTONIC time *deadline. Returns RINGQ_OK, RINGQ_EMPTY,
- * RINGQ_SHUTDOWN or RINGQ_EINVAL (a NULL argument, an invalid deadline). */
+ * RINGQ_SHUTDOWN, RINGQ_EINVAL (a NULL argument, an invalid deadline) or RINGQ_ESYS. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_get_until(struct ringq_queue *q, void *item,
                                                          const struct timespec *deadline);
 
@@ -132,18 +134,21 @@ bool ringq_queue_full(struct ringq_queue *q);
 size_t ringq_queue_capacity(const struct ringq_queue *q);
 
 /* Mark one item got from the queue as processed. Every accepted put adds an unfinished task;
- * task_done removes one; join waits for none to be left.
+ * task_done removes one; join waits for none to be left. An item counts as got from the moment a
+ * get takes it from the ring (for MPMC, slightly before that get returns).
  * Returns RINGQ_OK, RINGQ_ETASKDONE (more task_done calls than items were got; nothing changes)
  * or RINGQ_EINVAL (q NULL). */
 RINGQ__NODISCARD enum ringq_status ringq_queue_task_done(struct ringq_queue *q);
 
 /* Wait until every accepted item has been got and marked done (after an immediate shutdown: every
- * item that was got). Returns RINGQ_OK or RINGQ_EINVAL (q NULL). */
+ * item that was got). Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_ESYS. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_join(struct ringq_queue *q);
-/* join, waiting at most timeout_ns. Returns RINGQ_OK, RINGQ_TIMEDOUT or RINGQ_EINVAL. */
+/* join, waiting at most timeout_ns. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (q NULL,
+ * timeout_ns < 0) or RINGQ_ESYS. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_join_timeout(struct ringq_queue *q,
                                                             int64_t timeout_ns);
-/* join until the CLOCK_MONOTONIC time *deadline. Returns RINGQ_OK, RINGQ_TIMEDOUT or RINGQ_EINVAL. */
+/* join until the CLOCK_MONOTONIC time *deadline. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL
+ * (a NULL argument, an invalid deadline) or RINGQ_ESYS. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_join_until(struct ringq_queue *q,
                                                           const struct timespec *deadline);
 
