@@ -74,10 +74,11 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_init(void *mem, size_t mem_bytes,
 RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue_kind kind, size_t capacity,
                                                       size_t elem_size, struct ringq_queue **out);
 
-/* Check that no thread is blocked in the queue (a thread still spinning before it sleeps is not
- * seen: stop using the queue, e.g. shut it down and join your threads, before destroying it) (a queue made with ringq_queue_init needs nothing
- * else before its memory is reused). Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY
- * (threads are blocked in put, get or join: shut the queue down and let them leave first). */
+/* Check that no thread is blocked in the queue; a queue made with ringq_queue_init needs nothing
+ * else before its memory is reused. A thread still spinning before it sleeps is not seen: stop
+ * using the queue (shut it down and join your threads) before destroying it.
+ * Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY (threads are blocked in put, get or
+ * join: shut the queue down and let them leave first). */
 RINGQ__NODISCARD enum ringq_status ringq_queue_fini(struct ringq_queue *q);
 
 /* ringq_queue_fini, then free a queue made by ringq_queue_create. On RINGQ_EBUSY nothing is freed.
