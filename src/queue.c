@@ -5,15 +5,17 @@
  * The wait protocol
  * =================
  * Three conditions can be waited for: NOT_EMPTY (getters), NOT_FULL (putters) and ALL_DONE
- * (joiners). Each has a 32-bit futex word `epoch` and a count `waiters` (struct waitq).
+ * (joiners). Each has one 64-bit word (struct waitq): the low 32 bits are the epoch, which is the
+ * futex word, and the high 32 bits count the waiters announced during that epoch.
  *
  *   Waiter                                        Notifier, after changing the state
- *   [W0] e = epoch                   (acquire)    [N1] the change itself          (seq_cst RMW
- *   [W1] waiters += 1                (seq_cst)         or seq_cst store)
- *   [W2] re-check the condition     (seq_cst       [N2] n = waiters               (seq_cst load)
- *        loads); if it now holds: do not sleep          n == 0: done. No system call, no RMW.
- *   else futex_wait(epoch, e, deadline)           [N3] epoch += 1                 (seq_cst RMW)
- *   [W3] waiters -= 1                (release)    [N4] futex_wake(epoch)
+ *   [W1] s = word += ONE_WAITER     (seq_cst)     [N1] the change itself          (seq_cst RMW
+ *        e = epoch of s                                or seq_cst store)
+ *   [W2] re-check the condition     (seq_cst      [N2] s = word                   (seq_cst load)
+ *        loads); if it holds: do not sleep             no waiters in s: done. No system call,
+ *   else futex_wait(epoch, e, deadline)                no RMW.
+ *   [W3] if the epoch is still e: take the        [N3] CAS word: s -> (epoch + 1, no waiters)
+ *        announcement back (CAS)                  [N4] if the CAS won: futex_wake(epoch, all)
  *   then retry the operation from the start.
  *
  * Why no wake-up is lost. Both sides write their own word and then read the other's (the
@@ -21,12 +23,29 @@
  * one total order S consistent with each thread's program order:
  *   - if [N2] comes before [W1] in S, then [N1] < [N2] < [W1] < [W2], so the re-check [W2] reads
  *     the state written by [N1] (or a later one) and the waiter does not sleep;
- *   - otherwise [W1] < [N2], so the notifier counts the waiter and bumps the epoch. The waiter read
- *     e at [W0] before announcing itself, so either the bump [N3] is visible when the kernel
- *     compares the futex word (the wait returns at once), or the waiter is already queued on the
- *     futex and [N4] wakes it.
- * A waiter that was counted but did not need waking only costs the notifier one spare system
- * call; the count never undercounts a sleeper, because [W3] runs after the sleep.
+ *   - otherwise [W1] < [N2], so the notifier sees a waiter announced in epoch e (or a later epoch,
+ *     which means someone already bumped e). Its CAS [N3], or an earlier notifier's, moves the epoch
+ *     past e. Since the waiter read e atomically with its announcement, either the kernel finds the
+ *     futex word no longer e when the waiter tries to sleep (the wait returns at once), or the
+ *     waiter is already queued on the futex and [N4] wakes it.
+ * A bump wakes every waiter of the epoch and resets the count, so while woken waiters are still on
+ * their way out of the kernel, further notifiers see no waiters and make no system call: one wake
+ * per sleep, not one per item. A waiter that did not sleep, or timed out, takes back its
+ * announcement only if no bump absorbed it ([W3]); otherwise a notifier would keep paying for
+ * waiters that are gone. Waking all waiters of an epoch (rather than one) means no wake-up has to
+ * be passed on by a waiter that times out or loses the race for the item.
+ *
+ * The asymmetric variant (private SPSC queues, when the kernel has membarrier). A seq_cst
+ * publication costs a locked instruction, which stalls for a whole cache-line transfer whenever the
+ * other side is reading the line: an order of magnitude on an SPSC stream. So private SPSC queues
+ * move the cost to the side that is about to sleep: the put and get publish with the ring's plain
+ * release store, [N2] becomes a compiler barrier plus a relaxed load, and the waiter calls
+ * ringq__heavy_barrier() (membarrier) between [W1] and [W2]. membarrier makes every running thread
+ * of the process execute a full barrier, so the same two cases hold: either the notifier's store
+ * [N1] is visible to the re-check [W2], or the notifier's load [N2] comes after its barrier and
+ * sees the announcement [W1]. Process-shared queues (other processes are not covered by a private
+ * membarrier) and MPMC queues (whose claim is a locked compare-exchange anyway) use the seq_cst
+ * protocol above.
  *
  * What [N1] and [W2] are, per condition:
  *   NOT_EMPTY  [N1] a put's publication in the ring: for SPSC the seq_cst compare-exchange of tail
@@ -45,10 +64,15 @@
  *              thread that starts to wait after a shutdown never sleeps: shutdown is sticky.
  *
  * Why a put that races with shutdown is never lost. The closed mark lives in the ring's tail word,
- * and a put's publication (SPSC) or claim (MPMC) is a compare-exchange of that same word. So a put
- * either lands before the mark -- its item is in the ring, and getters report SHUTDOWN only once
- * the ring is closed *and* head has reached the closed tail, i.e. after taking it -- or it fails,
- * returns RINGQ_SHUTDOWN and nothing was accepted.
+ * and getters report SHUTDOWN only once the ring is closed *and* head has reached the closed tail,
+ * i.e. after taking every item that landed before the mark. In the seq_cst protocol a put's
+ * publication (SPSC) or claim (MPMC) is a compare-exchange of that same word, so a put either
+ * lands before the mark or fails, returns RINGQ_SHUTDOWN, and nothing was accepted. In the
+ * asymmetric variant the SPSC put publishes with a plain store, which must never overwrite the
+ * mark; instead the put raises put_busy, checks `state`, pushes, and lowers put_busy [A1]..[A2],
+ * while shutdown sets `state`, calls ringq__heavy_barrier(), waits for put_busy to be low, and only
+ * then sets the mark [A3]..[A4]. By the membarrier argument a put either sees the shutdown state
+ * (and accepts nothing) or is seen busy, and then its push completes before the mark is set.
  *
  * A timed operation never claims a ring slot before it waits: a put claims only a slot that is
  * free, and then finishes without waiting, so a timeout can never strand a claimed slot.
@@ -80,16 +104,20 @@ enum { STATE_SHUTDOWN = 1u, STATE_IMMEDIATE = 2u };
 /* How many failed attempts a blocking operation spins through before it sleeps. */
 #define SPIN_ATTEMPTS 256
 
-/* One waitable condition. */
+/* One waitable condition: low 32 bits, the epoch (the futex word); high 32 bits, the number of
+ * waiters announced during this epoch. */
 struct waitq {
-  _Atomic(uint32_t) epoch;   /* futex word: bumped by each notification that found waiters */
-  _Atomic(uint32_t) waiters; /* threads between [W1] and [W3] */
+  _Atomic(uint64_t) word;
 };
+#define ONE_WAITER ((uint64_t)1 << 32)
+#define EPOCH_OF(s) ((uint32_t)(s))
+#define WAITERS_OF(s) ((uint32_t)((s) >> 32))
 
 struct ringq_queue {
   uint32_t kind;        /* enum ringq_queue_kind; read-only after init */
   uint32_t flags;       /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
   uint64_t ring_offset; /* bytes from the queue to its ring; read-only after init */
+  uint32_t asym;        /* 1: the asymmetric (membarrier) protocol; read-only after init */
 
   /* Read by every put and get, written only by waiters, notifiers that found waiters and
    * shutdown: stays shared in every cache while nobody waits. */
@@ -100,8 +128,12 @@ struct ringq_queue {
 
   /* Written by task_done and by the slow paths. */
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) done; /* tickets of tasks done; never above head */
+  _Atomic(uint32_t) blocked;                         /* threads inside wait_step (for fini) */
   _Atomic(uint64_t) stat_waits;                      /* futex waits made */
   _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
+
+  /* The SPSC putter's own line (asymmetric protocol only). */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) put_busy; /* 1 from [A1] to [A2] */
 };
 
 /* ---- the ring underneath ------------------------------------------------------------------ */
@@ -142,13 +174,30 @@ is_shared(const struct ringq_queue *q)
   return (q->flags & RINGQ_QUEUE_PROCESS_SHARED) != 0;
 }
 
+/* The asymmetric SPSC put: see "Why a put that races with shutdown is never lost". */
+static inline enum ringq_status
+ring_put_asym(struct ringq_queue *q, const void *item)
+{
+  enum ringq_status st = RINGQ_SHUTDOWN;
+  /* [A1] relaxed store, compiler barrier, relaxed load: with shutdown's heavy barrier [A3], a
+   * store-buffering pair (this store vs shutdown's busy load; shutdown's state store vs this
+   * load). */
+  atomic_store_explicit(&q->put_busy, 1, memory_order_relaxed);
+  atomic_signal_fence(memory_order_seq_cst);
+  if (!(atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_SHUTDOWN))
+    st = ringq__spsc_push(spsc_of(q), item, 0); /* [N1] = [P3], release */
+  /* [A2] release; pairs with [A4]: the push is complete before shutdown sets the mark. */
+  atomic_store_explicit(&q->put_busy, 0, memory_order_release);
+  return st;
+}
+
 /* One try on the ring: RINGQ_OK, RINGQ_FULL or RINGQ_SHUTDOWN (closed: nothing accepted). The
- * publication is [N1] for NOT_EMPTY: seq_cst ([P3q] / [MP3]). */
+ * publication is [N1] for NOT_EMPTY: seq_cst ([P3q] / [MP3]), or [P3] in the asymmetric variant. */
 static inline enum ringq_status
 ring_put(struct ringq_queue *q, const void *item)
 {
   if (q->kind == RINGQ_QUEUE_SPSC)
-    return ringq__spsc_push(spsc_of(q), item, 1);
+    return q->asym ? ring_put_asym(q, item) : ringq__spsc_push(spsc_of(q), item, 1);
   return ringq__mpmc_push(mpmc_of(q), item, memory_order_seq_cst);
 }
 
@@ -158,31 +207,54 @@ static inline enum ringq_status
 ring_get(struct ringq_queue *q, void *item)
 {
   if (q->kind == RINGQ_QUEUE_SPSC)
-    return ringq__spsc_pop(spsc_of(q), item, memory_order_seq_cst);
+    return ringq__spsc_pop(spsc_of(q), item,
+                           q->asym ? memory_order_release : memory_order_seq_cst);
   return ringq__mpmc_pop(mpmc_of(q), item, memory_order_seq_cst);
 }
 
 /* ---- notification ------------------------------------------------------------------------- */
 
-static void
-wake_waiters(struct ringq_queue *q, struct waitq *w, int count)
+/* The futex word: the epoch half of w->word. */
+static inline _Atomic(uint32_t) *
+epoch_word(struct waitq *w)
 {
-  RINGQ__HOOK(RINGQ__HOOK_BEFORE_WAKE);
-  /* [N3] seq_cst; pairs with [W0] through the kernel's compare of the futex word. */
-  atomic_fetch_add_explicit(&w->epoch, 1, memory_order_seq_cst);
-  /* relaxed: a statistic. */
-  atomic_fetch_add_explicit(&q->stat_wakes, 1, memory_order_relaxed);
-  ringq__wake(&w->epoch, count, is_shared(q)); /* [N4] */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return (_Atomic(uint32_t) *)((unsigned char *)&w->word + 4);
+#else
+  return (_Atomic(uint32_t) *)&w->word;
+#endif
 }
 
-/* After [N1]: wake one waiter of w if there is any. */
+/* After [N1]: wake every waiter announced in the current epoch, if there is any. */
 static inline void
-notify_one(struct ringq_queue *q, struct waitq *w)
+notify(struct ringq_queue *q, struct waitq *w)
 {
+  uint64_t s;
   RINGQ__HOOK(RINGQ__HOOK_AFTER_PUBLISH);
-  /* [N2] seq_cst; pairs with [W1] in the total order S (see the top of this file). */
-  if (atomic_load_explicit(&w->waiters, memory_order_seq_cst) != 0)
-    wake_waiters(q, w, 1);
+  if (q->asym) {
+    /* [N2] asymmetric: compiler barrier and relaxed load; the waiter's heavy barrier between
+     * [W1] and [W2] supplies the hardware barrier (see the top of this file). */
+    atomic_signal_fence(memory_order_seq_cst);
+    s = atomic_load_explicit(&w->word, memory_order_relaxed);
+  } else {
+    /* [N2] seq_cst; pairs with [W1] in the total order S (see the top of this file). */
+    s = atomic_load_explicit(&w->word, memory_order_seq_cst);
+  }
+  if (WAITERS_OF(s) == 0)
+    return;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_WAKE);
+  do {
+    /* [N3] seq_cst CAS: next epoch, no waiters. If it fails and the reloaded word has no waiters,
+     * another notifier bumped the epoch and wakes them; if it has waiters, they announced in a
+     * later epoch and this notification is theirs too. */
+    if (atomic_compare_exchange_weak_explicit(&w->word, &s, (uint64_t)(EPOCH_OF(s) + 1u),
+                                              memory_order_seq_cst, memory_order_relaxed)) {
+      /* relaxed: a statistic. */
+      atomic_fetch_add_explicit(&q->stat_wakes, 1, memory_order_relaxed);
+      ringq__wake(epoch_word(w), INT32_MAX, is_shared(q)); /* [N4] */
+      return;
+    }
+  } while (WAITERS_OF(s) != 0);
 }
 
 /* ---- the conditions, re-checked at [W2] with seq_cst loads -------------------------------- */
@@ -231,35 +303,40 @@ all_tasks_done(struct ringq_queue *q)
 
 enum { STEP_READY = 1 }; /* wait_step: the condition held at [W2]; nothing slept */
 
-/* [W0]..[W3] once: sleep on w until notified or the deadline, unless `ready` holds once this
- * thread is counted. Returns STEP_READY, 0 (woken or spurious: retry), RINGQ_TIMEDOUT or
+/* [W1]..[W3] once: sleep on w until notified or the deadline, unless `ready` holds once this
+ * thread is announced. Returns STEP_READY, 0 (woken or spurious: retry), RINGQ_TIMEDOUT or
  * RINGQ_ESYS. */
 static int
 wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t deadline)
 {
   int rc = STEP_READY;
-  /* [W0] acquire; pairs with [N3]: a bump after this read makes the futex wait return at once. */
-  uint32_t e = atomic_load_explicit(&w->epoch, memory_order_acquire);
+  uint64_t s;
+  uint32_t e;
+  /* relaxed: only ringq_queue_fini reads it, to refuse freeing memory a thread is still in. */
+  atomic_fetch_add_explicit(&q->blocked, 1, memory_order_relaxed);
   RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
-  /* [W1] seq_cst; pairs with [N2] in the total order S. */
-  atomic_fetch_add_explicit(&w->waiters, 1, memory_order_seq_cst);
+  /* [W1] seq_cst; pairs with [N2] in the total order S. Reads the epoch atomically with the
+   * announcement, so a bump after it makes the futex wait below return at once. */
+  s = atomic_fetch_add_explicit(&w->word, ONE_WAITER, memory_order_seq_cst);
+  e = EPOCH_OF(s);
   RINGQ__HOOK(RINGQ__HOOK_AFTER_ANNOUNCE);
+  if (q->asym)
+    ringq__heavy_barrier(); /* the asymmetric variant's half of [N2]'s missing barrier */
   if (!ready(q)) {
     RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
     /* relaxed: a statistic. */
     atomic_fetch_add_explicit(&q->stat_waits, 1, memory_order_relaxed);
-    rc = ringq__wait(&w->epoch, e, deadline, is_shared(q));
+    rc = ringq__wait(epoch_word(w), e, deadline, is_shared(q));
   }
-  /* [W3] release: this thread no longer sleeps here; a notifier that still counted it only makes
-   * a spare wake-up. */
-  atomic_fetch_sub_explicit(&w->waiters, 1, memory_order_release);
-  if (rc == RINGQ_TIMEDOUT && atomic_load_explicit(&w->epoch, memory_order_relaxed) != e &&
-      atomic_load_explicit(&w->waiters, memory_order_seq_cst) != 0) {
-    /* The deadline raced with a notification (relaxed epoch read: a hint only). The caller tries
-     * once more before giving up, and that try may fail; pass the wake-up on so that it reaches a
-     * waiter that can use it. */
-    wake_waiters(q, w, 1);
+  /* [W3] relaxed load, then CAS: take the announcement back unless a bump [N3] already absorbed
+   * it (the epoch moved on). Relaxed: a stale count only costs a notifier a spare wake-up. */
+  s = atomic_load_explicit(&w->word, memory_order_relaxed);
+  while (EPOCH_OF(s) == e &&
+         !atomic_compare_exchange_weak_explicit(&w->word, &s, s - ONE_WAITER, memory_order_relaxed,
+                                                memory_order_relaxed)) {
   }
+  /* release; pairs with ringq_queue_fini's acquire: this thread is done with the queue's words. */
+  atomic_fetch_sub_explicit(&q->blocked, 1, memory_order_release);
   return rc;
 }
 
@@ -270,7 +347,7 @@ attempt_put(struct ringq_queue *q, void *item)
 {
   enum ringq_status st = ring_put(q, item);
   if (st == RINGQ_OK)
-    notify_one(q, &q->not_empty);
+    notify(q, &q->not_empty);
   return st;
 }
 
@@ -284,11 +361,11 @@ attempt_get(struct ringq_queue *q, void *item)
     return RINGQ_SHUTDOWN;
   st = ring_get(q, item);
   if (st == RINGQ_OK)
-    notify_one(q, &q->not_full);
+    notify(q, &q->not_full);
   return st;
 }
 
-/* The blocking loop shared by put and get: try, spin, then wait ([W0]..[W3]), until the attempt
+/* The blocking loop shared by put and get: try, spin, then wait ([W1]..[W3]), until the attempt
  * succeeds, the queue is shut down, or the deadline passes (then `miss`). */
 static enum ringq_status
 block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn attempt,
@@ -474,9 +551,10 @@ ringq_queue_task_done(struct ringq_queue *q)
                                               memory_order_relaxed))
       break;
   }
-  /* [N2] seq_cst; pairs with the joiners' [W1]. Python's join is notify_all: wake them all. */
-  if (atomic_load_explicit(&q->all_done.waiters, memory_order_seq_cst) != 0 && all_tasks_done(q))
-    wake_waiters(q, &q->all_done, INT32_MAX);
+  /* Only the task_done that completes the work needs to wake joiners; [N2] inside notify pairs
+   * with their [W1], and all_tasks_done's seq_cst loads see this CAS. */
+  if (all_tasks_done(q))
+    notify(q, &q->all_done);
   return RINGQ_OK;
 }
 
@@ -531,16 +609,21 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
   /* [N1] seq_cst; pairs with every [W2] that reads state. */
   atomic_fetch_or_explicit(&q->state, STATE_SHUTDOWN | (immediate ? STATE_IMMEDIATE : 0u),
                            memory_order_seq_cst);
+  if (q->asym) {
+    /* [A3] every put now either sees the state set above or is seen busy below. */
+    ringq__heavy_barrier();
+    /* [A4] acquire; pairs with [A2]: wait out a put that started before the barrier. It is a few
+     * instructions long, unless its thread is preempted there. */
+    while (atomic_load_explicit(&q->put_busy, memory_order_acquire) != 0)
+      ringq__yield();
+  }
   /* [N1] seq_cst ([X1] in mpmc.h): no put can publish (SPSC) or claim (MPMC) after this. */
   atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
   all[0] = &q->not_empty;
   all[1] = &q->not_full;
   all[2] = &q->all_done;
-  for (i = 0; i < 3; i++) {
-    /* [N2] seq_cst; pairs with [W1]. */
-    if (atomic_load_explicit(&all[i]->waiters, memory_order_seq_cst) != 0)
-      wake_waiters(q, all[i], INT32_MAX);
-  }
+  for (i = 0; i < 3; i++)
+    notify(q, all[i]); /* [N2]..[N4] */
   return RINGQ_OK;
 }
 
@@ -597,6 +680,8 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   q->kind = (uint32_t)kind;
   q->flags = flags;
   q->ring_offset = sizeof(struct ringq_queue);
+  q->asym = kind == RINGQ_QUEUE_SPSC && !(flags & RINGQ_QUEUE_PROCESS_SHARED) &&
+            ringq__heavy_barrier_available();
   ring_mem = (unsigned char *)mem + q->ring_offset;
   st = kind == RINGQ_QUEUE_SPSC
            ? ringq_spsc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size)
@@ -604,12 +689,11 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   if (st != RINGQ_OK)
     return st;
   /* Relaxed: the queue is not shared until init returns; handing it over publishes it. */
-  atomic_init(&q->not_empty.epoch, 0);
-  atomic_init(&q->not_empty.waiters, 0);
-  atomic_init(&q->not_full.epoch, 0);
-  atomic_init(&q->not_full.waiters, 0);
-  atomic_init(&q->all_done.epoch, 0);
-  atomic_init(&q->all_done.waiters, 0);
+  atomic_init(&q->not_empty.word, 0);
+  atomic_init(&q->not_full.word, 0);
+  atomic_init(&q->all_done.word, 0);
+  atomic_init(&q->blocked, 0);
+  atomic_init(&q->put_busy, 0);
   atomic_init(&q->state, 0);
   atomic_init(&q->done, 0); /* the rings start at ticket 0 */
   atomic_init(&q->stat_waits, 0);
@@ -648,10 +732,8 @@ ringq_queue_fini(struct ringq_queue *q)
 {
   if (q == NULL)
     return RINGQ_EINVAL;
-  /* acquire; pairs with [W3]: a thread that left has finished touching the queue's words. */
-  if (atomic_load_explicit(&q->not_empty.waiters, memory_order_acquire) != 0 ||
-      atomic_load_explicit(&q->not_full.waiters, memory_order_acquire) != 0 ||
-      atomic_load_explicit(&q->all_done.waiters, memory_order_acquire) != 0)
+  /* acquire; pairs with wait_step's release: a thread that left is done with the queue. */
+  if (atomic_load_explicit(&q->blocked, memory_order_acquire) != 0)
     return RINGQ_EBUSY;
   return RINGQ_OK;
 }

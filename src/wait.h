@@ -29,6 +29,17 @@ int64_t ringq__now_ns(void);
 /* Give the CPU to another thread (sched_yield). */
 void ringq__yield(void);
 
+/* Asymmetric barrier. ringq__heavy_barrier() makes every thread of this process that is running
+ * execute a full memory barrier before it returns (Linux membarrier, PRIVATE_EXPEDITED); threads
+ * that are not running pass through the scheduler's barriers. Paired with a compiler-only barrier
+ * (atomic_signal_fence) on a fast path, it orders that path's earlier stores before its later
+ * loads as seen by the caller: the caller's store / heavy barrier / load and the fast path's
+ * store / compiler barrier / load cannot both miss each other's store.
+ * ringq__heavy_barrier_available() registers the process once and tells whether it works (it
+ * does not in old kernels or under seccomp filters that refuse membarrier). */
+int ringq__heavy_barrier_available(void);
+void ringq__heavy_barrier(void);
+
 /* Tell the CPU we are spinning. */
 static inline void
 ringq__relax(void)

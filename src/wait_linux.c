@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,4 +76,39 @@ void
 ringq__yield(void)
 {
   sched_yield();
+}
+
+/* 0: not asked yet; 1: registered; -1: unavailable. */
+static _Atomic(int) heavy_barrier_state;
+
+int
+ringq__heavy_barrier_available(void)
+{
+  /* relaxed: the value is derived from the kernel alone; racing first callers both register, and
+   * registering twice is harmless. */
+  int st = atomic_load_explicit(&heavy_barrier_state, memory_order_relaxed);
+  if (st == 0) {
+    int saved = errno;
+    long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    st = -1;
+    if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+      st = 1;
+#ifdef RINGQ_TEST_HOOKS
+    /* Tests run the symmetric (seq_cst) protocol too. */
+    if (getenv("RINGQ_TEST_NO_MEMBARRIER") != NULL)
+      st = -1;
+#endif
+    errno = saved;
+    atomic_store_explicit(&heavy_barrier_state, st, memory_order_relaxed);
+  }
+  return st == 1;
+}
+
+void
+ringq__heavy_barrier(void)
+{
+  int saved = errno;
+  (void)syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+  errno = saved;
 }
