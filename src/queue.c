@@ -59,8 +59,10 @@
  *              room before the slot is released yields and retries). [W2] reads head and tail.
  *   ALL_DONE   [N1] task_done's seq_cst compare-exchange of `done`; [W2] reads done, state and
  *              tail (or head after an immediate shutdown).
- *   Shutdown   [N1] seq_cst fetch-or of `state`, then of the ring's closed mark; then [N2]..[N4]
- *              with wake-all for each condition. Every [W2] reads the mark or the state, so a
+ *   Shutdown   [N1] seq_cst fetch-or of `state` (CLOSING, and DISCARD if immediate), the SPSC
+ *              handshakes below, the ring's closed mark, for an immediate MPMC shutdown the
+ *              discarding of what is left, then the final bits (SHUTDOWN, IMMEDIATE); then
+ *              [N2]..[N4] for each condition. Every [W2] reads the mark or the state, so a
  *              thread that starts to wait after a shutdown never sleeps: shutdown is sticky.
  *
  * Why a put that races with shutdown is never lost. The closed mark lives in the ring's tail word,
@@ -69,9 +71,15 @@
  * publication (SPSC) or claim (MPMC) is a compare-exchange of that same word, so a put either
  * lands before the mark or fails, returns RINGQ_SHUTDOWN, and nothing was accepted. In the
  * asymmetric variant the SPSC put publishes with a plain store, which must never overwrite the
- * mark; instead the put raises put_busy, checks `state`, pushes, and lowers put_busy [A1]..[A2],
- * while shutdown sets `state`, calls ringq__heavy_barrier(), waits for put_busy to be low, and only
- * then sets the mark [A3]..[A4]. By the membarrier argument a put either sees the shutdown state
+ * mark; instead the put raises put_busy, checks `state` for CLOSING, pushes, and lowers put_busy
+ * [A1]..[A2], while shutdown sets CLOSING, calls ringq__heavy_barrier(), waits for put_busy to be
+ * low, and only then sets the mark [A3]..[A4]. is_shutdown() becomes true only after the mark.
+ *
+ * Why join's count is final after an immediate shutdown. It counts the items got (head), so head
+ * must stop moving before join may trust it. An SPSC get raises get_busy around its check of
+ * DISCARD and its pop [G1]..[G2]; shutdown sets DISCARD, waits for get_busy to be low [G3], and
+ * only then sets IMMEDIATE. An MPMC shutdown claims and discards everything left after the mark,
+ * so head reaches the closed tail and stays there. Only then is IMMEDIATE set. By the membarrier argument a put either sees the shutdown state
  * (and accepts nothing) or is seen busy, and then its push completes before the mark is set.
  *
  * A timed operation never claims a ring slot before it waits: a put claims only a slot that is
@@ -96,13 +104,28 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-enum { STATE_SHUTDOWN = 1u, STATE_IMMEDIATE = 2u };
+/* Shutdown state, in the order shutdown sets the bits (they are never cleared):
+ *   CLOSING    puts of the asymmetric variant stop here ([A1]);
+ *   DISCARD    (immediate only) gets stop here; qsize reports 0;
+ *   SHUTDOWN   the ring is closed: no put can succeed any more (is_shutdown reads this);
+ *   IMMEDIATE  the discarded items are gone and counted done (join reads this). */
+enum {
+  STATE_CLOSING = 1u,
+  STATE_DISCARD = 2u,
+  STATE_SHUTDOWN = 4u,
+  STATE_IMMEDIATE = 8u
+};
 
 /* A deadline meaning "try once, do not wait". */
 #define NOWAIT INT64_MIN
 
 /* How many failed attempts a blocking operation spins through before it sleeps. */
 #define SPIN_ATTEMPTS 256
+
+/* When the condition holds but the attempt keeps failing (an MPMC slot claimed and not yet
+ * published, or not yet released, by a preempted thread), yield this many rounds, then nap. */
+#define YIELD_ROUNDS 16
+#define NAP_NS 50000
 
 /* One waitable condition: low 32 bits, the epoch (the futex word); high 32 bits, the number of
  * waiters announced during this epoch. */
@@ -124,7 +147,7 @@ struct ringq_queue {
   _Alignas(RINGQ_CACHE_LINE) struct waitq not_empty;
   struct waitq not_full;
   struct waitq all_done;
-  _Atomic(uint32_t) state; /* STATE_SHUTDOWN | STATE_IMMEDIATE; bits are only ever set */
+  _Atomic(uint32_t) state; /* STATE_* bits; they are only ever set */
 
   /* Written by task_done and by the slow paths. */
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) done; /* tickets of tasks done; never above head */
@@ -134,6 +157,9 @@ struct ringq_queue {
 
   /* The SPSC putter's own line (asymmetric protocol only). */
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) put_busy; /* 1 from [A1] to [A2] */
+
+  /* The SPSC getter's own line. */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) get_busy; /* 1 from [G1] to [G2] */
 };
 
 /* ---- the ring underneath ------------------------------------------------------------------ */
@@ -184,7 +210,7 @@ ring_put_asym(struct ringq_queue *q, const void *item)
    * load). */
   atomic_store_explicit(&q->put_busy, 1, memory_order_relaxed);
   atomic_signal_fence(memory_order_seq_cst);
-  if (!(atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_SHUTDOWN))
+  if (!(atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_CLOSING))
     st = ringq__spsc_push(spsc_of(q), item, 0); /* [N1] = [P3], release */
   /* [A2] release; pairs with [A4]: the push is complete before shutdown sets the mark. */
   atomic_store_explicit(&q->put_busy, 0, memory_order_release);
@@ -201,14 +227,42 @@ ring_put(struct ringq_queue *q, const void *item)
   return ringq__mpmc_push(mpmc_of(q), item, memory_order_seq_cst);
 }
 
-/* One try on the ring: RINGQ_OK, RINGQ_EMPTY or RINGQ_SHUTDOWN (closed and drained). The release
- * of room is [N1] for NOT_FULL: seq_cst ([C3] / [MC3]). */
+/* The SPSC get: like the asymmetric put, it raises get_busy around its check of the state and its
+ * pop, so that an immediate shutdown can wait it out and then count exactly what was got. */
+static inline enum ringq_status
+ring_get_spsc(struct ringq_queue *q, void *item)
+{
+  enum ringq_status st = RINGQ_SHUTDOWN;
+  uint32_t state;
+  if (q->asym) {
+    /* [G1] relaxed store, compiler barrier, relaxed load: a store-buffering pair with shutdown's
+     * state RMW, heavy barrier [A3] and get_busy load [G3]. */
+    atomic_store_explicit(&q->get_busy, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    state = atomic_load_explicit(&q->state, memory_order_relaxed);
+  } else {
+    /* [G1] seq_cst store and load: the same pair, in the total order S. */
+    atomic_store_explicit(&q->get_busy, 1, memory_order_seq_cst);
+    state = atomic_load_explicit(&q->state, memory_order_seq_cst);
+  }
+  if (!(state & STATE_DISCARD))
+    st = ringq__spsc_pop(spsc_of(q), item, q->asym ? memory_order_release : memory_order_seq_cst);
+  /* [G2] release; pairs with [G3]: the pop is complete, head is final for it. */
+  atomic_store_explicit(&q->get_busy, 0, memory_order_release);
+  return st;
+}
+
+/* One try on the ring: RINGQ_OK, RINGQ_EMPTY or RINGQ_SHUTDOWN (closed and drained, or discarded).
+ * The release of room is [N1] for NOT_FULL: seq_cst ([C3] / [MC3]), or [C3] release in the
+ * asymmetric variant. */
 static inline enum ringq_status
 ring_get(struct ringq_queue *q, void *item)
 {
   if (q->kind == RINGQ_QUEUE_SPSC)
-    return ringq__spsc_pop(spsc_of(q), item,
-                           q->asym ? memory_order_release : memory_order_seq_cst);
+    return ring_get_spsc(q, item);
+  /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
+  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
+    return RINGQ_SHUTDOWN;
   return ringq__mpmc_pop(mpmc_of(q), item, memory_order_seq_cst);
 }
 
@@ -267,7 +321,7 @@ get_may_proceed(struct ringq_queue *q)
 {
   uint64_t h, t;
   /* [W2] seq_cst; pairs with shutdown's [N1] on state. */
-  if (atomic_load_explicit(&q->state, memory_order_seq_cst) & STATE_IMMEDIATE)
+  if (atomic_load_explicit(&q->state, memory_order_seq_cst) & STATE_DISCARD)
     return 1;
   /* [W2] seq_cst; pairs with the puts' [N1] on tail. */
   h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
@@ -354,12 +408,7 @@ attempt_put(struct ringq_queue *q, void *item)
 static enum ringq_status
 attempt_get(struct ringq_queue *q, void *item)
 {
-  enum ringq_status st;
-  /* acquire; pairs with shutdown's seq_cst fetch-or: after an immediate shutdown, what is left
-   * in the ring is discarded. */
-  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_IMMEDIATE)
-    return RINGQ_SHUTDOWN;
-  st = ring_get(q, item);
+  enum ringq_status st = ring_get(q, item);
   if (st == RINGQ_OK)
     notify(q, &q->not_full);
   return st;
@@ -371,6 +420,7 @@ static enum ringq_status
 block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn attempt,
             struct waitq *w, condition_fn ready, enum ringq_status miss)
 {
+  int ready_rounds = 0;
   for (;;) {
     int i, rc;
     enum ringq_status st = attempt(q, item);
@@ -387,10 +437,17 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
     rc = wait_step(q, w, ready, deadline);
     if (rc == RINGQ_ESYS)
       return RINGQ_ESYS;
-    if (rc == STEP_READY) {
+    if (rc != STEP_READY) {
+      ready_rounds = 0;
+    } else if (++ready_rounds <= YIELD_ROUNDS) {
       /* The condition holds but the attempts missed: the other side is between claiming and
        * publishing (MPMC), or another thread took the item or room first. Let it run. */
       ringq__yield();
+    } else {
+      /* Still so: the thread in the middle is preempted. Do not burn a CPU waiting for it. */
+      int64_t left = deadline == RINGQ__FOREVER ? NAP_NS : deadline - ringq__now_ns();
+      if (left > 0)
+        ringq__nap(left < NAP_NS ? left : NAP_NS);
     }
   }
 }
@@ -505,7 +562,7 @@ ringq_queue_qsize(struct ringq_queue *q)
   if (q == NULL)
     return 0;
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown the queue is empty. */
-  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_IMMEDIATE)
+  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
     return 0;
   return q->kind == RINGQ_QUEUE_SPSC ? ringq_spsc_size(spsc_of(q)) : ringq_mpmc_size(mpmc_of(q));
 }
@@ -606,19 +663,34 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
   int i;
   if (q == NULL)
     return RINGQ_EINVAL;
-  /* [N1] seq_cst; pairs with every [W2] that reads state. */
-  atomic_fetch_or_explicit(&q->state, STATE_SHUTDOWN | (immediate ? STATE_IMMEDIATE : 0u),
+  /* [N1] seq_cst; pairs with every [W2] that reads state, and with [A1] / [G1]. */
+  atomic_fetch_or_explicit(&q->state, STATE_CLOSING | (immediate ? STATE_DISCARD : 0u),
                            memory_order_seq_cst);
-  if (q->asym) {
-    /* [A3] every put now either sees the state set above or is seen busy below. */
-    ringq__heavy_barrier();
-    /* [A4] acquire; pairs with [A2]: wait out a put that started before the barrier. It is a few
-     * instructions long, unless its thread is preempted there. */
+  if (q->kind == RINGQ_QUEUE_SPSC) {
+    /* [A3] every put and get now either sees the state set above or is seen busy below. */
+    if (q->asym)
+      ringq__heavy_barrier();
+    /* [A4] acquire; pairs with [A2]: a put that started before is complete before the mark is
+     * set, so its plain store of tail cannot erase the mark. (Only the asymmetric put uses it.) */
     while (atomic_load_explicit(&q->put_busy, memory_order_acquire) != 0)
+      ringq__yield();
+    /* [G3] acquire (seq_cst in the symmetric variant, the other half of [G1]); pairs with [G2]:
+     * after an immediate shutdown, head no longer moves, so join's count is final. */
+    while (immediate && atomic_load_explicit(&q->get_busy, memory_order_seq_cst) != 0)
       ringq__yield();
   }
   /* [N1] seq_cst ([X1] in mpmc.h): no put can publish (SPSC) or claim (MPMC) after this. */
   atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
+  if (immediate && q->kind == RINGQ_QUEUE_MPMC) {
+    /* Discard what is left (getters stopped at DISCARD; one under way may still take an item,
+     * which it then returns and which counts as got). Afterwards head equals the closed tail,
+     * for good, so join's count is final. */
+    while (ringq__mpmc_pop(mpmc_of(q), NULL, memory_order_seq_cst) != RINGQ_SHUTDOWN)
+      ;
+  }
+  /* [N1] seq_cst: the shutdown is complete; is_shutdown and join read these bits. */
+  atomic_fetch_or_explicit(&q->state, STATE_SHUTDOWN | (immediate ? STATE_IMMEDIATE : 0u),
+                           memory_order_seq_cst);
   all[0] = &q->not_empty;
   all[1] = &q->not_full;
   all[2] = &q->all_done;
@@ -694,6 +766,7 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   atomic_init(&q->all_done.word, 0);
   atomic_init(&q->blocked, 0);
   atomic_init(&q->put_busy, 0);
+  atomic_init(&q->get_busy, 0);
   atomic_init(&q->state, 0);
   atomic_init(&q->done, 0); /* the rings start at ticket 0 */
   atomic_init(&q->stat_waits, 0);

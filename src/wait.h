@@ -29,6 +29,9 @@ int64_t ringq__now_ns(void);
 /* Give the CPU to another thread (sched_yield). */
 void ringq__yield(void);
 
+/* Sleep about ns nanoseconds (signals may cut it short). */
+void ringq__nap(int64_t ns);
+
 /* Asymmetric barrier. ringq__heavy_barrier() makes every thread of this process that is running
  * execute a full memory barrier before it returns (Linux membarrier, PRIVATE_EXPEDITED); threads
  * that are not running pass through the scheduler's barriers. Paired with a compiler-only barrier
@@ -36,7 +39,9 @@ void ringq__yield(void);
  * loads as seen by the caller: the caller's store / heavy barrier / load and the fast path's
  * store / compiler barrier / load cannot both miss each other's store.
  * ringq__heavy_barrier_available() registers the process once and tells whether it works (it
- * does not in old kernels or under seccomp filters that refuse membarrier). */
+ * does not in old kernels or under seccomp filters that refuse membarrier). If the barrier fails
+ * after a successful registration (a seccomp filter installed later), ringq__heavy_barrier aborts
+ * the process: continuing without it would silently lose wake-ups. */
 int ringq__heavy_barrier_available(void);
 void ringq__heavy_barrier(void);
 

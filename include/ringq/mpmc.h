@@ -43,7 +43,9 @@
  *         drained" (RINGQ_SHUTDOWN) from "empty"; pairs with [X1].
  *   [X1]  close: seq_cst fetch-or of RINGQ__CLOSED into tail; a claim [MP3] can no longer
  *         succeed, so the tickets below the closed tail are all there will ever be.
- *   [S1]  size: acquire load of head, then of tail (as in spsc.h: never negative; clamped).
+ *   [S1]  size: acquire load of head, then of tail. Head is moved by relaxed claims, so the tail
+ *         load may legally return less than the head just read: the difference is clamped to
+ *         [0, capacity], which is all size promises under concurrency.
  */
 #ifndef RINGQ_MPMC_H
 #define RINGQ_MPMC_H
@@ -91,7 +93,6 @@
 #define RINGQ__FETCH_OR(p, v, mo) std::atomic_fetch_or_explicit((p), (v), (mo))
 #define RINGQ__ALIGNAS(n) alignas(n)
 #define RINGQ__NODISCARD [[nodiscard]]
-#define RINGQ__STATIC_ASSERT(c, m) static_assert(c, m)
 #else
 #include <stdatomic.h>
 #include <stddef.h>
@@ -112,7 +113,21 @@
 #else
 #define RINGQ__NODISCARD
 #endif
-#define RINGQ__STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+/* Rings may be shared between C and C++ translation units and between processes: their atomics
+ * must be plain, lock-free 8-byte words (true on every 64-bit target gcc and clang support). In
+ * C++ the ring's std::atomic objects are constructed by init; a ring made by C code or another
+ * process is used through std::atomic objects this translation unit did not construct, which
+ * relies on the gcc/clang ABI (std::atomic<uint64_t> laid out as _Atomic uint64_t). */
+#ifdef __cplusplus
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "ringq needs lock-free 64-bit atomics");
+static_assert(sizeof(std::atomic<uint64_t>) == 8, "ringq needs 8-byte 64-bit atomics");
+#else
+#if ATOMIC_LLONG_LOCK_FREE != 2
+#error "ringq needs lock-free 64-bit atomics"
+#endif
+_Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomics");
 #endif
 
 /* Every status of the library, once: X(name, value, message). RINGQ_OK is 0; normal outcomes a
@@ -444,12 +459,14 @@ ringq__mpmc_empty_status(struct ringq_mpmc *r, uint64_t h)
   return ((t & RINGQ__CLOSED) && (t & ~RINGQ__CLOSED) == h) ? RINGQ_SHUTDOWN : RINGQ_EMPTY;
 }
 
+/* Pop into item; with item NULL the element is discarded (the blocking layer's immediate
+ * shutdown). */
 static inline enum ringq_status
 ringq__mpmc_pop(struct ringq_mpmc *r, void *item, RINGQ__MO_TYPE claim_mo)
 {
   RINGQ__ATOMIC(uint64_t) *seq;
   uint64_t h;
-  if (r == NULL || item == NULL)
+  if (r == NULL)
     return RINGQ_EINVAL;
   /* [MC1] relaxed: a stale head only makes the claim below fail. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
@@ -469,7 +486,8 @@ ringq__mpmc_pop(struct ringq_mpmc *r, void *item, RINGQ__MO_TYPE claim_mo)
       h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
     }
   }
-  ringq__copy(item, ringq__mpmc_data(seq), r->elem_size);
+  if (item != NULL)
+    ringq__copy(item, ringq__mpmc_data(seq), r->elem_size);
   /* [MC4] release; pairs with [MP2]: the slot is free for the producer one lap later. */
   RINGQ__STORE(seq, h + r->lap, RINGQ__MO(release));
   return RINGQ_OK;
@@ -489,6 +507,8 @@ ringq_mpmc_try_push(struct ringq_mpmc *r, const void *item)
 RINGQ__NODISCARD static inline enum ringq_status
 ringq_mpmc_try_pop(struct ringq_mpmc *r, void *item)
 {
+  if (item == NULL)
+    return RINGQ_EINVAL;
   return ringq__mpmc_pop(r, item, RINGQ__MO(relaxed));
 }
 
@@ -610,7 +630,7 @@ ringq_mpmc_close(struct ringq_mpmc *r)
 }
 
 /* Items in the ring (claimed by a producer and not yet by a consumer); any thread. Exact when
- * quiet; under concurrency never negative, never above capacity (0 when r is NULL). */
+ * quiet; under concurrency a value between 0 and capacity (0 when r is NULL). */
 static inline size_t
 ringq_mpmc_size(struct ringq_mpmc *r)
 {
@@ -618,7 +638,7 @@ ringq_mpmc_size(struct ringq_mpmc *r)
   int64_t n;
   if (r == NULL)
     return 0;
-  /* [S1] acquire, head before tail: tail >= head at every moment and only grows. */
+  /* [S1] acquire loads, head first; the clamp below keeps the result in [0, capacity]. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(acquire));
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(acquire)) & ~RINGQ__CLOSED;
   n = (int64_t)(t - h) / (int64_t)RINGQ__STEP;

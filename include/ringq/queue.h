@@ -75,8 +75,10 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue_kind kind
                                                       size_t elem_size, struct ringq_queue **out);
 
 /* Check that no thread is blocked in the queue; a queue made with ringq_queue_init needs nothing
- * else before its memory is reused. A thread still spinning before it sleeps is not seen: stop
- * using the queue (shut it down and join your threads) before destroying it.
+ * else before its memory is reused. Only threads asleep in the queue are seen: a thread still
+ * spinning, or a putter still returning from the put whose item was already got, is not. Free the
+ * queue only after every thread that called into it has returned (for instance: shut it down and
+ * join your threads).
  * Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY (threads are blocked in put, get or
  * join: shut the queue down and let them leave first). */
 RINGQ__NODISCARD enum ringq_status ringq_queue_fini(struct ringq_queue *q);
@@ -157,10 +159,12 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_join_until(struct ringq_queue *q,
  * returns RINGQ_SHUTDOWN. immediate == false: gets return the items left, then RINGQ_SHUTDOWN.
  * immediate == true: the items left are discarded and counted as done for join, and gets return
  * RINGQ_SHUTDOWN at once. Every thread blocked in put, get or join wakes and re-checks; a thread
- * that starts to wait later never sleeps. Any thread. Returns RINGQ_OK or RINGQ_EINVAL (q NULL). */
+ * that starts to wait later never sleeps. Any thread, but not from a signal handler (for an SPSC
+ * queue it waits for a put or get under way to finish). Returns RINGQ_OK or RINGQ_EINVAL
+ * (q NULL). */
 RINGQ__NODISCARD enum ringq_status ringq_queue_shutdown(struct ringq_queue *q, bool immediate);
 
-/* Whether shutdown was called (false when q is NULL). */
+/* Whether a shutdown has taken effect: once true, every put fails (false when q is NULL). */
 bool ringq_queue_is_shutdown(struct ringq_queue *q);
 
 /* The queue's system-call counters (zeroes when a NULL argument is given). Any thread. */

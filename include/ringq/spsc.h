@@ -12,7 +12,9 @@
  *
  * Threads. At any moment at most one thread acts as the producer (try_push, push_burst, reserve,
  * commit, close) and one as the consumer (try_pop, pop_burst, peek, release). size, empty, full
- * and capacity may be called from any thread. Every operation is wait-free.
+ * and capacity may be called from any thread. Every operation is wait-free. Handing a role to
+ * another thread needs a happens-before edge (a mutex, a thread join, a release/acquire pair):
+ * each side keeps plain fields of its own (head_cache, tail_cache, ...).
  *
  * Cost. The producer keeps a private copy of the consumer's index (head_cache) and reads the
  * shared one only when its copy says "full"; the consumer does the same with tail_cache. The
@@ -80,7 +82,6 @@
 #define RINGQ__FETCH_OR(p, v, mo) std::atomic_fetch_or_explicit((p), (v), (mo))
 #define RINGQ__ALIGNAS(n) alignas(n)
 #define RINGQ__NODISCARD [[nodiscard]]
-#define RINGQ__STATIC_ASSERT(c, m) static_assert(c, m)
 #else
 #include <stdatomic.h>
 #include <stddef.h>
@@ -101,7 +102,21 @@
 #else
 #define RINGQ__NODISCARD
 #endif
-#define RINGQ__STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+/* Rings may be shared between C and C++ translation units and between processes: their atomics
+ * must be plain, lock-free 8-byte words (true on every 64-bit target gcc and clang support). In
+ * C++ the ring's std::atomic objects are constructed by init; a ring made by C code or another
+ * process is used through std::atomic objects this translation unit did not construct, which
+ * relies on the gcc/clang ABI (std::atomic<uint64_t> laid out as _Atomic uint64_t). */
+#ifdef __cplusplus
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "ringq needs lock-free 64-bit atomics");
+static_assert(sizeof(std::atomic<uint64_t>) == 8, "ringq needs 8-byte 64-bit atomics");
+#else
+#if ATOMIC_LLONG_LOCK_FREE != 2
+#error "ringq needs lock-free 64-bit atomics"
+#endif
+_Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomics");
 #endif
 
 /* Every status of the library, once: X(name, value, message). RINGQ_OK is 0; normal outcomes a
@@ -244,13 +259,15 @@ struct ringq_spsc {
   /* Producer's line. */
   RINGQ__ALIGNAS(RINGQ_CACHE_LINE) RINGQ__ATOMIC(uint64_t) tail; /* next ticket to write;
                                                   bit RINGQ__CLOSED: no more pushes. */
-  uint64_t head_cache; /* producer's copy of head; never ahead of head */
-  uint64_t reserved;   /* items handed out by ringq_spsc_reserve, not yet committed */
+  uint64_t head_cache;   /* producer's copy of head; never ahead of head */
+  uint64_t reserved;     /* items handed out by ringq_spsc_reserve, not yet committed */
+  uint64_t reserved_at;  /* tail when they were handed out: a push since cancels them */
 
   /* Consumer's line. */
   RINGQ__ALIGNAS(RINGQ_CACHE_LINE) RINGQ__ATOMIC(uint64_t) head; /* next ticket to read */
   uint64_t tail_cache; /* consumer's copy of tail without the mark; never ahead of tail */
   uint64_t peeked;     /* items handed out by ringq_spsc_peek, not yet released */
+  uint64_t peeked_at;  /* head when they were shown: a pop since cancels them */
 };
 
 static inline unsigned char *
@@ -295,8 +312,10 @@ ringq__spsc_init_at(void *mem, size_t mem_bytes, size_t capacity, size_t elem_si
   r->full_span = (uint64_t)capacity * RINGQ__STEP;
   r->head_cache = first_ticket;
   r->reserved = 0;
+  r->reserved_at = first_ticket;
   r->tail_cache = first_ticket;
   r->peeked = 0;
+  r->peeked_at = first_ticket;
   /* Relaxed: the ring is not shared until init returns; handing it over publishes it. */
   RINGQ__STORE(&r->tail, first_ticket, RINGQ__MO(relaxed));
   RINGQ__STORE(&r->head, first_ticket, RINGQ__MO(relaxed));
@@ -527,7 +546,8 @@ ringq_spsc_pop_burst(struct ringq_spsc *r, void *items, size_t n)
 /* Zero-copy write, step 1: hand out up to `max` contiguous free slots at *where (elem_size bytes
  * each) for the producer to fill in place. The run stops at the end of the storage, so a ring with
  * room across its end needs two rounds. Nothing is visible to the consumer until
- * ringq_spsc_commit. A later reserve replaces an uncommitted one. Producer thread only.
+ * ringq_spsc_commit. A later reserve replaces an uncommitted one; a push or burst cancels it, and
+ * its memory must not be written after that (it may hold the pushed item). Producer thread only.
  * Returns the number of slots handed out (0 when full), RINGQ_SHUTDOWN or RINGQ_EINVAL (r or where
  * NULL, max == 0, max > capacity). */
 RINGQ__NODISCARD static inline ptrdiff_t
@@ -552,23 +572,30 @@ ringq_spsc_reserve(struct ringq_spsc *r, size_t max, void **where)
     return 0;
   *where = ringq__spsc_slot(r, t);
   r->reserved = k;
+  r->reserved_at = t;
   return (ptrdiff_t)k;
 }
 
 /* Zero-copy write, step 2: publish the first n slots of the last reservation (n may be less than
- * reserved; 0 cancels it). Producer thread only. Returns RINGQ_OK or RINGQ_EINVAL (r NULL, n more
- * than reserved). */
+ * reserved; 0 cancels it). Any push, burst or close since the reservation cancels it. Producer
+ * thread only. Returns RINGQ_OK, RINGQ_SHUTDOWN (closed since; nothing published) or RINGQ_EINVAL
+ * (r NULL, n more than reserved, or the reservation was cancelled by a push since). */
 RINGQ__NODISCARD static inline enum ringq_status
 ringq_spsc_commit(struct ringq_spsc *r, size_t n)
 {
-  uint64_t t;
-  if (r == NULL || n > r->reserved)
+  uint64_t t, reserved;
+  if (r == NULL)
     return RINGQ_EINVAL;
+  reserved = r->reserved;
   r->reserved = 0;
-  if (n == 0)
-    return RINGQ_OK;
   /* [P1] relaxed: only the producer advances tail. */
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
+  if (t & RINGQ__CLOSED)
+    return RINGQ_SHUTDOWN;
+  if (n > reserved || (n > 0 && t != r->reserved_at))
+    return RINGQ_EINVAL;
+  if (n == 0)
+    return RINGQ_OK;
   return ringq__spsc_publish(r, t, t + n * RINGQ__STEP, 0);
 }
 
@@ -597,23 +624,27 @@ ringq_spsc_peek(struct ringq_spsc *r, size_t max, const void **where)
     return closed ? (ptrdiff_t)RINGQ_SHUTDOWN : 0;
   *where = ringq__spsc_slot(r, h);
   r->peeked = k;
+  r->peeked_at = h;
   return (ptrdiff_t)k;
 }
 
 /* Zero-copy read, step 2: remove the first n items of the last peek (n may be less than shown; 0
- * keeps them all). Consumer thread only. Returns RINGQ_OK or RINGQ_EINVAL (r NULL, n more than
- * shown). */
+ * keeps them all). Any pop or burst since the peek cancels it. Consumer thread only. Returns
+ * RINGQ_OK or RINGQ_EINVAL (r NULL, n more than shown, or the peek was cancelled by a pop since). */
 RINGQ__NODISCARD static inline enum ringq_status
 ringq_spsc_release(struct ringq_spsc *r, size_t n)
 {
-  uint64_t h;
-  if (r == NULL || n > r->peeked)
+  uint64_t h, peeked;
+  if (r == NULL)
     return RINGQ_EINVAL;
+  peeked = r->peeked;
   r->peeked = 0;
-  if (n == 0)
-    return RINGQ_OK;
   /* [C1] relaxed: only the consumer advances head. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+  if (n > peeked || (n > 0 && h != r->peeked_at))
+    return RINGQ_EINVAL;
+  if (n == 0)
+    return RINGQ_OK;
   /* [C3] release; pairs with [P2]: the consumer is done with these slots. */
   RINGQ__STORE(&r->head, h + n * RINGQ__STEP, RINGQ__MO(release));
   return RINGQ_OK;
@@ -636,7 +667,7 @@ ringq_spsc_close(struct ringq_spsc *r)
 }
 
 /* Items in the ring; any thread. Exact when neither side is active; under concurrency a value
- * the ring held during the call, never negative and never above capacity (0 when r is NULL). */
+ * between 0 and capacity (0 when r is NULL). */
 static inline size_t
 ringq_spsc_size(struct ringq_spsc *r)
 {
