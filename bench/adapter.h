@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* bench/adapter.h: the interface every benchmarked queue implements (see README.md, "Adding a
+ * queue"). An adapter is a struct bench_queue: how to make and free one queue, and the worker
+ * loops of bench/loops.h instantiated with the queue's own push and pop. */
+#ifndef BENCH_ADAPTER_H
+#define BENCH_ADAPTER_H
+
+#include "harness.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Which workload groups a queue takes part in. */
+#define BENCH_ROLE_SPSC 0x01u      /* single-producer single-consumer ring workloads */
+#define BENCH_ROLE_MPMC 0x02u      /* multi-producer multi-consumer workloads (1P1C included) */
+#define BENCH_ROLE_BLOCKING 0x04u  /* blocking-queue workloads (put/get that sleep) */
+#define BENCH_ROLE_PINGPONG 0x08u  /* spinning ping-pong latency */
+#define BENCH_ROLE_BASELINE 0x10u  /* the baseline of the groups it is in */
+#define BENCH_ROLE_REFERENCE 0x20u /* not a queue: a hardware reference (cache line) */
+
+/* Element sizes a queue supports (bit set = supported). */
+#define BENCH_ESIZE_8 0x1u
+#define BENCH_ESIZE_64 0x2u
+#define BENCH_ESIZE_512 0x4u
+#define BENCH_ESIZE_ALL 0x7u
+
+/* Worker loops for one way of using the queue (NULL: not supported). */
+struct bench_loops {
+  bench_worker_fn producer, consumer; /* throughput */
+  bench_worker_fn ping, pong;         /* ping-pong latency */
+};
+
+struct bench_queue_params {
+  size_t capacity;  /* items */
+  size_t esize;     /* bytes per item */
+  unsigned producers, consumers;
+};
+
+struct bench_queue {
+  const char *name;    /* shown in tables: "ringq spsc", "DPDK rte_ring SP/SC", ... */
+  const char *peer;    /* family for the targets: "ringq", "baseline", "ck", "dpdk", ... */
+  unsigned roles;      /* BENCH_ROLE_* */
+  unsigned esizes;     /* BENCH_ESIZE_* */
+  int unbounded;       /* grows instead of refusing: putters never block (skipped in slow-consumer) */
+  const char *note;    /* one line printed under the table when the queue appears, or NULL */
+
+  /* Make a queue for p; 0 on success, else fill why (e.g. "element size not supported"). */
+  int (*create)(void **q, const struct bench_queue_params *p, char *why, size_t why_len);
+  void (*destroy)(void *q);
+  /* Blocking queues: make every blocked put/get return (the watchdog calls it on a stall). */
+  void (*wake)(void *q);
+  /* System calls made on the queue's behalf so far (futex waits + wakes), or NULL if unknown. */
+  uint64_t (*syscalls)(void *q);
+
+  struct bench_loops single;   /* try-push / try-pop, spinning */
+  struct bench_loops burst;    /* bursts of run->burst */
+  struct bench_loops zc;       /* zero-copy bursts (reserve/commit, peek/release) */
+  struct bench_loops blocking; /* put / get that sleep; ping/pong with run->gap_ns */
+  bench_worker_fn solo;        /* one thread, put then get: nobody waits */
+};
+
+/* The queues compiled in, NULL-terminated, and the "skipped: ..." lines for the optional peers
+ * that are not (also NULL-terminated). */
+const struct bench_queue *const *bench_queues(void);
+const char *const *bench_skipped_peers(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BENCH_ADAPTER_H */

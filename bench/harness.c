@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* bench/harness.c: thread start and pinning, the start barrier, the timed window, the stall
+ * watchdog, clocks and the small statistics helpers. */
+#define _GNU_SOURCE /* pthread_attr_setaffinity_np, pthread_timedjoin_np, CPU_SET */
+#include "harness.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t
+bench_now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+bench_sleep_ns(uint64_t ns)
+{
+  struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
+  }
+}
+
+void
+bench_yield(void)
+{
+  sched_yield();
+}
+
+void
+bench_fail(struct bench_worker *w, const char *fmt, ...)
+{
+  va_list ap;
+  if (!w->failed) {
+    va_start(ap, fmt);
+    vsnprintf(w->why, sizeof w->why, fmt, ap);
+    va_end(ap);
+    w->failed = 1;
+  }
+  __atomic_store_n(&w->run->phase, BENCH_ABORT, __ATOMIC_RELAXED);
+}
+
+struct thread_arg {
+  struct bench_worker *w;
+  bench_worker_fn fn;
+};
+
+static void *
+thread_main(void *p)
+{
+  struct thread_arg *a = (struct thread_arg *)p;
+  struct bench_run *run = a->w->run;
+  __atomic_add_fetch(&run->ready, 1, __ATOMIC_ACQ_REL);
+  while (!__atomic_load_n(&run->go, __ATOMIC_ACQUIRE)) {
+    bench_cpu_relax();
+    if (run->yield)
+      sched_yield();
+  }
+  a->fn(a->w);
+  a->w->t_end = bench_now_ns();
+  __atomic_add_fetch(&run->finished, 1, __ATOMIC_RELEASE);
+  return NULL;
+}
+
+static uint64_t
+total_progress(struct bench_worker *w, unsigned n)
+{
+  uint64_t sum = 0;
+  for (unsigned i = 0; i < n; i++)
+    sum += __atomic_load_n(&w[i].progress, __ATOMIC_RELAXED);
+  return sum;
+}
+
+static int
+all_finished(struct bench_run *run, unsigned n)
+{
+  return __atomic_load_n(&run->finished, __ATOMIC_ACQUIRE) == n;
+}
+
+/* Join every thread; if some never return (stuck inside a queue's own spin loop after an abort),
+ * the process cannot go on measuring anything fairly: say so and leave. */
+static void
+join_all(pthread_t *tids, unsigned n)
+{
+  for (unsigned i = 0; i < n; i++) {
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 10;
+    if (pthread_timedjoin_np(tids[i], NULL, &dl) != 0) {
+      fprintf(stderr, "ringq-bench: a worker thread is stuck inside a queue 10 s after the "
+                      "watchdog gave up on it; stopping the whole run.\n");
+      fflush(NULL);
+      _exit(3);
+    }
+  }
+}
+
+enum bench_status
+bench_run_threads(struct bench_run *run, struct bench_worker *workers,
+                  const struct bench_thread_plan *plan, uint64_t duration_ns, uint64_t stall_ns,
+                  void (*wake)(void *q), struct bench_timing *timing, char *why, size_t why_len)
+{
+  pthread_t tids[BENCH_MAX_THREADS];
+  struct thread_arg args[BENCH_MAX_THREADS];
+  unsigned started = 0, n = plan->n;
+  uint64_t t0, last_progress, last_move, now;
+  int stalled = 0;
+  enum bench_status st = BENCH_OK;
+
+  why[0] = '\0';
+  run->phase = BENCH_RUNNING;
+  run->go = 0;
+  run->ready = run->finished = run->producers_done = 0;
+  for (unsigned i = 0; i < n; i++) {
+    pthread_attr_t attr;
+    int rc;
+    args[i].w = &workers[i];
+    args[i].fn = plan->fn[i];
+    workers[i].run = run;
+    workers[i].cpu = plan->cpu[i];
+    pthread_attr_init(&attr);
+    if (plan->cpu[i] >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(plan->cpu[i], &set);
+      pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+    }
+    rc = pthread_create(&tids[i], &attr, thread_main, &args[i]);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+      snprintf(why, why_len, "pthread_create failed (error %d; CPU %d allowed?)", rc,
+               plan->cpu[i]);
+      st = BENCH_ERROR;
+      break;
+    }
+    started++;
+  }
+  if (st != BENCH_OK) {
+    __atomic_store_n(&run->phase, BENCH_ABORT, __ATOMIC_RELAXED);
+    __atomic_store_n(&run->go, 1, __ATOMIC_RELEASE);
+    join_all(tids, started);
+    return st;
+  }
+  while (__atomic_load_n(&run->ready, __ATOMIC_ACQUIRE) != n)
+    bench_sleep_ns(100000);
+
+  t0 = bench_now_ns();
+  __atomic_store_n(&run->go, 1, __ATOMIC_RELEASE);
+  last_progress = 0;
+  last_move = t0;
+  /* The watchdog: wakes up every 20 ms (a few microseconds of a CPU the workers share), exactly
+   * at the end of the timed window, and every millisecond while the consumers drain. */
+  while (!all_finished(run, n)) {
+    uint64_t p, nap = 20000000;
+    now = bench_now_ns();
+    if (bench_phase(run) == BENCH_RUNNING && duration_ns) {
+      if (now - t0 >= duration_ns)
+        __atomic_store_n(&run->phase, BENCH_STOP, __ATOMIC_RELAXED);
+      else if (t0 + duration_ns - now < nap)
+        nap = t0 + duration_ns - now;
+    }
+    if (bench_phase(run) != BENCH_RUNNING)
+      nap = 1000000;
+    p = total_progress(workers, n);
+    if (p != last_progress) {
+      last_progress = p;
+      last_move = now;
+    } else if (!stalled && now - last_move >= stall_ns && !all_finished(run, n)) {
+      stalled = 1;
+      __atomic_store_n(&run->phase, BENCH_ABORT, __ATOMIC_RELAXED);
+      if (wake) {
+        if (run->q)
+          wake(run->q);
+        if (run->q2)
+          wake(run->q2);
+      }
+    }
+    bench_sleep_ns(nap);
+  }
+  join_all(tids, n);
+  timing->start_ns = t0;
+  timing->end_ns = t0;
+  for (unsigned i = 0; i < n; i++)
+    if (workers[i].t_end > timing->end_ns)
+      timing->end_ns = workers[i].t_end;
+  for (unsigned i = 0; i < n; i++)
+    if (workers[i].failed) {
+      snprintf(why, why_len, "%s", workers[i].why);
+      return BENCH_FAIL;
+    }
+  if (stalled) {
+    snprintf(why, why_len, "no progress for %.1f s", (double)stall_ns / 1e9);
+    return BENCH_STALL;
+  }
+  return BENCH_OK;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+void
+bench_sort_u64(uint64_t *v, size_t n)
+{
+  qsort(v, n, sizeof *v, cmp_u64);
+}
+
+void
+bench_sort_double(double *v, size_t n)
+{
+  qsort(v, n, sizeof *v, cmp_double);
+}
+
+/* Nearest-rank percentile of sorted values. */
+uint64_t
+bench_percentile_sorted(const uint64_t *v, size_t n, double pct)
+{
+  size_t rank;
+  if (n == 0)
+    return 0;
+  rank = (size_t)(pct / 100.0 * (double)n + 0.999999999);
+  if (rank < 1)
+    rank = 1;
+  if (rank > n)
+    rank = n;
+  return v[rank - 1];
+}
+
+double
+bench_median(const double *v, size_t n)
+{
+  double tmp[64], m;
+  double *c = n <= 64 ? tmp : (double *)malloc(n * sizeof *c);
+  if (c == NULL)
+    return v[0];
+  memcpy(c, v, n * sizeof *c);
+  bench_sort_double(c, n);
+  m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+  if (c != tmp)
+    free(c);
+  return m;
+}
