@@ -307,7 +307,8 @@ RINGQ__NODISCARD static inline enum ringq_status
 ringq_mpmc_memsize(size_t capacity, size_t elem_size, size_t *bytes)
 {
   uint64_t stride = sizeof(uint64_t) + (((uint64_t)elem_size + 7) & ~(uint64_t)7);
-  uint64_t slots = capacity ? ringq__mpmc_slots(capacity) : 0;
+  /* Round up only a capacity in range: the rounding loop would not end above 2^63. */
+  uint64_t slots = capacity && capacity <= RINGQ_MAX_CAPACITY ? ringq__mpmc_slots(capacity) : 0;
   return ringq__memsize(sizeof(struct ringq_mpmc), capacity, elem_size, slots, stride, bytes);
 }
 

@@ -283,7 +283,9 @@ ringq__spsc_slot(struct ringq_spsc *r, uint64_t ticket)
 RINGQ__NODISCARD static inline enum ringq_status
 ringq_spsc_memsize(size_t capacity, size_t elem_size, size_t *bytes)
 {
-  uint64_t slots = capacity ? ringq__pow2_at_least(capacity) : 0;
+  /* Round up only a capacity in range: the rounding loop would not end above 2^63. */
+  uint64_t slots =
+      capacity && capacity <= RINGQ_MAX_CAPACITY ? ringq__pow2_at_least(capacity) : 0;
   return ringq__memsize(sizeof(struct ringq_spsc), capacity, elem_size, slots, elem_size, bytes);
 }
 
@@ -583,17 +585,18 @@ ringq_spsc_reserve(struct ringq_spsc *r, size_t max, void **where)
 RINGQ__NODISCARD static inline enum ringq_status
 ringq_spsc_commit(struct ringq_spsc *r, size_t n)
 {
-  uint64_t t, reserved;
+  uint64_t t;
   if (r == NULL)
     return RINGQ_EINVAL;
-  reserved = r->reserved;
-  r->reserved = 0;
   /* [P1] relaxed: only the producer advances tail. */
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
-  if (t & RINGQ__CLOSED)
+  if (t & RINGQ__CLOSED) {
+    r->reserved = 0;
     return RINGQ_SHUTDOWN;
-  if (n > reserved || (n > 0 && t != r->reserved_at))
-    return RINGQ_EINVAL;
+  }
+  if (n > r->reserved || (n > 0 && t != r->reserved_at))
+    return RINGQ_EINVAL; /* a rejected commit leaves the reservation as it was */
+  r->reserved = 0;
   if (n == 0)
     return RINGQ_OK;
   return ringq__spsc_publish(r, t, t + n * RINGQ__STEP, 0);
@@ -634,15 +637,14 @@ ringq_spsc_peek(struct ringq_spsc *r, size_t max, const void **where)
 RINGQ__NODISCARD static inline enum ringq_status
 ringq_spsc_release(struct ringq_spsc *r, size_t n)
 {
-  uint64_t h, peeked;
+  uint64_t h;
   if (r == NULL)
     return RINGQ_EINVAL;
-  peeked = r->peeked;
-  r->peeked = 0;
   /* [C1] relaxed: only the consumer advances head. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
-  if (n > peeked || (n > 0 && h != r->peeked_at))
-    return RINGQ_EINVAL;
+  if (n > r->peeked || (n > 0 && h != r->peeked_at))
+    return RINGQ_EINVAL; /* a rejected release leaves the peek as it was */
+  r->peeked = 0;
   if (n == 0)
     return RINGQ_OK;
   /* [C3] release; pairs with [P2]: the consumer is done with these slots. */
