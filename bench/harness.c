@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,14 +59,18 @@ thread_main(void *p)
 {
   struct thread_arg *a = (struct thread_arg *)p;
   struct bench_run *run = a->w->run;
+  struct rusage before, after;
   __atomic_add_fetch(&run->ready, 1, __ATOMIC_ACQ_REL);
   while (!__atomic_load_n(&run->go, __ATOMIC_ACQUIRE)) {
     bench_cpu_relax();
     if (run->yield)
       sched_yield();
   }
+  getrusage(RUSAGE_THREAD, &before);
   a->fn(a->w);
   a->w->t_end = bench_now_ns();
+  getrusage(RUSAGE_THREAD, &after);
+  a->w->sleeps = (uint64_t)(after.ru_nvcsw - before.ru_nvcsw);
   __atomic_add_fetch(&run->finished, 1, __ATOMIC_RELEASE);
   return NULL;
 }

@@ -65,6 +65,7 @@ struct bench_worker {
   uint64_t hsum[BENCH_MAX_PRODUCERS];  /* consumer: sum of bench_mix(seq) per producer */
   uint64_t nsamples;                   /* pinger: round trips timed */
   uint64_t t_end;                      /* ns, when the worker finished */
+  uint64_t sleeps;                     /* voluntary context switches while it ran */
   int failed;
   char why[192];
 };

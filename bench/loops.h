@@ -159,8 +159,9 @@ bench_produce_zc(struct bench_worker *w, bench_reserve_fn reserve, bench_commit_
   struct bench_run *run = w->run;
   void *q = run->q;
   size_t esize = run->esize, burst = run->burst;
-  uint64_t seq = 0;
+  uint64_t seq = 0, hash = 0;
   unsigned spins = 0;
+  int mix = !run->exact;
   while (bench_phase(run) == BENCH_RUNNING) {
     void *where;
     size_t k = reserve(q, burst, &where);
@@ -169,13 +170,17 @@ bench_produce_zc(struct bench_worker *w, bench_reserve_fn reserve, bench_commit_
         break;
       continue;
     }
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
       bench_item_write((unsigned char *)where + i * esize, esize, bench_tag(w->index, seq + i + 1));
+      if (mix)
+        hash += bench_mix(seq + i + 1);
+    }
     commit(q, k);
     if (((seq + k) ^ seq) >> 10)
       bench_publish_progress(w, seq + k);
     seq += k;
   }
+  w->hash = hash;
   bench_producer_done(w, seq);
 }
 

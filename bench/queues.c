@@ -32,10 +32,8 @@ static const struct bench_queue *const queues[] = {
     &bench_q_cacheline,
     &bench_q_ringq_spsc,
     &bench_q_ringq_mpmc,
-#if BENCH_HAVE_RINGQ_QUEUE
     &bench_q_ringq_queue_spsc,
     &bench_q_ringq_queue_mpmc,
-#endif
     &bench_q_urcu,
 #if BENCH_HAVE_CK
     &bench_q_ck_spsc,
@@ -57,9 +55,6 @@ static const struct bench_queue *const queues[] = {
 };
 
 static const char *const skipped[] = {
-#if !BENCH_HAVE_RINGQ_QUEUE
-    "skipped: ringq queue (src/queue.c does not define ringq_queue_put yet)",
-#endif
 #if !BENCH_HAVE_CK
     "skipped: ck_ring (package libck-dev not installed)",
 #endif

@@ -28,7 +28,7 @@ bench_summarize(const struct bench_case *cases, size_t n, const struct bench_cas
 {
   const struct bench_case *base = bench_case_baseline(cases, n, c);
   double v[BENCH_MAX_REPS], p99[BENCH_MAX_REPS], p999[BENCH_MAX_REPS], sys[BENCH_MAX_REPS];
-  double ratio[BENCH_MAX_REPS];
+  double ratio[BENCH_MAX_REPS], sleeps[BENCH_MAX_REPS];
   size_t nv = 0, nsys = 0, nr = 0;
   int higher = bench_higher_is_better(c->wl);
   memset(s, 0, sizeof *s);
@@ -38,6 +38,7 @@ bench_summarize(const struct bench_case *cases, size_t n, const struct bench_cas
     if (x->status != BENCH_OK)
       continue;
     v[nv] = x->value;
+    sleeps[nv] = x->sleeps_per_m;
     p99[nv] = x->p99;
     p999[nv] = x->p999;
     nv++;
@@ -55,6 +56,7 @@ bench_summarize(const struct bench_case *cases, size_t n, const struct bench_cas
     s->max = v[nv - 1];
     s->p99 = median_of(p99, nv);
     s->p999 = median_of(p999, nv);
+    s->sleeps = median_of(sleeps, nv);
   }
   if (nsys)
     s->sys = median_of(sys, nsys);
@@ -121,7 +123,7 @@ print_group(FILE *f, const struct bench_report *r, const struct bench_workload *
     fprintf(f, " %9s %9s", "p99 ns", "p99.9 ns");
   fprintf(f, " %-22s", pp ? "x baseline (faster)" : "x baseline");
   if (sys)
-    fprintf(f, " %12s", "syscalls/M");
+    fprintf(f, " %12s %12s", "syscalls/M", "sleeps/M");
   fputc('\n', f);
   for (size_t i = 0; i < r->ncases; i++) {
     const struct bench_case *c = &r->cases[i];
@@ -157,6 +159,7 @@ print_group(FILE *f, const struct bench_report *r, const struct bench_workload *
         fprintf(f, " %12.1f", s.sys);
       else
         fprintf(f, " %12s", "n/a");
+      fprintf(f, " %12.1f", s.sleeps);
     }
     fputc('\n', f);
   }
@@ -207,6 +210,10 @@ bench_report_console(FILE *f, const struct bench_report *r)
   fprintf(f, "  slow consumer: %.0f ns of busy work after each item (measured).\n", m->work_ns);
   fprintf(f, "  wake-up round trip: the pinger sleeps %.0f us before each round trip.\n",
           (double)r->cfg->gap_ns / 1e3);
+  fprintf(f, "  syscalls/M: system calls per million items as the queue counts them (ringq: futex "
+             "waits + wakes from ringq_queue_stats).\n"
+             "  sleeps/M: voluntary context switches of the worker threads per million items "
+             "(getrusage), the same measure for every queue.\n");
   for (size_t i = 0; i < r->ncases; i++) {
     const struct bench_queue *q = r->cases[i].q;
     size_t j;
@@ -286,7 +293,7 @@ bench_report_csv(const char *path, const struct bench_report *r)
     return -1;
   fprintf(f, "workload,title,queue,mode,threads,topology,oversubscribed,status,unit,reps_ok,"
              "median,min,max,p99_ns,p999_ns,vs_baseline,vs_baseline_min,vs_baseline_max,"
-             "syscalls_per_million,why\n");
+             "syscalls_per_million,sleeps_per_million,why\n");
   for (size_t i = 0; i < r->ncases; i++) {
     const struct bench_case *c = &r->cases[i];
     struct bench_summary s;
@@ -317,9 +324,9 @@ bench_report_csv(const char *path, const struct bench_report *r)
         snprintf(num, sizeof num, "%.4g", s.sys);
       else
         num[0] = '\0';
-      fprintf(f, "%s,", num);
+      fprintf(f, "%s,%.4g,", num, s.sleeps);
     } else {
-      fprintf(f, ",,,,,,,,,");
+      fprintf(f, ",,,,,,,,,,");
     }
     csv_field(f, c->status == BENCH_OK ? "" : c->why, 1);
   }
@@ -445,6 +452,8 @@ bench_report_json(const char *path, const struct bench_report *r)
       fprintf(f, ", \"syscalls_per_million\": ");
       json_num(f, s.sys);
     }
+    fprintf(f, ", \"sleeps_per_million\": ");
+    json_num(f, s.sleeps);
     fprintf(f, ", \"samples\": [");
     for (unsigned j = 0; j < c->nsamples; j++) {
       fprintf(f, "%s", j ? ", " : "");
@@ -563,11 +572,11 @@ bench_report_plot(const char *path, const struct bench_report *r)
   fprintf(f, "set terminal pngcairo size 2400,1200 font ',9'\nset output ");
   gp_str(f, path);
   fprintf(f, "\nset title 'ringq-bench throughput: median of %u repetitions, bars: min-max; %s, "
-             "cpus %s' noenhanced\n", r->cfg->reps, r->machine->cpu_model, r->machine->cpus);
+             "cpus %s' noenhanced offset 0, 8\n", r->cfg->reps, r->machine->cpu_model, r->machine->cpus);
   fprintf(f, "set logscale y\nset ylabel 'M items/s (log scale)'\nset grid ytics\n"
              "set style fill solid 0.85 border -1\nset boxwidth 0.8\nset bars small\n"
-             "set key outside right top noenhanced\nset xtics rotate by 60 right nomirror "
-             "font ',8' noenhanced\nset bmargin 22\nset offsets 1, 1, 0, 0\n");
+             "set key outside right top noenhanced\nset xtics rotate by 90 right nomirror "
+             "font ',7' noenhanced\nset bmargin 20\nset tmargin 12\nset offsets 1, 1, 0, 0\n");
   fprintf(f, "$data << EOD\n");
   for (size_t i = 0; i < n; i++)
     fprintf(f, "%g %g %g %g %zu\n", box[i].x, box[i].med, box[i].min, box[i].max,
@@ -585,7 +594,7 @@ bench_report_plot(const char *path, const struct bench_report *r)
       continue;
     fprintf(f, "set label %zu ", lab++);
     gp_str(f, box[i].c->wl->key);
-    fprintf(f, " at first %g, graph 0.99 rotate by 90 right font ',8' noenhanced\n",
+    fprintf(f, " at first %g, graph 1.01 rotate by 90 left font ',8' noenhanced\n",
             (box[first].x + box[i].x) / 2);
     fprintf(f, "set arrow from first %g, graph 0 to first %g, graph 1 nohead dt 3 lc 'gray'\n",
             box[i].x + 1.25, box[i].x + 1.25);
@@ -593,7 +602,7 @@ bench_report_plot(const char *path, const struct bench_report *r)
   }
   fprintf(f, "plot ");
   for (size_t k = 0; k < NFAMILIES; k++)
-    fprintf(f, "%s$data using ($5==%zu ? $1 : NaN):2:3:4 with boxerrorbars lc %zu title '%s'",
+    fprintf(f, "%s$data using ($5==%zu ? $1 : NaN):2:3:4:(0.4) with boxerrorbars lc %zu title '%s'",
             k ? ", \\\n     " : "", k + 1, k + 1, families[k]);
   fprintf(f, "\n");
   fclose(f);

@@ -28,6 +28,7 @@ struct bench_summary {
   double med, min, max;   /* of the figure (items/s or ns) */
   double p99, p999;       /* ping-pong: medians over repetitions */
   double sys;             /* median syscalls per million items; < 0 unknown */
+  double sleeps;          /* median voluntary context switches per million items */
   int have_ratio;
   double rmed, rmin, rmax; /* against the baseline, within each repetition: > 1 is better */
 };

@@ -150,12 +150,10 @@ takes_part(const struct bench_workload *wl, const struct bench_queue *q)
   return (q->roles & wl->role) != 0;
 }
 
-static struct bench_case *
-add_case(struct bench_case *cases, size_t *n, const struct bench_workload *wl,
-         const struct bench_queue *q, enum bench_mode mode, const char *suffix,
-         const struct bench_config *cfg)
+void
+bench_case_init(struct bench_case *c, const struct bench_workload *wl, const struct bench_queue *q,
+                enum bench_mode mode, const char *suffix, const struct bench_config *cfg)
 {
-  struct bench_case *c = &cases[(*n)++];
   memset(c, 0, sizeof *c);
   c->wl = wl;
   c->q = q;
@@ -163,8 +161,16 @@ add_case(struct bench_case *cases, size_t *n, const struct bench_workload *wl,
   snprintf(c->label, sizeof c->label, "%s%s", q->name, suffix);
   c->is_baseline = (q->roles & BENCH_ROLE_BASELINE) != 0;
   c->status = BENCH_OK;
+  c->selected = 1;
   describe_topology(c, cfg);
-  return c;
+}
+
+static void
+add_case(struct bench_case *cases, size_t *n, const struct bench_workload *wl,
+         const struct bench_queue *q, enum bench_mode mode, const char *suffix,
+         const struct bench_config *cfg)
+{
+  bench_case_init(&cases[(*n)++], wl, q, mode, suffix, cfg);
 }
 
 static int
@@ -390,6 +396,12 @@ bench_case_run(struct bench_case *c, const struct bench_config *cfg, double dura
     for (unsigned i = 0; i < wl->consumers; i++)
       out->items += w[wl->producers + i].items;
     out->value = (double)out->items / out->seconds;
+  }
+  if (out->items) {
+    uint64_t sleeps = 0;
+    for (unsigned i = 0; i < plan.n; i++)
+      sleeps += w[i].sleeps;
+    out->sleeps_per_m = (double)sleeps * 1e6 / (double)out->items;
   }
   if (q->syscalls && out->items) {
     uint64_t sc = q->syscalls(run->q) + (run->q2 ? q->syscalls(run->q2) : 0);

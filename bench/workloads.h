@@ -50,6 +50,7 @@ struct bench_sample {
   double value;          /* throughput: items/s; ping-pong: median ns */
   double p99, p999;      /* ping-pong: ns */
   double syscalls_per_m; /* per million items, < 0 when the queue cannot tell */
+  double sleeps_per_m;   /* voluntary context switches of the workers per million items */
   uint64_t items;
   double seconds;
 };
@@ -75,6 +76,11 @@ const struct bench_workload *bench_workloads(size_t *n);
 
 /* All cases for the compiled-in queues; *n gets their number. Caller frees. */
 struct bench_case *bench_cases_build(const struct bench_config *cfg, size_t *n);
+
+/* Make one case of workload wl for queue q used in `mode`; the label is q's name + suffix. */
+void bench_case_init(struct bench_case *c, const struct bench_workload *wl,
+                     const struct bench_queue *q, enum bench_mode mode, const char *suffix,
+                     const struct bench_config *cfg);
 
 /* Run one case once for duration_s; fills *out (status, value, ...) and, on FAIL/STALL/ERROR,
  * c->why. */

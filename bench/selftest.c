@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* bench/selftest.c: --selftest: the faulty queue (q_faulty.c) in the throughput, blocking and
+ * ping-pong workloads, once per fault and once without; each faulty run must FAIL (or, for a queue
+ * that stops delivering, stall), each clean run must pass. */
+#include "selftest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const fault_names[] = {"none", "drop", "duplicate", "swap", "corrupt", "hold"};
+
+static const char *const keys[] = {"spsc-1024-single-8B", "spsc-1024-burst32-8B",
+                                   "spsc-1024-single-64B", "mpmc-2p2c-single-8B",
+                                   "mpmc-1p1c-burst32-8B", "blocking-2p2c-busy-8B",
+                                   "pingpong-8B"};
+
+int
+bench_selftest(const struct bench_config *given)
+{
+  struct bench_config cfg_copy = *given, *cfg = &cfg_copy;
+  size_t nw;
+  const struct bench_workload *wls = bench_workloads(&nw);
+  int bad = 0;
+  cfg->stall_s = 0.5;
+  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+    const struct bench_workload *wl = NULL;
+    for (size_t i = 0; i < nw; i++)
+      if (strcmp(wls[i].key, keys[k]) == 0)
+        wl = &wls[i];
+    if (wl == NULL)
+      continue;
+    for (int fault = BENCH_FAULT_NONE; fault <= BENCH_FAULT_HOLD; fault++) {
+      struct bench_case c;
+      struct bench_sample s;
+      int ok;
+      /* One item in flight: nothing to drop or swap it with. */
+      if (wl->kind == BENCH_PINGPONG && (fault == BENCH_FAULT_DROP || fault == BENCH_FAULT_SWAP))
+        continue;
+      bench_fault_mode = (enum bench_fault)fault;
+      bench_case_init(&c, wl, &bench_q_faulty,
+                      wl->blocking ? BENCH_MODE_BLOCKING
+                      : wl->burst > 1 ? BENCH_MODE_BURST
+                                      : BENCH_MODE_SINGLE,
+                      "", cfg);
+      bench_case_run(&c, cfg, 0.1, &s);
+      ok = fault == BENCH_FAULT_NONE   ? s.status == BENCH_OK
+           : fault == BENCH_FAULT_HOLD ? s.status == BENCH_STALL
+                                       : s.status == BENCH_FAIL;
+      bad |= !ok;
+      printf("%-4s %-22s fault %-9s -> %s%s%s\n", ok ? "ok" : "BAD", wl->key, fault_names[fault],
+             s.status == BENCH_OK     ? "no failure"
+             : s.status == BENCH_FAIL ? "FAIL"
+             : s.status == BENCH_STALL ? "stall"
+                                       : "error",
+             s.status == BENCH_OK ? "" : ": ", s.status == BENCH_OK ? "" : c.why);
+    }
+  }
+  bench_fault_mode = BENCH_FAULT_NONE;
+  printf("selftest: %s\n", bad ? "BAD (a fault went unnoticed, or a clean run failed)"
+                               : "every injected fault was caught; clean runs passed");
+  return bad;
+}
