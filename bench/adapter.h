@@ -42,7 +42,7 @@ struct bench_queue {
   const char *peer;    /* family for the targets: "ringq", "baseline", "ck", "dpdk", ... */
   unsigned roles;      /* BENCH_ROLE_* */
   unsigned esizes;     /* BENCH_ESIZE_* */
-  int unbounded;       /* grows instead of refusing: putters never block (skipped in slow-consumer) */
+  int unbounded;       /* grows instead of refusing, so putters never block (no slow consumer) */
   const char *note;    /* one line printed under the table when the queue appears, or NULL */
 
   /* Make a queue for p; 0 on success, else fill why (e.g. "element size not supported"). */

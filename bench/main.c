@@ -36,7 +36,8 @@ usage(FILE *f)
           "  --stall SEC        no progress for this long is a stall (default 3, quick 1.5)\n"
           "  --list             list the cases and exit\n"
           "  --selftest         check that the item checks catch a queue that loses, duplicates,\n"
-          "                     reorders or corrupts items (a deliberately broken queue), and exit\n"
+          "                     reorders or corrupts items, and the watchdog one that stops\n"
+          "                     (a deliberately broken queue), then exit\n"
           "Exit status: 0, or 1 when a case FAILed its item check (a stall is a result, not an\n"
           "error), 2 on bad usage.\n",
           BENCH_MAX_REPS);

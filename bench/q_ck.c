@@ -42,7 +42,8 @@ ck_create(void **q, const struct bench_queue_params *p, char *why, size_t why_le
     snprintf(why, why_len, "element size %zu not instantiated", p->esize);
     return -1;
   }
-  c = (struct ck_q *)aligned_alloc(BENCH_LINE, (sizeof *c + BENCH_LINE - 1) & ~(size_t)(BENCH_LINE - 1));
+  c = (struct ck_q *)aligned_alloc(BENCH_LINE,
+                                   (sizeof *c + BENCH_LINE - 1) & ~(size_t)(BENCH_LINE - 1));
   if (c == NULL || (c->buffer = aligned_alloc(BENCH_LINE, (size_t)size * p->esize)) == NULL) {
     free(c);
     snprintf(why, why_len, "out of memory");

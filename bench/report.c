@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/report.c: summaries of the repetitions and every output format (console, CSV, JSON, PNG). */
+/* bench/report.c: summaries of the repetitions and every output format (console, CSV, JSON,
+ * PNG). */
 #define _GNU_SOURCE /* mkstemps */
 #include "report.h"
 #include "bench_config.h"
@@ -87,7 +88,9 @@ fmt_num(char *buf, size_t len, double x)
 static const char *
 status_text(const struct bench_case *c, char *buf, size_t len)
 {
-  const char *word = c->status == BENCH_FAIL ? "FAIL" : c->status == BENCH_STALL ? "stall" : "error";
+  const char *word = c->status == BENCH_FAIL    ? "FAIL"
+                     : c->status == BENCH_STALL ? "stall"
+                                                : "error";
   if (c->failed_rep == 0)
     snprintf(buf, len, "%s (warm-up): %s", word, c->why);
   else
@@ -173,7 +176,7 @@ bench_report_console(FILE *f, const struct bench_report *r)
   const struct bench_machine *m = r->machine;
   const struct bench_case *line = NULL;
   const struct bench_queue *noted[64];
-  size_t nnoted = 0;
+  size_t nnoted = 0, filtered = 0;
 
   fprintf(f, "ringq-bench: %s mode, %u repetitions of %.2f s per case after a warm-up round, "
              "cases shuffled in each repetition (seed %llu)\n",
@@ -184,6 +187,9 @@ bench_report_console(FILE *f, const struct bench_report *r)
   fprintf(f, "load average: %s at start, %s at end\n", m->load_start, m->load_end);
   fprintf(f, "compiler: %s\n", m->compiler);
   fprintf(f, "flags: %s\n", m->flags);
+  if (strcmp(BENCH_BUILD_TYPE, "Release") != 0 && strcmp(BENCH_BUILD_TYPE, "RelWithDebInfo") != 0)
+    fprintf(f, "WARNING: a %s build: its figures say little about the queues\n",
+            BENCH_BUILD_TYPE[0] ? BENCH_BUILD_TYPE : "unoptimised");
   fprintf(f, "cpus: %s (thread i runs on cpu[i mod n], producers first, then consumers)\n",
           m->cpus);
   fprintf(f, "timer: clock_gettime(CLOCK_MONOTONIC), %.0f ns per reading (inside every timed round "
@@ -233,8 +239,14 @@ bench_report_console(FILE *f, const struct bench_report *r)
     const char *state = t->state == BENCH_TARGET_MET      ? "met"
                         : t->state == BENCH_TARGET_MISSED ? "NOT MET"
                                                           : "n/a";
-    fprintf(f, "  %-7s %-9s %s\n          %s\n", state, t->rule, t->text, t->detail);
+    if (t->state == BENCH_TARGET_NA && t->filtered) {
+      filtered++;
+      continue;
+    }
+    fprintf(f, "  %-7s %-12s %s\n          %s\n", state, t->rule, t->text, t->detail);
   }
+  if (filtered)
+    fprintf(f, "  (%zu more not evaluated: their cases were left out by --only)\n", filtered);
   fprintf(f, "\ntotal time: %.1f s\n", m->total_s);
 }
 
@@ -386,8 +398,8 @@ bench_report_json(const char *path, const struct bench_report *r)
   json_str(f, m->date);
   fprintf(f, "},\n  \"config\": {\"command\": ");
   json_str(f, m->command);
-  fprintf(f, ", \"mode\": \"%s\", \"repetitions\": %u, \"duration_s\": ", r->cfg->quick ? "quick" : "full",
-          r->cfg->reps);
+  fprintf(f, ", \"mode\": \"%s\", \"repetitions\": %u, \"duration_s\": ",
+          r->cfg->quick ? "quick" : "full", r->cfg->reps);
   json_num(f, r->cfg->duration_s);
   fprintf(f, ", \"cpus\": ");
   json_str(f, m->cpus);
@@ -572,7 +584,8 @@ bench_report_plot(const char *path, const struct bench_report *r)
   fprintf(f, "set terminal pngcairo size 2400,1200 font ',9'\nset output ");
   gp_str(f, path);
   fprintf(f, "\nset title 'ringq-bench throughput: median of %u repetitions, bars: min-max; %s, "
-             "cpus %s' noenhanced offset 0, 8\n", r->cfg->reps, r->machine->cpu_model, r->machine->cpus);
+             "cpus %s' noenhanced offset 0, 8\n",
+          r->cfg->reps, r->machine->cpu_model, r->machine->cpus);
   fprintf(f, "set logscale y\nset ylabel 'M items/s (log scale)'\nset grid ytics\n"
              "set style fill solid 0.85 border -1\nset boxwidth 0.8\nset bars small\n"
              "set key outside right top noenhanced\nset xtics rotate by 90 right nomirror "

@@ -46,6 +46,7 @@ struct bench_target_result {
   enum bench_target_state state;
   double med, min, max;  /* measured (ratio, or syscalls per million) */
   char detail[160];      /* why n/a, or what the number is */
+  int filtered;          /* n/a because --only left a case out */
 };
 
 /* Evaluate the targets from the cases; returns how many were written to out. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/selftest.h: --selftest, which proves the item checks work: a queue that loses, duplicates,
- * reorders or corrupts items must make its case FAIL, and the same queue without faults must not. */
+/* bench/selftest.h: --selftest, which proves that the item checks and the watchdog work: a queue
+ * that loses, duplicates, reorders or corrupts items must make its case FAIL, one that stops
+ * delivering must end in a stall, and the same queue without faults must pass. */
 #ifndef BENCH_SELFTEST_H
 #define BENCH_SELFTEST_H
 
@@ -12,7 +13,7 @@ enum bench_fault {
   BENCH_FAULT_DUPLICATE, /* an item is handed out twice */
   BENCH_FAULT_SWAP,      /* two items change places */
   BENCH_FAULT_CORRUPT,   /* one byte of an item changes */
-  BENCH_FAULT_HOLD       /* after 100 items, nothing comes out any more: must end in a stall */
+  BENCH_FAULT_HOLD       /* after 100 items nothing comes out any more: must end in a stall */
 };
 
 /* The fault the next queue made by bench_q_faulty's create will inject. */

@@ -34,21 +34,27 @@ static const struct ratio_target ratio_targets[] = {
     {"Ping-pong round trip: ringq spsc / one cache line (median ns)", "<= 1.25x", "pingpong-8B",
      "ringq spsc", {"one cache line (hardware)", NULL, NULL}, 1.25, 1},
     {"Blocking, both sides busy: ringq queue (SPSC) / bare ringq spsc ring", ">= 0.85x",
-     "blocking-1p1c-busy-8B", "ringq queue (SPSC)", {"ringq spsc (bare ring, spinning)", NULL, NULL},
-     0.85, 0},
+     "blocking-1p1c-busy-8B", "ringq queue (SPSC)",
+     {"ringq spsc (bare ring, spinning)", NULL, NULL}, 0.85, 0},
     {"Blocking, both sides busy: ringq queue (SPSC) / blocking baseline", ">= 8x",
      "blocking-1p1c-busy-8B", "ringq queue (SPSC)", {BASE_BLOCKING, NULL, NULL}, 8.0, 0},
     {"Wake-up round trip: ringq queue (SPSC) / blocking baseline (median ns)", "<= 0.5x",
      "wakeup-8B", "ringq queue (SPSC)", {BASE_BLOCKING, NULL, NULL}, 0.5, 1},
 };
 
+/* The case of `label` in workload `key`: NULL when it was not built (its peer's package is
+ * missing); *left_out set when --only left it out. */
 static const struct bench_case *
-find(const struct bench_case *cases, size_t n, const char *key, const char *label)
+find(const struct bench_case *cases, size_t n, const char *key, const char *label, int *left_out)
 {
   for (size_t i = 0; i < n; i++)
-    if (cases[i].selected && strcmp(cases[i].wl->key, key) == 0 &&
-        strcmp(cases[i].label, label) == 0)
+    if (strcmp(cases[i].wl->key, key) == 0 && strcmp(cases[i].label, label) == 0) {
+      if (!cases[i].selected) {
+        *left_out = 1;
+        return NULL;
+      }
       return &cases[i];
+    }
   return NULL;
 }
 
@@ -71,19 +77,22 @@ static void
 eval_ratio(const struct ratio_target *t, const struct bench_case *cases, size_t n,
            struct bench_target_result *out)
 {
-  const struct bench_case *num = find(cases, n, t->key, t->num), *den[3] = {NULL, NULL, NULL};
+  const struct bench_case *num, *den[3] = {NULL, NULL, NULL};
   double ratios[BENCH_MAX_REPS];
   size_t nr = 0, nden = 0;
+  int left_out = 0;
   memset(out, 0, sizeof *out);
+  num = find(cases, n, t->key, t->num, &left_out);
   out->text = t->text;
   out->rule = t->rule;
   out->state = BENCH_TARGET_NA;
   for (size_t i = 0; i < 3 && t->den[i]; i++)
-    if ((den[nden] = find(cases, n, t->key, t->den[i])) != NULL)
+    if ((den[nden] = find(cases, n, t->key, t->den[i], &left_out)) != NULL)
       nden++;
   if (num == NULL || nden == 0) {
-    snprintf(out->detail, sizeof out->detail, "n/a: %s not measured (filtered or not built)",
-             num == NULL ? t->num : t->den[0]);
+    out->filtered = left_out;
+    snprintf(out->detail, sizeof out->detail, "n/a: %s not %s", num == NULL ? t->num : t->den[0],
+             left_out ? "selected" : "built (its package is missing)");
     return;
   }
   if (num->status != BENCH_OK) {
@@ -129,7 +138,8 @@ static void
 eval_zero_syscalls(const char *label, const struct bench_case *cases, size_t n,
                    struct bench_target_result *out, const char *text)
 {
-  const struct bench_case *c = find(cases, n, "blocking-solo-8B", label);
+  int left_out = 0;
+  const struct bench_case *c = find(cases, n, "blocking-solo-8B", label, &left_out);
   double v[BENCH_MAX_REPS];
   size_t nv = 0;
   memset(out, 0, sizeof *out);
@@ -137,6 +147,7 @@ eval_zero_syscalls(const char *label, const struct bench_case *cases, size_t n,
   out->rule = "0 syscalls/M";
   out->state = BENCH_TARGET_NA;
   if (c == NULL) {
+    out->filtered = left_out;
     snprintf(out->detail, sizeof out->detail, "n/a: %s not measured", label);
     return;
   }

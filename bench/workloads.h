@@ -60,7 +60,7 @@ struct bench_case {
   const struct bench_queue *q;
   enum bench_mode mode;
   char label[64];        /* queue name, with " zero-copy" / " (bare ring, spinning)" */
-  char topology[64];     /* "1P@0 1C@1", "... oversubscribed" */
+  char topology[128];    /* "1P@0 1C@1", "... oversubscribed" */
   unsigned nthreads;
   int oversubscribed;
   int is_baseline;
