@@ -73,6 +73,13 @@ parse_cpus(const char *s, struct bench_config *cfg)
   return cfg->ncpus ? 0 : -1;
 }
 
+static int
+cpu_allowed(int cpu)
+{
+  cpu_set_t set;
+  return sched_getaffinity(0, sizeof set, &set) == 0 && CPU_ISSET(cpu, &set);
+}
+
 static void
 default_cpus(struct bench_config *cfg)
 {
@@ -148,6 +155,10 @@ describe_machine(struct bench_machine *m, const struct bench_config *cfg, int ar
   if (m->cpu_model[0] == '\0')
     snprintf(m->cpu_model, sizeof m->cpu_model, "unknown CPU");
   m->nproc = sysconf(_SC_NPROCESSORS_ONLN);
+  {
+    cpu_set_t set;
+    m->usable = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : m->nproc;
+  }
   if (uname(&u) == 0) {
     char k[3 * sizeof u.release + 3];
     snprintf(k, sizeof k, "%s %s %s", u.sysname, u.release, u.machine);
@@ -306,6 +317,12 @@ main(int argc, char **argv)
         fprintf(stderr, "ringq-bench: bad --cpus list '%s'\n", v);
         return 2;
       }
+      for (unsigned k = 0; k < cfg.ncpus; k++)
+        if (!cpu_allowed(cfg.cpus[k])) {
+          fprintf(stderr, "ringq-bench: CPU %d is not one this process may run on\n",
+                  cfg.cpus[k]);
+          return 2;
+        }
     } else if (strcmp(a, "--only") == 0)
       cfg.only = argv[++i];
     else if (strcmp(a, "--csv") == 0)
@@ -367,7 +384,10 @@ main(int argc, char **argv)
    * in a new shuffled order so that no case always runs after the same one. */
   rng = cfg.seed | 1;
   total = nsel * (cfg.reps + 1);
-  per_run_s = cfg.duration_s + 0.01;
+  per_run_s = 0;
+  for (size_t k = 0; k < nsel; k++)
+    per_run_s += cases[order[k]].wl->time_scale * cfg.duration_s + 0.01;
+  per_run_s /= nsel ? (double)nsel : 1.0;
   for (unsigned rep = 0; rep <= cfg.reps; rep++) {
     char phase[32];
     if (rep == 0)
@@ -377,7 +397,7 @@ main(int argc, char **argv)
     shuffle(order, nsel, &rng);
     for (size_t k = 0; k < nsel; k++) {
       struct bench_case *c = &cases[order[k]];
-      double left = (double)(total - done) * per_run_s;
+      double left = (double)(total - done) * per_run_s * (rep == 0 ? 0.25 : 1.0);
       done++;
       if (c->status != BENCH_OK)
         continue;

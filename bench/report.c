@@ -120,7 +120,7 @@ print_group(FILE *f, const struct bench_report *r, const struct bench_workload *
   if (!any)
     return;
   fprintf(f, "\n%s  [%s]\n", wl->title, wl->key);
-  fprintf(f, "  %-38s %-28s %10s %-21s", "queue", "threads@cpus", pp ? "median ns" : "M items/s",
+  fprintf(f, "  %-38s %-30s %10s %-21s", "queue", "threads@cpus", pp ? "median ns" : "M items/s",
           "(min - max)");
   if (pp)
     fprintf(f, " %9s %9s", "p99 ns", "p99.9 ns");
@@ -134,7 +134,7 @@ print_group(FILE *f, const struct bench_report *r, const struct bench_workload *
     char a[32], b[32], m[32], rng[112], rat[112], buf[320];
     if (c->wl != wl || !c->selected)
       continue;
-    fprintf(f, "  %-38s %-28s ", c->label, c->topology);
+    fprintf(f, "  %-38s %-30s ", c->label, c->topology);
     if (c->status != BENCH_OK) {
       fprintf(f, "%s\n", status_text(c, buf, sizeof buf));
       continue;
@@ -183,7 +183,8 @@ bench_report_console(FILE *f, const struct bench_report *r)
           r->cfg->quick ? "quick" : "full", r->cfg->reps, r->cfg->duration_s,
           (unsigned long long)r->cfg->seed);
   fprintf(f, "command: %s\n", m->command);
-  fprintf(f, "machine: %s, %ld CPUs online; %s\n", m->cpu_model, m->nproc, m->kernel);
+  fprintf(f, "machine: %s, %ld CPUs online, %ld usable (nproc); %s\n", m->cpu_model, m->nproc,
+          m->usable, m->kernel);
   fprintf(f, "load average: %s at start, %s at end\n", m->load_start, m->load_end);
   fprintf(f, "compiler: %s\n", m->compiler);
   fprintf(f, "flags: %s\n", m->flags);
@@ -382,7 +383,7 @@ bench_report_json(const char *path, const struct bench_report *r)
     return -1;
   fprintf(f, "{\n  \"machine\": {\"cpu\": ");
   json_str(f, m->cpu_model);
-  fprintf(f, ", \"cpus_online\": %ld, \"kernel\": ", m->nproc);
+  fprintf(f, ", \"cpus_online\": %ld, \"nproc\": %ld, \"kernel\": ", m->nproc, m->usable);
   json_str(f, m->kernel);
   fprintf(f, ", \"compiler\": ");
   json_str(f, m->compiler);

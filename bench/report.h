@@ -11,6 +11,7 @@
 struct bench_machine {
   char cpu_model[128];
   long nproc;          /* CPUs online */
+  long usable;         /* CPUs this process may run on (what nproc prints) */
   char kernel[128];
   char compiler[160];  /* C and C++ compilers */
   char flags[512];     /* build type and flags, peers' own flags */
