@@ -29,8 +29,8 @@
  *     futex word no longer e when the waiter tries to sleep (the wait returns at once), or the
  *     waiter is already queued on the futex and [N4] wakes it.
  * A bump wakes every waiter of the epoch and resets the count, so while woken waiters are still on
- * their way out of the kernel, further notifiers see no waiters and make no system call: one wake
- * per sleep, not one per item. A waiter that did not sleep, or timed out, takes back its
+ * their way out of the kernel, further notifiers see no waiters and make no system call: at most
+ * one wake per announcement, not one per item. A waiter that did not sleep, or timed out, takes back its
  * announcement only if no bump absorbed it ([W3]); otherwise a notifier would keep paying for
  * waiters that are gone. Waking all waiters of an epoch (rather than one) means no wake-up has to
  * be passed on by a waiter that times out or loses the race for the item.
@@ -53,10 +53,10 @@
  *              which precedes the element's publication [MP4]; the put reads `waiters` [N2] only
  *              after [MP4]. [W2] reads head and tail (seq_cst): tail ahead of head means an item
  *              exists or is being published, so the getter does not sleep; if the item is claimed
- *              but not yet published, the getter yields and retries until it is.
+ *              but not yet published, the getter backs off (yields, then naps) and retries.
  *   NOT_FULL   [N1] a get's release of room: for SPSC the seq_cst store of head ([C3]); for MPMC the
  *              seq_cst claim [MC3], which precedes the slot's release [MC4] (a putter that sees the
- *              room before the slot is released yields and retries). [W2] reads head and tail.
+ *              room before the slot is released backs off and retries). [W2] reads head and tail.
  *   ALL_DONE   [N1] task_done's seq_cst compare-exchange of `done`; [W2] reads done, state and
  *              tail (or head after an immediate shutdown).
  *   Shutdown   [N1] seq_cst fetch-or of `state` (CLOSING, and DISCARD if immediate), the SPSC
@@ -73,27 +73,40 @@
  * asymmetric variant the SPSC put publishes with a plain store, which must never overwrite the
  * mark; instead the put raises put_busy, checks `state` for CLOSING, pushes, and lowers put_busy
  * [A1]..[A2], while shutdown sets CLOSING, calls ringq__heavy_barrier(), waits for put_busy to be
- * low, and only then sets the mark [A3]..[A4]. is_shutdown() becomes true only after the mark.
+ * low, and only then sets the mark [A3]..[A4]. By the membarrier argument a put either sees
+ * CLOSING (and accepts nothing) or is seen busy, and then its push completes before the mark is
+ * set. is_shutdown() becomes true only after the mark.
  *
  * Why join's count is final after an immediate shutdown. It counts the items got (head), so head
  * must stop moving before join may trust it. An SPSC get raises get_busy around its check of
  * DISCARD and its pop [G1]..[G2]; shutdown sets DISCARD, waits for get_busy to be low [G3], and
  * only then sets IMMEDIATE. An MPMC shutdown claims and discards everything left after the mark,
- * so head reaches the closed tail and stays there. Only then is IMMEDIATE set. By the membarrier argument a put either sees the shutdown state
- * (and accepts nothing) or is seen busy, and then its push completes before the mark is set.
+ * so head reaches the closed tail and stays there, and counts each discarded item done as it goes
+ * (the items it moved head over were never got by anyone). Only then is IMMEDIATE set. Both
+ * handshakes wait for a thread in the middle of a few instructions; a peer process killed right
+ * there (process-shared queues) would make an immediate shutdown wait for ever.
  *
  * A timed operation never claims a ring slot before it waits: a put claims only a slot that is
  * free, and then finishes without waiting, so a timeout can never strand a claimed slot.
  *
- * Cost while nobody waits: a put or get is the ring's own publication, made seq_cst (on x86-64 a
- * locked instruction in place of a plain store) plus one plain load of `waiters` [N2] on a line
- * that only waiters write. A get also loads `state`, on that same read-mostly line.
+ * Cost while nobody waits. MPMC: the ring's own claim (a locked compare-exchange in any case),
+ * made seq_cst, plus one plain load of the waitq word [N2] on a line only waiters write; a get
+ * also loads `state` from that line. Private SPSC (asymmetric variant): the ring's plain release
+ * store, two plain stores of put_busy / get_busy on the caller's own line, the loads of `state`
+ * and of the waitq word; no locked instruction at all. Process-shared SPSC (symmetric variant):
+ * the put publishes with a locked compare-exchange, the get with two seq_cst stores (get_busy and
+ * head). No system call in any variant.
+ *
+ * Epochs are 32 bits: a waiter stalled between [W1] and its futex wait while the epoch goes round
+ * 2^32 times could sleep on a recurred value; each sleep is capped (MAX_SLEEP_NS) so that this
+ * would delay it, never strand it.
  *
  * Task accounting. Every accepted put is an unfinished task; instead of counting puts with an
  * extra RMW, the ring's own tail counts them. `done` counts task_done calls in the same ticket
  * units, so unfinished = (tail - done) / RINGQ__STEP. An immediate shutdown discards the items
- * left in the ring and counts them as done, which makes unfinished = (head - done) / RINGQ__STEP:
- * only the items that were got still await task_done. task_done beyond head (more calls than items
+ * left in the ring and counts them as done: for SPSC it leaves them between head and tail, so
+ * unfinished becomes (head - done) / RINGQ__STEP (IMMEDIATE switches join to head); for MPMC it
+ * pops them and adds them to done. Either way only the items that were got still await task_done. task_done beyond head (more calls than items
  * got) is refused with RINGQ_ETASKDONE.
  */
 #include "ringq/queue.h"
@@ -126,6 +139,11 @@ enum {
  * published, or not yet released, by a preempted thread), yield this many rounds, then nap. */
 #define YIELD_ROUNDS 16
 #define NAP_NS 50000
+
+/* The longest single futex sleep. A waiter re-checks at least this often, so that a stall long
+ * enough for its 32-bit epoch to come round again (2^32 bumps) delays it instead of losing a
+ * wake-up. */
+#define MAX_SLEEP_NS 5000000000LL
 
 /* One waitable condition: low 32 bits, the epoch (the futex word); high 32 bits, the number of
  * waiters announced during this epoch. */
@@ -266,6 +284,22 @@ ring_get(struct ringq_queue *q, void *item)
   return ringq__mpmc_pop(mpmc_of(q), item, memory_order_seq_cst);
 }
 
+/* One round of waiting for a thread in the middle of a short step (an MPMC slot claimed and not
+ * yet published or released, an SPSC put or get under way): yield for the first rounds, then
+ * nap, never past the deadline. */
+static void
+backoff(int *rounds, int64_t deadline)
+{
+  int64_t left;
+  if (++*rounds <= YIELD_ROUNDS) {
+    ringq__yield();
+    return;
+  }
+  left = deadline == RINGQ__FOREVER ? NAP_NS : deadline - ringq__now_ns();
+  if (left > 0)
+    ringq__nap(left < NAP_NS ? left : NAP_NS);
+}
+
 /* ---- notification ------------------------------------------------------------------------- */
 
 /* The futex word: the epoch half of w->word. */
@@ -380,7 +414,10 @@ wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t de
     RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
     /* relaxed: a statistic. */
     atomic_fetch_add_explicit(&q->stat_waits, 1, memory_order_relaxed);
-    rc = ringq__wait(epoch_word(w), e, deadline, is_shared(q));
+    int64_t cap = ringq__now_ns() + MAX_SLEEP_NS;
+    rc = ringq__wait(epoch_word(w), e, deadline < cap ? deadline : cap, is_shared(q));
+    if (rc == RINGQ_TIMEDOUT && deadline > cap)
+      rc = 0; /* only the cap passed: re-check */
   }
   /* [W3] relaxed load, then CAS: take the announcement back unless a bump [N3] already absorbed
    * it (the epoch moved on). Relaxed: a stale count only costs a notifier a spare wake-up. */
@@ -437,18 +474,11 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
     rc = wait_step(q, w, ready, deadline);
     if (rc == RINGQ_ESYS)
       return RINGQ_ESYS;
-    if (rc != STEP_READY) {
+    if (rc != STEP_READY)
       ready_rounds = 0;
-    } else if (++ready_rounds <= YIELD_ROUNDS) {
-      /* The condition holds but the attempts missed: the other side is between claiming and
-       * publishing (MPMC), or another thread took the item or room first. Let it run. */
-      ringq__yield();
-    } else {
-      /* Still so: the thread in the middle is preempted. Do not burn a CPU waiting for it. */
-      int64_t left = deadline == RINGQ__FOREVER ? NAP_NS : deadline - ringq__now_ns();
-      if (left > 0)
-        ringq__nap(left < NAP_NS ? left : NAP_NS);
-    }
+    else /* The condition holds but the attempts missed: the other side is between claiming
+          * and publishing (MPMC), or another thread took the item or room first. */
+      backoff(&ready_rounds, deadline);
   }
 }
 
@@ -660,7 +690,7 @@ enum ringq_status
 ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
 {
   struct waitq *all[3];
-  int i;
+  int i, rounds = 0;
   if (q == NULL)
     return RINGQ_EINVAL;
   /* [N1] seq_cst; pairs with every [W2] that reads state, and with [A1] / [G1]. */
@@ -673,20 +703,31 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
     /* [A4] acquire; pairs with [A2]: a put that started before is complete before the mark is
      * set, so its plain store of tail cannot erase the mark. (Only the asymmetric put uses it.) */
     while (atomic_load_explicit(&q->put_busy, memory_order_acquire) != 0)
-      ringq__yield();
+      backoff(&rounds, RINGQ__FOREVER);
     /* [G3] acquire (seq_cst in the symmetric variant, the other half of [G1]); pairs with [G2]:
      * after an immediate shutdown, head no longer moves, so join's count is final. */
     while (immediate && atomic_load_explicit(&q->get_busy, memory_order_seq_cst) != 0)
-      ringq__yield();
+      backoff(&rounds, RINGQ__FOREVER);
   }
   /* [N1] seq_cst ([X1] in mpmc.h): no put can publish (SPSC) or claim (MPMC) after this. */
   atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
   if (immediate && q->kind == RINGQ_QUEUE_MPMC) {
     /* Discard what is left (getters stopped at DISCARD; one under way may still take an item,
      * which it then returns and which counts as got). Afterwards head equals the closed tail,
-     * for good, so join's count is final. */
-    while (ringq__mpmc_pop(mpmc_of(q), NULL, memory_order_seq_cst) != RINGQ_SHUTDOWN)
-      ;
+     * for good, so join's count is final. A producer that claimed a slot and has not published
+     * it yet is waited for. */
+    enum ringq_status st;
+    rounds = 0;
+    while ((st = ringq__mpmc_pop(mpmc_of(q), NULL, memory_order_seq_cst)) != RINGQ_SHUTDOWN) {
+      if (st == RINGQ_OK) {
+        /* head moved over the discarded item, so it counts as got; count it done as well
+         * (after the pop, so done never passes head). seq_cst: an [N1] for ALL_DONE. */
+        atomic_fetch_add_explicit(&q->done, RINGQ__STEP, memory_order_seq_cst);
+        rounds = 0;
+      } else {
+        backoff(&rounds, RINGQ__FOREVER);
+      }
+    }
   }
   /* [N1] seq_cst: the shutdown is complete; is_shutdown and join read these bits. */
   atomic_fetch_or_explicit(&q->state, STATE_SHUTDOWN | (immediate ? STATE_IMMEDIATE : 0u),

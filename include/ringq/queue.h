@@ -5,7 +5,8 @@
  * full report the size, task_done / join track unfinished work, and shutdown(immediate) ends the
  * queue as Python 3.13 does. Underneath is an SPSC or MPMC ring (ringq/spsc.h, ringq/mpmc.h) and a
  * futex per waiting direction (not empty, not full, all tasks done). While nobody waits, put and
- * get make no system call and no atomic read-modify-write beyond the ring's own publication.
+ * get make no system call, and no atomic read-modify-write beyond the ring's own (an MPMC claim;
+ * a private SPSC queue has none at all, a process-shared one publishes with a compare-exchange).
  *
  * Threads. A RINGQ_QUEUE_MPMC queue may be used by any number of threads at once. A
  * RINGQ_QUEUE_SPSC queue allows one putting thread and one getting thread at a time; every other
