@@ -116,7 +116,7 @@ bench_run_threads(struct bench_run *run, struct bench_worker *workers,
   pthread_t tids[BENCH_MAX_THREADS];
   struct thread_arg args[BENCH_MAX_THREADS];
   unsigned started = 0, n = plan->n;
-  uint64_t t0, last_progress, last_move, now;
+  uint64_t t0, last_progress, last_tick, stuck_ns, nap = 0, now;
   int stalled = 0;
   enum bench_status st = BENCH_OK;
 
@@ -160,12 +160,18 @@ bench_run_threads(struct bench_run *run, struct bench_worker *workers,
   t0 = bench_now_ns();
   __atomic_store_n(&run->go, 1, __ATOMIC_RELEASE);
   last_progress = 0;
-  last_move = t0;
+  last_tick = t0;
+  stuck_ns = 0;
   /* The watchdog: wakes up every 20 ms (a few microseconds of a CPU the workers share), exactly
-   * at the end of the timed window, and every millisecond while the consumers drain. */
+   * at the end of the timed window, and every millisecond while the consumers drain. Time counts
+   * towards a stall only as far as the watchdog itself was running: when its 20 ms nap took a
+   * second, the whole machine (a virtual machine's CPUs) was held up, not just the queue. */
   while (!all_finished(run, n)) {
-    uint64_t p, nap = 20000000;
+    uint64_t p, slept;
     now = bench_now_ns();
+    slept = now - last_tick;
+    last_tick = now;
+    nap = 20000000;
     if (bench_phase(run) == BENCH_RUNNING && duration_ns) {
       if (now - t0 >= duration_ns)
         __atomic_store_n(&run->phase, BENCH_STOP, __ATOMIC_RELAXED);
@@ -177,8 +183,11 @@ bench_run_threads(struct bench_run *run, struct bench_worker *workers,
     p = total_progress(workers, n);
     if (p != last_progress) {
       last_progress = p;
-      last_move = now;
-    } else if (!stalled && now - last_move >= stall_ns && !all_finished(run, n)) {
+      stuck_ns = 0;
+    } else {
+      stuck_ns += slept < 2 * 20000000 ? slept : 2 * 20000000;
+    }
+    if (!stalled && stuck_ns >= stall_ns && !all_finished(run, n)) {
       stalled = 1;
       __atomic_store_n(&run->phase, BENCH_ABORT, __ATOMIC_RELAXED);
       if (wake) {

@@ -30,7 +30,8 @@ typedef void (*bench_release_fn)(void *q, size_t n);
 #define BENCH_BURST_BUF(name)                                                                   \
   unsigned char name[BENCH_MAX_BURST * BENCH_MAX_ESIZE] __attribute__((aligned(64)))
 
-/* ---- throughput: producers push for the timed window, consumers drain everything ---- */
+/* ---- throughput: producers push for the timed window, consumers drain everything ----
+ * Every producer pushes at least one item, even if the window closed before it first ran. */
 
 BENCH_INLINE void
 bench_produce_single(struct bench_worker *w, bench_push_fn push)
@@ -42,7 +43,7 @@ bench_produce_single(struct bench_worker *w, bench_push_fn push)
   unsigned spins = 0;
   int mix = !run->exact;
   BENCH_ITEM_BUF(item);
-  while (bench_phase(run) == BENCH_RUNNING) {
+  while (seq == 0 || bench_phase(run) == BENCH_RUNNING) {
     bench_item_write(item, esize, bench_tag(w->index, seq + 1));
     while (!push(q, item))
       if (bench_spin(run, &spins))
@@ -98,7 +99,7 @@ bench_produce_burst(struct bench_worker *w, bench_push_burst_fn push_burst)
   for (;;) {
     size_t k;
     if (pos == filled) {
-      if (bench_phase(run) != BENCH_RUNNING)
+      if (seq > 0 && bench_phase(run) != BENCH_RUNNING)
         break;
       for (size_t i = 0; i < burst; i++) {
         ++seq;
@@ -162,7 +163,7 @@ bench_produce_zc(struct bench_worker *w, bench_reserve_fn reserve, bench_commit_
   uint64_t seq = 0, hash = 0;
   unsigned spins = 0;
   int mix = !run->exact;
-  while (bench_phase(run) == BENCH_RUNNING) {
+  while (seq == 0 || bench_phase(run) == BENCH_RUNNING) {
     void *where;
     size_t k = reserve(q, burst, &where);
     if (k == 0) {
@@ -233,7 +234,7 @@ bench_produce_blocking(struct bench_worker *w, bench_push_fn put)
   uint64_t seq = 0, hash = 0;
   int mix = !run->exact;
   BENCH_ITEM_BUF(item);
-  while (bench_phase(run) == BENCH_RUNNING) {
+  while (seq == 0 || bench_phase(run) == BENCH_RUNNING) {
     bench_item_write(item, esize, bench_tag(w->index, seq + 1));
     if (!bench_put_or_abort(run, q, item, put))
       goto out;
@@ -285,7 +286,7 @@ bench_solo_blocking(struct bench_worker *w, bench_push_fn put, bench_pop_fn get)
   uint64_t seq = 0;
   BENCH_ITEM_BUF(item);
   BENCH_ITEM_BUF(back);
-  while (bench_phase(run) == BENCH_RUNNING) {
+  while (seq == 0 || bench_phase(run) == BENCH_RUNNING) {
     uint64_t tag = bench_tag(0, seq + 1), got;
     int torn;
     bench_item_write(item, esize, tag);
@@ -322,7 +323,8 @@ bench_ping(struct bench_worker *w, bench_push_fn push, bench_pop_fn pop, int blo
   unsigned spins = 0;
   BENCH_ITEM_BUF(item);
   BENCH_ITEM_BUF(back);
-  while (n < run->max_samples && bench_phase(run) == BENCH_RUNNING) {
+  /* At least one round trip, even if the window closed before this thread first ran. */
+  while (n < run->max_samples && (n == 0 || bench_phase(run) == BENCH_RUNNING)) {
     uint64_t tag = bench_tag(0, ++seq), got, t0, t1;
     int torn;
     if (run->gap_ns)

@@ -39,7 +39,7 @@ line_ping(struct bench_worker *w)
   size_t n = 0;
   unsigned spins = 0;
   uint64_t i = 0;
-  while (n < run->max_samples && bench_phase(run) == BENCH_RUNNING) {
+  while (n < run->max_samples && (n == 0 || bench_phase(run) == BENCH_RUNNING)) {
     uint64_t t0, t1, want = 2 * i + 2;
     t0 = bench_now_ns();
     __atomic_store_n(&l->word, 2 * i + 1, __ATOMIC_RELEASE);
