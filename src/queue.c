@@ -416,8 +416,13 @@ wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t de
     atomic_fetch_add_explicit(&q->stat_waits, 1, memory_order_relaxed);
     int64_t cap = ringq__now_ns() + MAX_SLEEP_NS;
     rc = ringq__wait(epoch_word(w), e, deadline < cap ? deadline : cap, is_shared(q));
-    if (rc == RINGQ_TIMEDOUT && deadline > cap)
+    if (rc == RINGQ_TIMEDOUT && deadline > cap) {
       rc = 0; /* only the cap passed: re-check */
+#ifdef RINGQ_TEST_HOOKS
+      /* relaxed: a statistic read after the threads are joined. */
+      atomic_fetch_add_explicit(&ringq__test_capped_sleeps, 1, memory_order_relaxed);
+#endif
+    }
   }
   /* [W3] relaxed load, then CAS: take the announcement back unless a bump [N3] already absorbed
    * it (the epoch moved on). Relaxed: a stale count only costs a notifier a spare wake-up. */

@@ -70,6 +70,9 @@ enum ringq__hook_point {
 typedef void (*ringq__hook_fn)(enum ringq__hook_point);
 extern _Atomic(ringq__hook_fn) ringq__test_hook;
 extern _Atomic(uint64_t) ringq__test_futex_calls;
+/* Sleeps that ended because the queue's cap on one sleep (MAX_SLEEP_NS) passed, not the caller's
+ * deadline: in a test without multi-second stalls, each one is a wake-up that was lost. */
+extern _Atomic(uint64_t) ringq__test_capped_sleeps;
 #define RINGQ__HOOK(point)                                                                       \
   do {                                                                                           \
     /* relaxed: tests install the hook before starting threads. */                               \

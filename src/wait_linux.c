@@ -18,6 +18,7 @@
 #ifdef RINGQ_TEST_HOOKS
 _Atomic(ringq__hook_fn) ringq__test_hook;
 _Atomic(uint64_t) ringq__test_futex_calls;
+_Atomic(uint64_t) ringq__test_capped_sleeps;
 #define COUNT_FUTEX_CALL()                                                                       \
   /* relaxed: a statistic read after the threads are joined. */                                  \
   atomic_fetch_add_explicit(&ringq__test_futex_calls, 1, memory_order_relaxed)

@@ -648,6 +648,11 @@ run_one(const struct pp_config *cfg, long cpus)
   atomic_store_explicit(&ringq__test_hook, NULL, memory_order_relaxed);
   g_inject = 0;
   futex_calls = atomic_load_explicit(&ringq__test_futex_calls, memory_order_relaxed) - futex_before;
+  /* relaxed: read after every worker is joined. A sleep that ran into the queue's cap on a single
+   * sleep means no notification came for it: a lost wake-up the cap only papered over. */
+  if (atomic_load_explicit(&ringq__test_capped_sleeps, memory_order_relaxed) != 0)
+    fail("%" PRIu64 " sleeps ended on the queue's sleep cap: lost wake-ups",
+         atomic_load_explicit(&ringq__test_capped_sleeps, memory_order_relaxed));
 
   if (cfg->shape == SHAPE_2X2) {
     /* Conservation: every item of every putter got exactly once, by one of the getters. */
