@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 extern const struct bench_queue bench_q_baseline_try, bench_q_baseline_blocking;
-extern const struct bench_queue bench_q_cacheline;
+extern const struct bench_queue bench_q_cacheline, bench_q_futex;
 extern const struct bench_queue bench_q_ringq_spsc, bench_q_ringq_mpmc;
 extern const struct bench_queue bench_q_ringq_queue_spsc, bench_q_ringq_queue_mpmc;
 extern const struct bench_queue bench_q_urcu;
@@ -30,6 +30,7 @@ static const struct bench_queue *const queues[] = {
     &bench_q_baseline_try,
     &bench_q_baseline_blocking,
     &bench_q_cacheline,
+    &bench_q_futex,
     &bench_q_ringq_spsc,
     &bench_q_ringq_mpmc,
     &bench_q_ringq_queue_spsc,

@@ -174,7 +174,7 @@ bench_report_console(FILE *f, const struct bench_report *r)
   size_t nw;
   const struct bench_workload *wls = bench_workloads(&nw);
   const struct bench_machine *m = r->machine;
-  const struct bench_case *line = NULL;
+  const struct bench_case *line = NULL, *futex = NULL;
   const struct bench_queue *noted[64];
   size_t nnoted = 0, filtered = 0;
 
@@ -197,13 +197,20 @@ bench_report_console(FILE *f, const struct bench_report *r)
              "trip, cache line included)\n", m->timer_ns);
   for (size_t i = 0; i < r->ncases; i++)
     if ((r->cases[i].q->roles & BENCH_ROLE_REFERENCE) && r->cases[i].selected)
-      line = &r->cases[i];
+      *(strcmp(r->cases[i].q->peer, "futex") == 0 ? &futex : &line) = &r->cases[i];
   if (line && line->status == BENCH_OK) {
     struct bench_summary s;
     bench_summarize(r->cases, r->ncases, line, &s);
     if (s.nok)
       fprintf(f, "cache-line round trip (two threads bouncing one atomic, %s): median %.0f ns "
                  "(%.0f - %.0f)\n", line->topology, s.med, s.min, s.max);
+  }
+  if (futex && futex->status == BENCH_OK) {
+    struct bench_summary s;
+    bench_summarize(r->cases, r->ncases, futex, &s);
+    if (s.nok)
+      fprintf(f, "wake-up round trip through raw futexes (the OS's own limit, %s): median %.0f ns "
+                 "(%.0f - %.0f)\n", futex->topology, s.med, s.min, s.max);
   }
   for (const char *const *sk = bench_skipped_peers(); *sk; sk++)
     fprintf(f, "%s\n", *sk);
