@@ -591,13 +591,13 @@ bench_report_plot(const char *path, const struct bench_report *r)
   }
   fprintf(f, "set terminal pngcairo size 2400,1200 font ',9'\nset output ");
   gp_str(f, path);
-  fprintf(f, "\nset title 'ringq-bench throughput: median of %u repetitions, bars: min-max; %s, "
-             "cpus %s' noenhanced offset 0, 8\n",
+  fprintf(f, "\nset label 999 'ringq-bench throughput: median of %u repetitions, bars: min-max; %s, "
+             "cpus %s' at screen 0.5, 0.985 center font ',11' noenhanced\n",
           r->cfg->reps, r->machine->cpu_model, r->machine->cpus);
-  fprintf(f, "set logscale y\nset ylabel 'M items/s (log scale)'\nset grid ytics\n"
+  fprintf(f, "set logscale y\nset format y '%%g'\nset ylabel 'M items/s (log scale)'\nset grid ytics\n"
              "set style fill solid 0.85 border -1\nset boxwidth 0.8\nset bars small\n"
              "set key outside right top noenhanced\nset xtics rotate by 90 right nomirror "
-             "font ',7' noenhanced\nset bmargin 20\nset tmargin 12\nset offsets 1, 1, 0, 0\n");
+             "font ',7' noenhanced\nset bmargin 20\nset tmargin 13\nset offsets 1, 1, 0, 0\n");
   fprintf(f, "$data << EOD\n");
   for (size_t i = 0; i < n; i++)
     fprintf(f, "%g %g %g %g %zu\n", box[i].x, box[i].med, box[i].min, box[i].max,
