@@ -14,45 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "support.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define MISUSE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MISUSE_ASAN 1
-#endif
-#endif
-
-#ifdef MISUSE_ASAN
-/* Criterion 2.4.1's runner leaks a few small blocks of its own (allocated under
- * criterion_run_all_tests, in the parent process, never in a test); LeakSanitizer would fail the
- * whole executable for them. Suppress exactly those: the function only appears in a leak's stack
- * when allocation stacks are unwound in full (fast_unwind_on_malloc=0, set below), since
- * libcriterion has no frame pointers. */
-const char *__lsan_default_suppressions(void);
-
-const char *
-__lsan_default_suppressions(void) {
-  return "leak:criterion_run_all_tests\n";
-}
-
-/* The RINGQ_ENOMEM test asks for about 2^55 bytes. AddressSanitizer reports such a request as an
- * error unless allocator_may_return_null is set (as tests/misuse/rings_misuse_test.c does);
- * ASAN_OPTIONS from the environment still apply on top of this default. */
-const char *__asan_default_options(void);
-
-const char *
-__asan_default_options(void) {
-  return "allocator_may_return_null=1:fast_unwind_on_malloc=0";
-}
-#endif
-
-#define MS ((int64_t)1000000)
-#define LONG_NS ((int64_t)10000 * MS * RINGQ_TIMEOUT_SCALE)
-
-static const enum ringq_queue_kind kinds[] = {RINGQ_QUEUE_SPSC, RINGQ_QUEUE_MPMC};
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+#include "asan_options.h"
+#include "queue_support.h"
 
 /* Kinds the API does not know. */
 static const enum ringq_queue_kind bad_kinds[] = {
@@ -67,28 +30,9 @@ static const struct timespec bad_deadlines[] = {{0, -1},       {0, 1000000000}, 
 static const int64_t bad_timeouts[] = {-1, -1000000000, INT64_MIN};
 #define NBAD_TIMEOUTS (sizeof(bad_timeouts) / sizeof(bad_timeouts[0]))
 
-static const char *
-kind_name(enum ringq_queue_kind kind) {
-  return kind == RINGQ_QUEUE_SPSC ? "SPSC" : "MPMC";
-}
-
-static struct ringq_queue *
-new_queue(enum ringq_queue_kind kind, size_t capacity) {
-  struct ringq_queue *q = NULL;
-  cr_assert_eq(ringq_queue_create(kind, capacity, sizeof(uint64_t), &q), RINGQ_OK);
-  return q;
-}
-
-static void
-free_queue(struct ringq_queue *q) {
-  cr_assert_eq(ringq_queue_destroy(q), RINGQ_OK);
-}
-
 static struct timespec
 in_the_future(void) {
-  int64_t ns = test_now_ns() + LONG_NS;
-  struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
-  return ts;
+  return timespec_of(test_now_ns() + LONG_NS);
 }
 
 #define EXPECT_STATUS(call, want)                                                                  \
@@ -208,7 +152,7 @@ Test(queue_misuse, create_refuses_bad_arguments_and_sets_out_to_null) {
 }
 
 /* 2^31 items of 2^24 bytes is 2^55 bytes: more than any x86-64 address space. Under ASan this
- * needs allocator_may_return_null=1 (__asan_default_options above). */
+ * needs allocator_may_return_null=1 (tests/asan_options.h). */
 Test(queue_misuse, create_of_the_largest_queue_fails_with_enomem) {
   size_t k;
   for (k = 0; k < NKINDS; k++) {
@@ -237,14 +181,13 @@ join_main(void *arg) {
 
 static void
 await_sleeper(struct ringq_queue *q, struct blocked *b) {
-  int64_t give_up = test_now_ns() + 5000 * MS * RINGQ_TIMEOUT_SCALE;
+  int64_t give_up = test_now_ns() + FALL_ASLEEP_NS;
   struct ringq_queue_stats s = {0, 0};
   while (s.waits == 0) {
-    struct timespec ms = {0, 1000000};
     cr_assert(!atomic_load(&b->finished), "join returned %s instead of blocking",
               ringq_strerror(b->status));
     cr_assert(test_now_ns() < give_up, "join did not fall asleep");
-    nanosleep(&ms, NULL);
+    sleep_ns(MS);
     ringq_queue_stats(q, &s);
   }
 }

@@ -9,27 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asan_options.h"
 #include "support.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define MISUSE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MISUSE_ASAN 1
-#endif
-#endif
-
-#ifdef MISUSE_ASAN
-/* The RINGQ_ENOMEM tests ask for about 2^55 bytes. AddressSanitizer reports such a request as
- * an error unless allocator_may_return_null is set; ASAN_OPTIONS from the environment still
- * apply on top of this default. */
-const char *__asan_default_options(void);
-
-const char *
-__asan_default_options(void) {
-  return "allocator_may_return_null=1";
-}
-#endif
 
 /* A value no call may leave in an output it was told not to touch. */
 #define SENTINEL_BYTES ((size_t)0x5e5e5e5e)

@@ -40,7 +40,8 @@
 #endif
 #include <sys/syscall.h>
 
-#include "support.h"
+#include "driver.h" /* the item layout: STRESS_ITEM */
+#include "stress_util.h"
 #include "wait.h"
 
 /* How long nothing may move before the watchdog fails the run. Not scaled for sanitizer builds
@@ -119,60 +120,9 @@ struct pp_run {
                                     after joining the watchdog */
 };
 
-static char g_label[128] = "setup";
 static uint64_t g_seed = 0x9e3779b97f4a7c15u;
 static _Thread_local struct pp_thread *tl_self;
 static int g_inject; /* set before threads start, cleared after they are joined */
-
-/* Exit with status 1 at once, with threads still blocked or not joined. exit_group directly: the
- * sanitizers' exit-time checks would add a "thread leak" report to a failure already reported. */
-static void
-die(void)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((noreturn))
-#endif
-    ;
-
-static void
-die(void)
-{
-  fflush(stdout);
-  fflush(stderr);
-#ifdef SYS_exit_group
-  syscall(SYS_exit_group, 1);
-#endif
-  _exit(1);
-}
-
-static void
-fail(const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 1, 2), noreturn))
-#endif
-    ;
-
-static void
-fail(const char *fmt, ...)
-{
-  va_list ap;
-  fflush(stdout);
-  fprintf(stderr, "FAIL [%s]: ", g_label);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  die();
-}
-
-static uint64_t
-next_rand(uint64_t *s)
-{
-  /* xorshift64* */
-  *s ^= *s >> 12;
-  *s ^= *s << 25;
-  *s ^= *s >> 27;
-  return *s * 0x2545F4914F6CDD1DULL;
-}
 
 static const char *
 point_name(int p)
@@ -366,11 +316,6 @@ stream_get_main(void *arg)
   return NULL;
 }
 
-/* 2x2 items: putter id (1 or 2) in the top 16 bits, sequence below. */
-#define TAG(id, seq) (((uint64_t)(id) << 48) | (seq))
-#define TAG_ID(v) ((unsigned)((v) >> 48))
-#define TAG_SEQ(v) ((v) & (((uint64_t)1 << 48) - 1))
-
 static void *
 many_put_main(void *arg)
 {
@@ -380,7 +325,8 @@ many_put_main(void *arg)
   thread_setup(t);
   pthread_barrier_wait(&run->start);
   for (i = 0; i < run->count; i++) {
-    put_item(t, run->q[0], run->cfg->timed ? "put_timeout loop" : "put", TAG(t->index + 1, i));
+    put_item(t, run->q[0], run->cfg->timed ? "put_timeout loop" : "put",
+             STRESS_ITEM(t->index + 1, i));
     count_moved(t);
   }
   set_where(t, "finished");
@@ -401,8 +347,8 @@ many_get_main(void *arg)
     if (get_item(t, run->q[0], run->cfg->timed ? "get_timeout loop" : "get", &v, 1) ==
         RINGQ_SHUTDOWN)
       break;
-    id = TAG_ID(v);
-    seq = TAG_SEQ(v);
+    id = STRESS_ITEM_ID(v);
+    seq = STRESS_ITEM_SEQ(v);
     if (id < 1 || id > 2 || seq >= run->count)
       fail("%s: got %#" PRIx64 ", which no putter sent", t->name, v);
     if (seq + 1 <= t->last_seq[id - 1])
@@ -433,8 +379,9 @@ many_get_main(void *arg)
 }
 
 static void
-report_stuck(struct pp_run *run, double secs)
+report_stuck(void *arg, double secs)
 {
+  struct pp_run *run = arg;
   unsigned i;
   uint64_t total = 0;
   for (i = 0; i < run->nth; i++)
@@ -471,26 +418,8 @@ static void *
 watchdog_main(void *arg)
 {
   struct pp_run *run = arg;
-  int64_t limit = PP_WATCHDOG_NS;
-  uint64_t last = atomic_load_explicit(&run->progress, memory_order_relaxed);
-  int64_t last_change = test_now_ns();
-  struct timespec tick = {0, 10 * 1000 * 1000};
-  /* acquire: pairs with main's release store once every thread is joined. */
-  while (!atomic_load_explicit(&run->finished, memory_order_acquire)) {
-    uint64_t p;
-    int64_t now;
-    nanosleep(&tick, NULL);
-    p = atomic_load_explicit(&run->progress, memory_order_relaxed);
-    now = test_now_ns();
-    if (p != last) {
-      if (now - last_change > run->longest_pause)
-        run->longest_pause = now - last_change;
-      last = p;
-      last_change = now;
-    } else if (now - last_change > limit) {
-      report_stuck(run, (double)(now - last_change) / 1e9);
-    }
-  }
+  watch_progress(&run->progress, &run->finished, PP_WATCHDOG_NS, &run->longest_pause,
+                 report_stuck, run);
   return NULL;
 }
 
@@ -701,21 +630,12 @@ int
 main(int argc, char **argv)
 {
   size_t i, n = sizeof table / sizeof table[0];
-  int j, any_group = 0, list = 0;
+  int j, any_group, list = 0;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned ran = 0;
   int64_t t0 = test_now_ns();
 
-  for (j = 1; j < argc; j++) {
-    if (strncmp(argv[j], "--seed=", 7) == 0)
-      g_seed = strtoull(argv[j] + 7, NULL, 0);
-    else if (strcmp(argv[j], "--list") == 0)
-      list = 1;
-    else if (argv[j][0] == '-')
-      fail("unknown option %s (usage: %s [group...] [--seed=N] [--list])", argv[j], argv[0]);
-    else
-      any_group = 1;
-  }
+  any_group = parse_options(argc, argv, &g_seed, &list);
   if (g_seed == 0)
     g_seed = 1;
   for (j = 1; j < argc; j++) {
@@ -731,11 +651,7 @@ main(int argc, char **argv)
   printf("queue_pingpong: %ld CPUs, seed %#" PRIx64 ", watchdog %.1f s, timeout scale %d\n", cpus,
          g_seed, (double)PP_WATCHDOG_NS / 1e9, RINGQ_TIMEOUT_SCALE);
   for (i = 0; i < n; i++) {
-    int selected = !any_group;
-    for (j = 1; j < argc; j++)
-      if (argv[j][0] != '-' && strcmp(argv[j], table[i].group) == 0)
-        selected = 1;
-    if (!selected)
+    if (!group_selected(argc, argv, any_group, table[i].group))
       continue;
     if (list) {
       printf("%s: %s\n", table[i].group, table[i].name);

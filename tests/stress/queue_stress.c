@@ -40,7 +40,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "support.h"
+#include "driver.h" /* the item layout: STRESS_ITEM */
+#include "stress_util.h"
 
 /* How long nothing may move before the watchdog fails the run. Not scaled for sanitizer builds
  * (an operation takes microseconds there too), and below the 5 s cap that src/queue.c puts on
@@ -81,11 +82,6 @@ static const struct qs_config table[] = {
     QS_ROWS("4x4", RINGQ_QUEUE_MPMC, 4, 4, 2, 200000),
     QS_ROWS("4x4", RINGQ_QUEUE_MPMC, 4, 4, 64, 2000000),
 };
-
-/* Items: producer id (1..QS_MAX_SIDE) in the top 16 bits, its sequence (0, 1, ...) below. */
-#define TAG(id, seq) (((uint64_t)(id) << 48) | (seq))
-#define TAG_ID(v) ((unsigned)((v) >> 48))
-#define TAG_SEQ(v) ((v) & (((uint64_t)1 << 48) - 1))
 
 /* The four ways to call put or get. */
 enum op { OP_BLOCK, OP_NOWAIT, OP_TIMEOUT, OP_UNTIL, OP_COUNT };
@@ -128,58 +124,7 @@ struct qs_run {
   uint64_t got_at_join;          /* shutdown modes: `got` when main's join returned */
 };
 
-static char g_label[128] = "setup";
 static uint64_t g_seed = 0x2545f4914f6cdd1du;
-
-/* Exit with status 1 at once, with threads still blocked or not joined. exit_group directly: the
- * sanitizers' exit-time checks would add a "thread leak" report to a failure already reported. */
-static void
-die(void)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((noreturn))
-#endif
-    ;
-
-static void
-die(void)
-{
-  fflush(stdout);
-  fflush(stderr);
-#ifdef SYS_exit_group
-  syscall(SYS_exit_group, 1);
-#endif
-  _exit(1);
-}
-
-static void
-fail(const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 1, 2), noreturn))
-#endif
-    ;
-
-static void
-fail(const char *fmt, ...)
-{
-  va_list ap;
-  fflush(stdout);
-  fprintf(stderr, "FAIL [%s]: ", g_label);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  die();
-}
-
-static uint64_t
-next_rand(struct qs_thread *t)
-{
-  /* xorshift64* */
-  t->rng ^= t->rng >> 12;
-  t->rng ^= t->rng << 25;
-  t->rng ^= t->rng >> 27;
-  return t->rng * 0x2545F4914F6CDD1DULL;
-}
 
 static void
 set_where(struct qs_thread *t, const char *what)
@@ -247,7 +192,7 @@ static enum ringq_status
 put_mixed(struct qs_thread *t, uint64_t item, int *late)
 {
   struct ringq_queue *q = t->run->q;
-  uint64_t r = next_rand(t);
+  uint64_t r = next_rand(&t->rng);
   enum op op = (enum op)(r % OP_COUNT);
   int64_t limit = (int64_t)((r >> 16) % (QS_TIMED_MAX_US + 1)) * 1000;
   unsigned fails = 0;
@@ -281,7 +226,7 @@ static enum ringq_status
 get_mixed(struct qs_thread *t, uint64_t *item, int *late, int block)
 {
   struct ringq_queue *q = t->run->q;
-  uint64_t r = next_rand(t);
+  uint64_t r = next_rand(&t->rng);
   enum op op = block ? OP_BLOCK : (enum op)(r % OP_COUNT);
   int64_t limit = (int64_t)((r >> 16) % (QS_TIMED_MAX_US + 1)) * 1000;
   unsigned fails = 0;
@@ -320,7 +265,7 @@ producer_main(void *arg)
   pthread_barrier_wait(&run->start);
   while (seq < run->per_producer) {
     int late = 0;
-    enum ringq_status st = put_mixed(t, TAG(id, seq), &late);
+    enum ringq_status st = put_mixed(t, STRESS_ITEM(id, seq), &late);
     if (st == RINGQ_OK) {
       if (late)
         fail("producer %u: a put that started after shutdown returned was accepted", id);
@@ -334,7 +279,7 @@ producer_main(void *arg)
       fail("producer %u: put of item %" PRIu64 " returned %s", id, seq, ringq_strerror(st));
     /* Refused for good: every later put must say so, whatever call it uses. */
     {
-      uint64_t item = TAG(id, seq);
+      uint64_t item = STRESS_ITEM(id, seq);
       struct timespec d = deadline_in(1000);
       enum ringq_status a = ringq_queue_put_nowait(run->q, &item);
       enum ringq_status b = ringq_queue_put(run->q, &item);
@@ -372,8 +317,8 @@ consumer_main(void *arg)
     if (late && run->cfg->mode == MODE_SHUTDOWN_NOW)
       fail("consumer %u: a get that started after shutdown(true) returned got item %#" PRIx64,
            t->index + 1, v);
-    id = TAG_ID(v);
-    seq = TAG_SEQ(v);
+    id = STRESS_ITEM_ID(v);
+    seq = STRESS_ITEM_SEQ(v);
     if (id < 1 || id > run->producers || seq >= run->per_producer)
       fail("consumer %u: got %#" PRIx64 ", which no producer sent", t->index + 1, v);
     if (seq < t->last[id - 1])
@@ -409,8 +354,9 @@ consumer_main(void *arg)
 }
 
 static void
-report_stuck(struct qs_run *run, double secs)
+report_stuck(void *arg, double secs)
 {
+  struct qs_run *run = arg;
   unsigned i;
   struct ringq_queue_stats s;
   fflush(stdout);
@@ -453,26 +399,8 @@ static void *
 watchdog_main(void *arg)
 {
   struct qs_run *run = arg;
-  int64_t limit = QS_WATCHDOG_NS;
-  uint64_t last = atomic_load_explicit(&run->progress, memory_order_relaxed);
-  int64_t last_change = test_now_ns();
-  struct timespec tick = {0, 10 * 1000 * 1000};
-  /* acquire: pairs with main's release store once every thread is joined. */
-  while (!atomic_load_explicit(&run->finished, memory_order_acquire)) {
-    uint64_t p;
-    int64_t now;
-    nanosleep(&tick, NULL);
-    p = atomic_load_explicit(&run->progress, memory_order_relaxed);
-    now = test_now_ns();
-    if (p != last) {
-      if (now - last_change > run->longest_pause)
-        run->longest_pause = now - last_change;
-      last = p;
-      last_change = now;
-    } else if (now - last_change > limit) {
-      report_stuck(run, (double)(now - last_change) / 1e9);
-    }
-  }
+  watch_progress(&run->progress, &run->finished, QS_WATCHDOG_NS, &run->longest_pause,
+                 report_stuck, run);
   return NULL;
 }
 
@@ -691,21 +619,12 @@ int
 main(int argc, char **argv)
 {
   size_t i, n = sizeof table / sizeof table[0];
-  int j, any_group = 0, list = 0;
+  int j, any_group, list = 0;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned ran = 0;
   int64_t t0 = test_now_ns();
 
-  for (j = 1; j < argc; j++) {
-    if (strncmp(argv[j], "--seed=", 7) == 0)
-      g_seed = strtoull(argv[j] + 7, NULL, 0);
-    else if (strcmp(argv[j], "--list") == 0)
-      list = 1;
-    else if (argv[j][0] == '-')
-      fail("unknown option %s (usage: %s [group...] [--seed=N] [--list])", argv[j], argv[0]);
-    else
-      any_group = 1;
-  }
+  any_group = parse_options(argc, argv, &g_seed, &list);
   for (j = 1; j < argc; j++) {
     size_t k;
     int known = 0;
@@ -719,11 +638,7 @@ main(int argc, char **argv)
   printf("queue_stress: %ld CPUs, seed %#" PRIx64 ", watchdog %.1f s, timeout scale %d\n", cpus,
          g_seed, (double)QS_WATCHDOG_NS / 1e9, RINGQ_TIMEOUT_SCALE);
   for (i = 0; i < n; i++) {
-    int selected = !any_group;
-    for (j = 1; j < argc; j++)
-      if (argv[j][0] != '-' && strcmp(argv[j], table[i].group) == 0)
-        selected = 1;
-    if (!selected)
+    if (!group_selected(argc, argv, any_group, table[i].group))
       continue;
     if (list) {
       printf("%s: %s %ux%u cap %zu %s\n", table[i].group,

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,61 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "support.h"
-#include "wait.h"
+#include "queue_support.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-
-#ifdef TEST_ASAN
-/* Criterion 2.4.1's runner leaks a few small blocks of its own (allocated under
- * criterion_run_all_tests, in the parent process, never in a test); LeakSanitizer would fail the
- * whole executable for them. Suppress exactly those: the function only appears in a leak's stack
- * when allocation stacks are unwound in full (fast_unwind_on_malloc=0, set below), since
- * libcriterion has no frame pointers. */
-const char *__lsan_default_suppressions(void);
-
-const char *
-__lsan_default_suppressions(void) {
-  return "leak:criterion_run_all_tests\n";
-}
-
-const char *__asan_default_options(void);
-
-const char *
-__asan_default_options(void) {
-  return "fast_unwind_on_malloc=0";
-}
-#endif
-
-#define MS ((int64_t)1000000)
 #define PAIRS 1000000u
-
-static const enum ringq_queue_kind kinds[] = {RINGQ_QUEUE_SPSC, RINGQ_QUEUE_MPMC};
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-
-static const char *
-kind_name(enum ringq_queue_kind kind) {
-  return kind == RINGQ_QUEUE_SPSC ? "SPSC" : "MPMC";
-}
-
-static uint64_t
-futex_calls(void) {
-  /* relaxed: a statistic; every thread that could have made a call was joined or sleeps. */
-  return atomic_load_explicit(&ringq__test_futex_calls, memory_order_relaxed);
-}
-
-static struct ringq_queue *
-new_queue(enum ringq_queue_kind kind, size_t capacity) {
-  struct ringq_queue *q = NULL;
-  cr_assert_eq(ringq_queue_create(kind, capacity, sizeof(uint64_t), &q), RINGQ_OK);
-  return q;
-}
 
 static void
 expect_no_syscalls(struct ringq_queue *q, uint64_t calls_before, const char *what) {
@@ -124,11 +73,8 @@ Test(queue_syscalls, a_million_blocking_pairs_with_nobody_waiting_make_no_futex_
     expect_no_syscalls(q, calls_before, kind_name(kinds[k]));
     for (i = 0; i < PAIRS / 10; i++) {
       uint64_t out = 0;
-      struct timespec ts;
+      struct timespec ts = timespec_of(test_now_ns() + 10000 * MS);
       enum ringq_status st;
-      int64_t later = test_now_ns() + 10000 * MS;
-      ts.tv_sec = (time_t)(later / 1000000000);
-      ts.tv_nsec = (long)(later % 1000000000);
       st = i % 2 ? ringq_queue_put_timeout(q, &i, 10000 * MS) : ringq_queue_put_until(q, &i, &ts);
       if (st == RINGQ_OK)
         st = i % 2 ? ringq_queue_get_timeout(q, &out, 10000 * MS)
@@ -157,22 +103,6 @@ getter_main(void *arg) {
   return NULL;
 }
 
-static char
-thread_state(pid_t tid) {
-  char path[64], buf[512], *p;
-  size_t n;
-  FILE *f;
-  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-  f = fopen(path, "r");
-  if (f == NULL)
-    return '?';
-  n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  p = strrchr(buf, ')');
-  return (p != NULL && p[1] == ' ' && p[2] != '\0') ? p[2] : '?';
-}
-
 /* Positive control: the counters are not stuck at zero. A get that sleeps on an empty queue for
  * 20 ms registers a futex wait; the put that releases it registers a wake. */
 Test(queue_syscalls, a_get_that_blocks_registers_a_wait_and_the_releasing_put_a_wake,
@@ -183,7 +113,7 @@ Test(queue_syscalls, a_get_that_blocks_registers_a_wait_and_the_releasing_put_a_
     struct getter g;
     struct ringq_queue_stats before, after;
     uint64_t calls_total = futex_calls(), calls_before_put, item = 99;
-    int64_t started = test_now_ns(), give_up = started + 5000 * MS * RINGQ_TIMEOUT_SCALE;
+    int64_t started = test_now_ns(), give_up = started + FALL_ASLEEP_NS;
     pthread_t thread;
     memset(&g, 0, sizeof g);
     g.q = q;
@@ -191,14 +121,12 @@ Test(queue_syscalls, a_get_that_blocks_registers_a_wait_and_the_releasing_put_a_
     cr_assert_eq(pthread_create(&thread, NULL, getter_main, &g), 0);
     /* Until the getter sleeps in the kernel (counted, state S), and for at least 20 ms. */
     for (;;) {
-      struct timespec ms = {0, 1000000};
-      pid_t tid = atomic_load(&g.tid);
-      char state = tid != 0 ? thread_state(tid) : 'R';
+      bool asleep = thread_asleep(atomic_load(&g.tid));
       ringq_queue_stats(q, &before);
-      if (before.waits >= 1 && (state == 'S' || state == '?') && test_now_ns() - started >= 20 * MS)
+      if (before.waits >= 1 && asleep && test_now_ns() - started >= 20 * MS)
         break;
       cr_assert(test_now_ns() < give_up, "the getter did not fall asleep");
-      nanosleep(&ms, NULL);
+      sleep_ns(MS);
     }
     cr_assert_eq(before.wakes, 0);
     calls_before_put = futex_calls();

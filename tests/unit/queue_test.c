@@ -21,39 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "support.h"
-#include "wait.h" /* ringq__test_futex_calls: ringq_testable counts every futex system call */
+#include "queue_support.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-
-#ifdef TEST_ASAN
-/* Criterion 2.4.1's runner leaks a few small blocks of its own (allocated under
- * criterion_run_all_tests, in the parent process, never in a test); LeakSanitizer would fail the
- * whole executable for them. Suppress exactly those: the function only appears in a leak's stack
- * when allocation stacks are unwound in full (fast_unwind_on_malloc=0, set below), since
- * libcriterion has no frame pointers. */
-const char *__lsan_default_suppressions(void);
-
-const char *
-__lsan_default_suppressions(void) {
-  return "leak:criterion_run_all_tests\n";
-}
-
-const char *__asan_default_options(void);
-
-const char *
-__asan_default_options(void) {
-  return "fast_unwind_on_malloc=0";
-}
-#endif
-
-#define MS ((int64_t)1000000)
 #define SCALE ((int64_t)RINGQ_TIMEOUT_SCALE)
 
 /* Timing policy. Returning before a timeout or deadline is always a failure. Lateness bounds are
@@ -61,59 +30,16 @@ __asan_default_options(void) {
  * tell "woke up" from "never woke up" (a lost wake-up sleeps until the Criterion timeout). */
 #define LATE_NS (200 * MS * SCALE)   /* a timed wait may end this much after its deadline */
 #define PROMPT_NS (100 * MS * SCALE) /* a released thread must return within this */
-#define LONG_NS (10000 * MS * SCALE) /* timeouts that must not be what ends a wait */
 #define BLOCKED_NS (30 * MS)         /* how long a thread must stay blocked to count as blocked */
 #define LIMIT_NS                                                                                   \
   (5000 * MS * SCALE) /* a call that should return and has not by then never will                  \
                        */
-
-static const enum ringq_queue_kind kinds[] = {RINGQ_QUEUE_SPSC, RINGQ_QUEUE_MPMC};
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-
-static const char *
-kind_name(enum ringq_queue_kind kind) {
-  return kind == RINGQ_QUEUE_SPSC ? "SPSC" : "MPMC";
-}
-
-static struct ringq_queue *
-new_queue(enum ringq_queue_kind kind, size_t capacity) {
-  struct ringq_queue *q = NULL;
-  enum ringq_status st = ringq_queue_create(kind, capacity, sizeof(uint64_t), &q);
-  cr_assert_eq(st, RINGQ_OK, "create(%s, %zu): %s", kind_name(kind), capacity, ringq_strerror(st));
-  return q;
-}
-
-static void
-free_queue(struct ringq_queue *q) {
-  enum ringq_status st = ringq_queue_destroy(q);
-  cr_assert_eq(st, RINGQ_OK, "destroy: %s", ringq_strerror(st));
-}
-
-static void
-sleep_ns(int64_t ns) {
-  struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
-  while (nanosleep(&ts, &ts) != 0) {
-  }
-}
-
-/* A CLOCK_MONOTONIC time in nanoseconds as a timespec (ns >= 0). */
-static struct timespec
-timespec_of(int64_t ns) {
-  struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
-  return ts;
-}
 
 static uint64_t
 waits_of(struct ringq_queue *q) {
   struct ringq_queue_stats s;
   ringq_queue_stats(q, &s);
   return s.waits;
-}
-
-static uint64_t
-futex_calls(void) {
-  /* relaxed: a statistic; the threads that made the calls were joined or are asleep. */
-  return atomic_load_explicit(&ringq__test_futex_calls, memory_order_relaxed);
 }
 
 static void
@@ -141,29 +67,6 @@ static void
 task_done_ok(struct ringq_queue *q) {
   enum ringq_status st = ringq_queue_task_done(q);
   cr_assert_eq(st, RINGQ_OK, "task_done: %s", ringq_strerror(st));
-}
-
-/* The scheduler state of a thread of this process ('S': sleeping), or '?' if /proc says nothing. */
-static char
-proc_state(const char *path) {
-  char buf[512];
-  size_t n;
-  char *p;
-  FILE *f = fopen(path, "r");
-  if (f == NULL)
-    return '?';
-  n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  p = strrchr(buf, ')'); /* the command name may contain spaces and parentheses */
-  return (p != NULL && p[1] == ' ' && p[2] != '\0') ? p[2] : '?';
-}
-
-static char
-thread_state(pid_t tid) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-  return proc_state(path);
 }
 
 /* ---- a thread that makes one queue call ---------------------------------------------------- */
@@ -264,17 +167,14 @@ finish(struct waiter *w) {
  * waits_before, and each thread's state is S. Fails if one of them returns instead. */
 static void
 await_asleep(struct ringq_queue *q, uint64_t waits_before, struct waiter *w, size_t n) {
-  int64_t give_up = test_now_ns() + 5000 * MS * SCALE;
+  int64_t give_up = test_now_ns() + FALL_ASLEEP_NS;
   for (;;) {
     size_t i, asleep = 0;
     for (i = 0; i < n; i++) {
       pid_t tid = atomic_load(&w[i].tid);
       cr_assert(!atomic_load(&w[i].finished), "%s returned %s instead of blocking",
                 op_names[w[i].op], ringq_strerror(w[i].status));
-      if (tid != 0) {
-        char s = thread_state(tid);
-        asleep += s == 'S' || s == '?';
-      }
+      asleep += thread_asleep(tid);
     }
     if (asleep == n && waits_of(q) >= waits_before + n)
       return;
@@ -1216,7 +1116,7 @@ child_gets_once(struct ringq_queue *q, int64_t *report) {
 static void
 await_child_asleep(struct ringq_queue *q, pid_t pid, uint64_t waits_before) {
   char path[64];
-  int64_t give_up = test_now_ns() + 5000 * MS * SCALE;
+  int64_t give_up = test_now_ns() + FALL_ASLEEP_NS;
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   for (;;) {
     char s = proc_state(path);
