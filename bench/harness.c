@@ -90,8 +90,8 @@ all_finished(struct bench_run *run, unsigned n)
   return __atomic_load_n(&run->finished, __ATOMIC_ACQUIRE) == n;
 }
 
-/* Join every thread; if some never return (stuck inside a queue's own spin loop after an abort),
- * the process cannot go on measuring anything fairly: say so and leave. */
+/* Join every thread; if some never return (stuck inside a queue's own spin loop 10 s after an
+ * abort), the process cannot go on measuring anything fairly: say so and leave. */
 static void
 join_all(pthread_t *tids, unsigned n)
 {
@@ -116,7 +116,7 @@ bench_run_threads(struct bench_run *run, struct bench_worker *workers,
   pthread_t tids[BENCH_MAX_THREADS];
   struct thread_arg args[BENCH_MAX_THREADS];
   unsigned started = 0, n = plan->n;
-  uint64_t t0, last_progress, last_tick, stuck_ns, nap = 0, now;
+  uint64_t t0, last_progress, last_tick, stuck_ns, stalled_at = 0, nap = 0, now;
   int stalled = 0;
   enum bench_status st = BENCH_OK;
 
@@ -187,8 +187,11 @@ bench_run_threads(struct bench_run *run, struct bench_worker *workers,
     } else {
       stuck_ns += slept < 2 * 20000000 ? slept : 2 * 20000000;
     }
+    if (stalled && now - stalled_at > 10000000000u)
+      break; /* a worker is stuck inside the queue's own code: join_all gives up on it */
     if (!stalled && stuck_ns >= stall_ns && !all_finished(run, n)) {
       stalled = 1;
+      stalled_at = now;
       __atomic_store_n(&run->phase, BENCH_ABORT, __ATOMIC_RELAXED);
       if (wake) {
         if (run->q)
