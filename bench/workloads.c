@@ -60,6 +60,9 @@ static const struct bench_workload workloads[] = {
      BENCH_THROUGHPUT, BLK, 1, 1, 1024, 8, 1, 1, 1, 0, 0, 1.0},
     {"blocking-solo-8B", "Blocking queue, nobody waits: one thread puts then gets, 8 B", BENCH_SOLO,
      BLK, 1, 0, 1024, 8, 1, 1, 0, 0, 0, 0.5},
+    {"blocking-pingpong-8B",
+     "Blocking queue, ping-pong round trip, both sides awake (blocking put and get), 8 B",
+     BENCH_PINGPONG, BLK, 1, 1, 1024, 8, 1, 1, 0, 0, 1, 1.0},
     {"wakeup-8B", "Blocking queue, wake-up round trip: the other side is asleep, 8 B",
      BENCH_PINGPONG, BLK, 1, 1, 1024, 8, 1, 1, 0, 1, 0, 3.0},
 };

@@ -51,10 +51,13 @@ enum ringq_queue_kind {
 /* Opaque; its size is given by ringq_queue_memsize. */
 struct ringq_queue;
 
-/* Counters of the system calls made on the queue's behalf (futex waits and wakes). */
+/* Counters of the system calls made on the queue's behalf. */
 struct ringq_queue_stats {
-  uint64_t waits; /* futex wait calls */
-  uint64_t wakes; /* futex wake calls */
+  uint64_t waits;    /* futex wait calls */
+  uint64_t wakes;    /* futex wake calls */
+  uint64_t barriers; /* membarrier calls: a private SPSC queue makes one each time a thread
+                        announces itself as a waiter, and one per shutdown (its asymmetric
+                        wait protocol; see README) */
 };
 
 /* Bytes of caller memory a queue needs, in *bytes. Returns RINGQ_OK, RINGQ_EINVAL (bytes NULL,

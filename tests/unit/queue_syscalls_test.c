@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/unit/queue_syscalls_test.c: the blocking layer makes no system call while nobody waits,
- * counted twice: by the queue's own statistics and by ringq_testable's count of every futex call
- * (ringq__test_futex_calls); and a positive control shows both counters see a real wait. */
+ * counted twice: by the queue's own statistics (futex waits, wakes and membarrier calls) and by
+ * ringq_testable's count of every futex call (ringq__test_futex_calls); and a positive control
+ * shows both counters see a real wait. */
 #define _GNU_SOURCE
 #include <ringq/queue.h>
 
@@ -27,6 +28,7 @@ expect_no_syscalls(struct ringq_queue *q, uint64_t calls_before, const char *wha
   ringq_queue_stats(q, &s);
   cr_assert_eq(s.waits, 0, "%s: %" PRIu64 " futex waits", what, s.waits);
   cr_assert_eq(s.wakes, 0, "%s: %" PRIu64 " futex wakes", what, s.wakes);
+  cr_assert_eq(s.barriers, 0, "%s: %" PRIu64 " membarrier calls", what, s.barriers);
   cr_assert_eq(futex_calls(), calls_before, "%s: %" PRIu64 " futex system calls", what,
                futex_calls() - calls_before);
 }
@@ -129,6 +131,13 @@ Test(queue_syscalls, a_get_that_blocks_registers_a_wait_and_the_releasing_put_a_
       sleep_ns(MS);
     }
     cr_assert_eq(before.wakes, 0);
+    /* The getter announced itself: a private SPSC queue (asymmetric protocol, when the kernel has
+     * membarrier) made its membarrier call then; an MPMC queue never makes one. */
+    if (kinds[k] == RINGQ_QUEUE_SPSC && ringq__heavy_barrier_available())
+      cr_assert_geq(before.barriers, 1, "SPSC: the waiter's membarrier was not counted");
+    else
+      cr_assert_eq(before.barriers, 0, "%s: %" PRIu64 " membarrier calls", kind_name(kinds[k]),
+                   before.barriers);
     calls_before_put = futex_calls();
     cr_assert_geq(calls_before_put - calls_total, 1, "%s: the getter's wait was not counted",
                   kind_name(kinds[k]));
