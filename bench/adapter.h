@@ -50,7 +50,8 @@ struct bench_queue {
   void (*destroy)(void *q);
   /* Blocking queues: make every blocked put/get return (the watchdog calls it on a stall). */
   void (*wake)(void *q);
-  /* System calls made on the queue's behalf so far (futex waits + wakes), or NULL if unknown. */
+  /* System calls made on the queue's behalf so far (ringq: futex waits, futex wakes and membarrier
+   * calls), or NULL if unknown. */
   uint64_t (*syscalls)(void *q);
 
   struct bench_loops single;   /* try-push / try-pop, spinning */

@@ -75,7 +75,8 @@ const struct bench_queue bench_q_ringq_queue_spsc = {
     .peer = "ringq",
     .note = "ringq queue: syscalls/M are the futex waits, futex wakes and membarrier calls "
             "ringq_queue_stats counts (a private SPSC queue makes a membarrier call each time a "
-            "thread announces itself as a waiter: its asymmetric wait protocol)",
+            "thread announces itself as a waiter, and one per shutdown: its asymmetric wait "
+            "protocol)",
     .roles = BENCH_ROLE_BLOCKING | BENCH_ROLE_SPSC,
     .esizes = BENCH_ESIZE_ALL,
     .create = spsc_create,

@@ -225,7 +225,7 @@ bench_report_console(FILE *f, const struct bench_report *r)
   fprintf(f, "  wake-up round trip: the pinger sleeps %.0f us before each round trip.\n",
           (double)r->cfg->gap_ns / 1e3);
   fprintf(f, "  syscalls/M: system calls per million items as the queue counts them (ringq: futex "
-             "waits + wakes from ringq_queue_stats).\n"
+             "waits, futex wakes and membarrier calls from ringq_queue_stats).\n"
              "  sleeps/M: voluntary context switches of the worker threads per million items "
              "(getrusage), the same measure for every queue.\n");
   for (size_t i = 0; i < r->ncases; i++) {

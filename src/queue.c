@@ -92,8 +92,8 @@
  * Cost while nobody waits. MPMC: the ring's own claim (a locked compare-exchange in any case),
  * made seq_cst, plus one plain load of the waitq word [N2] on a line only waiters write; a get
  * also loads `state` from that line. Private SPSC (asymmetric variant): the ring's plain release
- * store, two plain stores of put_busy / get_busy on the line the caller writes anyway, the loads
- * of `state` and of the waitq word; no locked instruction at all. Process-shared SPSC (symmetric variant):
+ * store, two plain stores of put_busy / get_busy on the caller's own line, the loads of `state`
+ * and of the waitq word; no locked instruction at all. Process-shared SPSC (symmetric variant):
  * the put publishes with a locked compare-exchange, the get with two seq_cst stores (get_busy and
  * head). No system call in any variant.
  *
@@ -132,14 +132,8 @@ enum {
 /* A deadline meaning "try once, do not wait". */
 #define NOWAIT INT64_MIN
 
-/* How long a blocking operation spins before it sleeps: about what a sleep and wake-up cost the
- * two sides on the development VM (a membarrier or futex call each, a wake-up latency of tens of
- * microseconds), so that a short stall of the other side does not start a cascade of sleeps.
- * The clock is read once every SPIN_CHECK attempts, and SPIN_MAX_ATTEMPTS bounds the spin should
- * the clock stand still. */
-#define SPIN_NS 50000
-#define SPIN_CHECK 64
-#define SPIN_MAX_ATTEMPTS 65536
+/* How many failed attempts a blocking operation spins through before it sleeps. */
+#define SPIN_ATTEMPTS 256
 
 /* When the condition holds but the attempt keeps failing (an MPMC slot claimed and not yet
  * published, or not yet released, by a preempted thread), yield this many rounds, then nap. */
@@ -180,10 +174,11 @@ struct ringq_queue {
   _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
   _Atomic(uint64_t) stat_barriers;                   /* membarrier calls made */
 
-  /* An SPSC queue's put_busy (1 from [A1] to [A2], asymmetric protocol only) and get_busy (1 from
-   * [G1] to [G2]) are the ring's producer_word and consumer_word: on the line each side writes
-   * anyway. Kept on lines of their own, they halved the throughput of a busy SPSC queue (bench
-   * blocking-1p1c-busy, 2-CPU VM, 2026-11-22). */
+  /* The SPSC putter's own line (asymmetric protocol only). */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) put_busy; /* 1 from [A1] to [A2] */
+
+  /* The SPSC getter's own line. */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) get_busy; /* 1 from [G1] to [G2] */
 };
 
 /* ---- the ring underneath ------------------------------------------------------------------ */
@@ -218,18 +213,6 @@ full_span(struct ringq_queue *q)
   return q->kind == RINGQ_QUEUE_SPSC ? spsc_of(q)->full_span : mpmc_of(q)->full_span;
 }
 
-static inline _Atomic(uint32_t) *
-put_busy(struct ringq_queue *q)
-{
-  return &spsc_of(q)->producer_word;
-}
-
-static inline _Atomic(uint32_t) *
-get_busy(struct ringq_queue *q)
-{
-  return &spsc_of(q)->consumer_word;
-}
-
 static inline int
 is_shared(const struct ringq_queue *q)
 {
@@ -244,12 +227,12 @@ ring_put_asym(struct ringq_queue *q, const void *item)
   /* [A1] relaxed store, compiler barrier, relaxed load: with shutdown's heavy barrier [A3], a
    * store-buffering pair (this store vs shutdown's busy load; shutdown's state store vs this
    * load). */
-  atomic_store_explicit(put_busy(q), 1, memory_order_relaxed);
+  atomic_store_explicit(&q->put_busy, 1, memory_order_relaxed);
   atomic_signal_fence(memory_order_seq_cst);
   if (!(atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_CLOSING))
     st = ringq__spsc_push(spsc_of(q), item, 0); /* [N1] = [P3], release */
   /* [A2] release; pairs with [A4]: the push is complete before shutdown sets the mark. */
-  atomic_store_explicit(put_busy(q), 0, memory_order_release);
+  atomic_store_explicit(&q->put_busy, 0, memory_order_release);
   return st;
 }
 
@@ -273,18 +256,18 @@ ring_get_spsc(struct ringq_queue *q, void *item)
   if (q->asym) {
     /* [G1] relaxed store, compiler barrier, relaxed load: a store-buffering pair with shutdown's
      * state RMW, heavy barrier [A3] and get_busy load [G3]. */
-    atomic_store_explicit(get_busy(q), 1, memory_order_relaxed);
+    atomic_store_explicit(&q->get_busy, 1, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
     state = atomic_load_explicit(&q->state, memory_order_relaxed);
   } else {
     /* [G1] seq_cst store and load: the same pair, in the total order S. */
-    atomic_store_explicit(get_busy(q), 1, memory_order_seq_cst);
+    atomic_store_explicit(&q->get_busy, 1, memory_order_seq_cst);
     state = atomic_load_explicit(&q->state, memory_order_seq_cst);
   }
   if (!(state & STATE_DISCARD))
     st = ringq__spsc_pop(spsc_of(q), item, q->asym ? memory_order_release : memory_order_seq_cst);
   /* [G2] release; pairs with [G3]: the pop is complete, head is final for it. */
-  atomic_store_explicit(get_busy(q), 0, memory_order_release);
+  atomic_store_explicit(&q->get_busy, 0, memory_order_release);
   return st;
 }
 
@@ -486,28 +469,16 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
   int ready_rounds = 0;
   for (;;) {
     int i, rc;
-    int64_t spin_end;
     enum ringq_status st = attempt(q, item);
     if (st != miss)
       return st;
-    if (deadline == NOWAIT)
+    if (deadline == NOWAIT || ringq__now_ns() >= deadline)
       return miss;
-    /* Spin, then sleep. Never read the clock on the first miss: a busy queue misses often. */
-    spin_end = 0;
-    for (i = 1;; i++) {
+    for (i = 0; i < SPIN_ATTEMPTS; i++) {
       ringq__relax();
       st = attempt(q, item);
       if (st != miss)
         return st;
-      if (i % SPIN_CHECK == 0) {
-        int64_t now = ringq__now_ns();
-        if (now >= deadline)
-          return miss;
-        if (spin_end == 0)
-          spin_end = now + SPIN_NS;
-        else if (now >= spin_end || i >= SPIN_MAX_ATTEMPTS)
-          break;
-      }
     }
     rc = wait_step(q, w, ready, deadline);
     if (rc == RINGQ_ESYS)
@@ -743,11 +714,11 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
     }
     /* [A4] acquire; pairs with [A2]: a put that started before is complete before the mark is
      * set, so its plain store of tail cannot erase the mark. (Only the asymmetric put uses it.) */
-    while (atomic_load_explicit(put_busy(q), memory_order_acquire) != 0)
+    while (atomic_load_explicit(&q->put_busy, memory_order_acquire) != 0)
       backoff(&rounds, RINGQ__FOREVER);
     /* [G3] acquire (seq_cst in the symmetric variant, the other half of [G1]); pairs with [G2]:
      * after an immediate shutdown, head no longer moves, so join's count is final. */
-    while (immediate && atomic_load_explicit(get_busy(q), memory_order_seq_cst) != 0)
+    while (immediate && atomic_load_explicit(&q->get_busy, memory_order_seq_cst) != 0)
       backoff(&rounds, RINGQ__FOREVER);
   }
   /* [N1] seq_cst ([X1] in mpmc.h): no put can publish (SPSC) or claim (MPMC) after this. */
@@ -847,6 +818,8 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   atomic_init(&q->not_full.word, 0);
   atomic_init(&q->all_done.word, 0);
   atomic_init(&q->blocked, 0);
+  atomic_init(&q->put_busy, 0);
+  atomic_init(&q->get_busy, 0);
   atomic_init(&q->state, 0);
   atomic_init(&q->done, 0); /* the rings start at ticket 0 */
   atomic_init(&q->stat_waits, 0);

@@ -116,21 +116,18 @@
 #endif
 
 /* Rings may be shared between C and C++ translation units and between processes: their atomics
- * must be plain, lock-free 8-byte (and 4-byte) words (true on every 64-bit target gcc and clang support). In
+ * must be plain, lock-free 8-byte words (true on every 64-bit target gcc and clang support). In
  * C++ the ring's std::atomic objects are constructed by init; a ring made by C code or another
  * process is used through std::atomic objects this translation unit did not construct, which
  * relies on the gcc/clang ABI (std::atomic<uint64_t> laid out as _Atomic uint64_t). */
 #ifdef __cplusplus
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "ringq needs lock-free 64-bit atomics");
 static_assert(sizeof(std::atomic<uint64_t>) == 8, "ringq needs 8-byte 64-bit atomics");
-static_assert(std::atomic<uint32_t>::is_always_lock_free, "ringq needs lock-free 32-bit atomics");
-static_assert(sizeof(std::atomic<uint32_t>) == 4, "ringq needs 4-byte 32-bit atomics");
 #else
-#if ATOMIC_LLONG_LOCK_FREE != 2 || ATOMIC_INT_LOCK_FREE != 2
-#error "ringq needs lock-free 32-bit and 64-bit atomics"
+#if ATOMIC_LLONG_LOCK_FREE != 2
+#error "ringq needs lock-free 64-bit atomics"
 #endif
 _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomics");
-_Static_assert(sizeof(_Atomic(uint32_t)) == 4, "ringq needs 4-byte 32-bit atomics");
 #endif
 
 /* Every status of the library, once: X(name, value, message). RINGQ_OK is 0; normal outcomes a

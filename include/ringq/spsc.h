@@ -105,21 +105,18 @@
 #endif
 
 /* Rings may be shared between C and C++ translation units and between processes: their atomics
- * must be plain, lock-free 8-byte (and 4-byte) words (true on every 64-bit target gcc and clang support). In
+ * must be plain, lock-free 8-byte words (true on every 64-bit target gcc and clang support). In
  * C++ the ring's std::atomic objects are constructed by init; a ring made by C code or another
  * process is used through std::atomic objects this translation unit did not construct, which
  * relies on the gcc/clang ABI (std::atomic<uint64_t> laid out as _Atomic uint64_t). */
 #ifdef __cplusplus
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "ringq needs lock-free 64-bit atomics");
 static_assert(sizeof(std::atomic<uint64_t>) == 8, "ringq needs 8-byte 64-bit atomics");
-static_assert(std::atomic<uint32_t>::is_always_lock_free, "ringq needs lock-free 32-bit atomics");
-static_assert(sizeof(std::atomic<uint32_t>) == 4, "ringq needs 4-byte 32-bit atomics");
 #else
-#if ATOMIC_LLONG_LOCK_FREE != 2 || ATOMIC_INT_LOCK_FREE != 2
-#error "ringq needs lock-free 32-bit and 64-bit atomics"
+#if ATOMIC_LLONG_LOCK_FREE != 2
+#error "ringq needs lock-free 64-bit atomics"
 #endif
 _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomics");
-_Static_assert(sizeof(_Atomic(uint32_t)) == 4, "ringq needs 4-byte 32-bit atomics");
 #endif
 
 /* Every status of the library, once: X(name, value, message). RINGQ_OK is 0; normal outcomes a
@@ -265,16 +262,12 @@ struct ringq_spsc {
   uint64_t head_cache;   /* producer's copy of head; never ahead of head */
   uint64_t reserved;     /* items handed out by ringq_spsc_reserve, not yet committed */
   uint64_t reserved_at;  /* tail when they were handed out: a push since cancels them */
-  RINGQ__ATOMIC(uint32_t) producer_word; /* never touched by the ring after init: a word a
-                                            wrapper keeps on the producer's line (the blocking
-                                            queue's put_busy), zero after init */
 
   /* Consumer's line. */
   RINGQ__ALIGNAS(RINGQ_CACHE_LINE) RINGQ__ATOMIC(uint64_t) head; /* next ticket to read */
   uint64_t tail_cache; /* consumer's copy of tail without the mark; never ahead of tail */
   uint64_t peeked;     /* items handed out by ringq_spsc_peek, not yet released */
   uint64_t peeked_at;  /* head when they were shown: a pop since cancels them */
-  RINGQ__ATOMIC(uint32_t) consumer_word; /* the same on the consumer's line (get_busy) */
 };
 
 static inline unsigned char *
@@ -328,8 +321,6 @@ ringq__spsc_init_at(void *mem, size_t mem_bytes, size_t capacity, size_t elem_si
   /* Relaxed: the ring is not shared until init returns; handing it over publishes it. */
   RINGQ__STORE(&r->tail, first_ticket, RINGQ__MO(relaxed));
   RINGQ__STORE(&r->head, first_ticket, RINGQ__MO(relaxed));
-  RINGQ__STORE(&r->producer_word, 0u, RINGQ__MO(relaxed));
-  RINGQ__STORE(&r->consumer_word, 0u, RINGQ__MO(relaxed));
   return RINGQ_OK;
 }
 

@@ -4,7 +4,6 @@
 
 #include <criterion/criterion.h>
 #include <limits.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -742,35 +741,6 @@ Test(spsc, init_makes_a_working_ring_at_the_start_of_caller_memory, .timeout = R
   push_u64(r, 1);
   pop_u64(r, 1);
   expect_size(r, 0);
-}
-
-/* producer_word and consumer_word belong to a wrapper (the blocking queue keeps its busy words
- * there): init zeroes them, and no ring operation ever writes them. */
-Test(spsc, init_zeroes_the_wrapper_words_and_no_operation_touches_them, .timeout = RINGQ_T(10)) {
-  struct ringq_spsc *r = new_ring(3, sizeof(uint64_t));
-  uint64_t items[3] = {1, 2, 3}, out[3];
-  void *slot;
-  const void *seen;
-  /* relaxed, here and below: one thread. */
-  cr_assert_eq(atomic_load_explicit(&r->producer_word, memory_order_relaxed), 0);
-  cr_assert_eq(atomic_load_explicit(&r->consumer_word, memory_order_relaxed), 0);
-  atomic_store_explicit(&r->producer_word, 0xa5a5a5a5u, memory_order_relaxed);
-  atomic_store_explicit(&r->consumer_word, 0x5a5a5a5au, memory_order_relaxed);
-  push_u64(r, 9);
-  pop_u64(r, 9);
-  cr_assert_eq(ringq_spsc_push_burst(r, items, 3), 3);
-  cr_assert_eq(ringq_spsc_try_push(r, items), RINGQ_FULL);
-  cr_assert_eq(ringq_spsc_pop_burst(r, out, 3), 3);
-  cr_assert_eq(ringq_spsc_try_pop(r, out), RINGQ_EMPTY);
-  cr_assert_eq(ringq_spsc_reserve(r, 2, &slot), 2);
-  cr_assert_eq(ringq_spsc_commit(r, 2), RINGQ_OK);
-  cr_assert_eq(ringq_spsc_peek(r, 2, &seen), 2);
-  cr_assert_eq(ringq_spsc_release(r, 2), RINGQ_OK);
-  cr_assert_eq(ringq_spsc_close(r), RINGQ_OK);
-  cr_assert_eq(ringq_spsc_try_pop(r, out), RINGQ_SHUTDOWN);
-  cr_assert_eq(atomic_load_explicit(&r->producer_word, memory_order_relaxed), 0xa5a5a5a5u);
-  cr_assert_eq(atomic_load_explicit(&r->consumer_word, memory_order_relaxed), 0x5a5a5a5au);
-  finish(r);
 }
 
 Test(spsc, a_ring_copied_to_another_address_keeps_working, .timeout = RINGQ_T(10)) {
