@@ -57,12 +57,12 @@
  *   NOT_FULL   [N1] a get's release of room: for SPSC the seq_cst store of head ([C3]); for MPMC the
  *              seq_cst claim [MC3], which precedes the slot's release [MC4] (a putter that sees the
  *              room before the slot is released backs off and retries). [W2] reads head and tail.
- *   ALL_DONE   [N1] task_done's seq_cst compare-exchange of `done`; [W2] reads done, state and
- *              tail (or head after an immediate shutdown).
+ *   ALL_DONE   [N1] task_done's, and each discard's, seq_cst compare-exchange of `done`; [W2]
+ *              reads done and tail.
  *   Shutdown   [N1] seq_cst fetch-or of `state` (CLOSING, and DISCARD if immediate), the SPSC
- *              handshakes below, the ring's closed mark, for an immediate MPMC shutdown the
- *              discarding of what is left, then the final bits (SHUTDOWN, IMMEDIATE); then
- *              [N2]..[N4] for each condition. Every [W2] reads the mark or the state, so a
+ *              handshakes below, the ring's closed mark, for an immediate shutdown the discarding
+ *              of what is left (by the one discarder), then the final bits (SHUTDOWN, IMMEDIATE);
+ *              then [N2]..[N4] for each condition. Every [W2] reads the mark or the state, so a
  *              thread that starts to wait after a shutdown never sleeps: shutdown is sticky.
  *
  * Why a put that races with shutdown is never lost. The closed mark lives in the ring's tail word,
@@ -75,16 +75,19 @@
  * [A1]..[A2], while shutdown sets CLOSING, calls ringq__heavy_barrier(), waits for put_busy to be
  * low, and only then sets the mark [A3]..[A4]. By the membarrier argument a put either sees
  * CLOSING (and accepts nothing) or is seen busy, and then its push completes before the mark is
- * set. is_shutdown() becomes true only after the mark.
+ * set. Every other put checks CLOSING (relaxed) before it tries the ring, and is_shutdown() reads
+ * CLOSING: a put that starts after is_shutdown() said true fails, as in Python.
  *
- * Why join's count is final after an immediate shutdown. It counts the items got (head), so head
- * must stop moving before join may trust it. An SPSC get raises get_busy around its check of
- * DISCARD and its pop [G1]..[G2]; shutdown sets DISCARD, waits for get_busy to be low [G3], and
- * only then sets IMMEDIATE. An MPMC shutdown claims and discards everything left after the mark,
- * so head reaches the closed tail and stays there, and counts each discarded item done as it goes
- * (the items it moved head over were never got by anyone). Only then is IMMEDIATE set. Both
- * handshakes wait for a thread in the middle of a few instructions; a peer process killed right
- * there (process-shared queues) would make an immediate shutdown wait for ever.
+ * Who discards, and in what order. The immediate shutdown whose fetch-or set DISCARD is the one
+ * discarder; a concurrent immediate shutdown waits for its IMMEDIATE bit. The discarder takes the
+ * items below the closed tail one by one, oldest first, hands each to the user's callback in place
+ * and counts it (count_discard). An SPSC get raises get_busy around its check of DISCARD and its
+ * pop [G1]..[G2]; the discarder sets DISCARD and waits for get_busy to be low [G3] before it
+ * becomes the ring's consumer, so no item goes both to a getter and to the callback. An MPMC get
+ * under way may still claim an item after DISCARD: it returns it, and the discarder never sees it
+ * (claims on head are exclusive). The discarder waits for a putter that claimed a slot and has not
+ * written it. Both handshakes wait for a thread in the middle of a few instructions; a peer process
+ * killed right there (process-shared queues) would make an immediate shutdown wait for ever.
  *
  * A timed operation never claims a ring slot before it waits: a put claims only a slot that is
  * free, and then finishes without waiting, so a timeout can never strand a claimed slot.
@@ -101,27 +104,67 @@
  * 2^32 times could sleep on a recurred value; each sleep is capped (MAX_SLEEP_NS) so that this
  * would delay it, never strand it.
  *
- * Task accounting. Every accepted put is an unfinished task; instead of counting puts with an
- * extra RMW, the ring's own tail counts them. `done` counts task_done calls in the same ticket
- * units, so unfinished = (tail - done) / RINGQ__STEP. An immediate shutdown discards the items
- * left in the ring and counts them as done: for SPSC it leaves them between head and tail, so
- * unfinished becomes (head - done) / RINGQ__STEP (IMMEDIATE switches join to head); for MPMC it
- * pops them and adds them to done. Either way only the items that were got still await task_done. task_done beyond head (more calls than items
- * got) is refused with RINGQ_ETASKDONE.
+ * Task accounting, as Python's unfinished_tasks. Every accepted put is an unfinished task; instead
+ * of counting puts with an extra RMW, the ring's own tail counts them (an MPMC claim always ends in
+ * an accepted item). `done` counts task_done calls and discarded items in the same ticket units,
+ * and never passes tail: unfinished = (tail - done) / RINGQ__STEP >= 0. task_done compare-
+ * exchanges done only while done < tail (a tail it read; tail only grows), else it is refused with
+ * RINGQ_ETASKDONE ("called more times than there were items placed in the queue"); it may come
+ * before the get, as in Python. Each discard adds one, clamped at tail (count_discard): Python
+ * subtracts the discarded items from unfinished_tasks and clamps at zero. Since every change to
+ * done is a compare-exchange against a tail value and tail only grows, done <= tail always, so a
+ * task_done racing a discard can never push done past the target, and join's test is >= anyway.
+ *
+ * Results a sequential queue would give (MPMC; see queue.h). The bare ring reports EMPTY when the
+ * slot at head is claimed but not yet written, even if later slots hold items of puts that have
+ * returned; a sequential queue never would. So when the ring says EMPTY at ticket h, mpmc_get looks
+ * at the later tickets up to tail ([L1], [L2]): if one was published (or already taken), a put that
+ * may have completed has its item behind h, and the get waits (backoff) for h's claimant, claiming
+ * nothing, then tries again; if none was, every item present belongs to a put still under way and
+ * EMPTY is a result some sequential order gives. Why it sees every completed put: a put that
+ * returned before this get began has its claim ([MP3], a seq_cst RMW, hence release) and its
+ * publication ([MP4], release) happen-before the get's acquire loads of tail [L1] and of the slot
+ * [L2], so the get reads a tail past that ticket and a sequence past "free". The put side is the
+ * mirror: when the slot a put needs (ticket t, last used by ticket p = t - lap) still holds p's item
+ * being copied out by a claimed getter, mpmc_put looks at the tickets in (p, head) ([L3], [L4]); if
+ * one was released by its getter, a completed get freed room and the put waits for p's getter;
+ * otherwise FULL is right (every claimed-but-unreleased get may be ordered after the put). The
+ * capacity bound of rings whose capacity is below their slot count counts claimed gets, which
+ * only ever errs towards room. Neither wait ever claims a slot first, and producers never wait for
+ * earlier producers (only a getter waits for a putter and a putter for a getter).
+ *
+ * A refused membarrier. The asymmetric variant is chosen only when a real PRIVATE_EXPEDITED call
+ * succeeds at registration. If a seccomp filter refuses it later, heavy_barrier() degrades the
+ * queue for good: asym is cleared (seq_cst), so puts and gets that start afterwards use the
+ * symmetric protocol, and every later sleep is capped at DEGRADED_SLEEP_NS, because a put or get
+ * that read asym before the switch may still finish with the plain protocol and miss a waiter: it
+ * then costs at most that much latency, never a lost wake-up. Shutdown, degraded, lets store
+ * buffers drain (a nap) before it trusts put_busy / get_busy, and sets the closed mark again if a
+ * plain store of such a put erased it (the put's item is in; nothing is lost). This fallback rests
+ * on store buffers draining within DEGRADED_SLEEP_NS (true of x86-TSO in practice, not a proof for
+ * weaker models); the normal protocols do not depend on it.
+ *
+ * Cancellation. The futex wait is a cancellation point (wait_linux.c enables asynchronous
+ * cancellation around the bare system call only). wait_step pushes take_back as a cleanup handler
+ * between [W1] and the sleep, so a waiter cancelled there takes back its announcement [W3] and its
+ * `blocked` count. backoff's nap is a cancellation point too, but no announcement or slot is held
+ * there. shutdown and fini disable cancellation: a half-done shutdown would strand its waiters.
  */
 #include "ringq/queue.h"
 
 #include "wait.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 /* Shutdown state, in the order shutdown sets the bits (they are never cleared):
- *   CLOSING    puts of the asymmetric variant stop here ([A1]);
- *   DISCARD    (immediate only) gets stop here; qsize reports 0;
- *   SHUTDOWN   the ring is closed: no put can succeed any more (is_shutdown reads this);
- *   IMMEDIATE  the discarded items are gone and counted done (join reads this). */
+ *   CLOSING    puts stop here ([A1], and a check before every other put); is_shutdown reads it;
+ *   DISCARD    (immediate only) gets stop here; qsize reports 0; the thread whose fetch-or set
+ *              it is the one discarder;
+ *   SHUTDOWN   the ring is closed: no put can succeed any more;
+ *   IMMEDIATE  the discarder is done: every item left was handed to the callback and counted. */
 enum {
   STATE_CLOSING = 1u,
   STATE_DISCARD = 2u,
@@ -145,6 +188,10 @@ enum {
  * wake-up. */
 #define MAX_SLEEP_NS 5000000000LL
 
+/* After membarrier was refused at run time (see "A refused membarrier" above), the longest single
+ * sleep, and how long shutdown lets store buffers drain before it trusts a busy word. */
+#define DEGRADED_SLEEP_NS 1000000LL
+
 /* One waitable condition: low 32 bits, the epoch (the futex word); high 32 bits, the number of
  * waiters announced during this epoch. */
 struct waitq {
@@ -158,7 +205,12 @@ struct ringq_queue {
   uint32_t kind;        /* enum ringq_queue_kind; read-only after init */
   uint32_t flags;       /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
   uint64_t ring_offset; /* bytes from the queue to its ring; read-only after init */
-  uint32_t asym;        /* 1: the asymmetric (membarrier) protocol; read-only after init */
+  uint32_t token;       /* 1: elem_size 0, items carry no bytes; read-only after init */
+  _Atomic(uint32_t) asym;     /* 1: the asymmetric (membarrier) protocol; cleared for good (never
+                                 set again) when membarrier is refused at run time */
+  _Atomic(uint32_t) degraded; /* 1: membarrier was refused after the queue relied on it */
+  ringq_discard_fn discard;   /* the user's discard callback, or NULL (ringq_queue_set_discard) */
+  void *discard_ctx;
 
   /* Read by every put and get, written only by waiters, notifiers that found waiters and
    * shutdown: stays shared in every cache while nobody waits. */
@@ -236,14 +288,124 @@ ring_put_asym(struct ringq_queue *q, const void *item)
   return st;
 }
 
+static inline int
+uses_asym(struct ringq_queue *q)
+{
+  /* relaxed: the flag only ever goes from 1 to 0; see "A refused membarrier" above. */
+  return atomic_load_explicit(&q->asym, memory_order_relaxed) != 0;
+}
+
+/* A shutdown has begun. relaxed: a put that starts after is_shutdown() returned true is ordered
+ * after the fetch-or that set CLOSING, so it reads it (coherence); a put racing with shutdown may
+ * miss it and then lands before the closed mark or fails on it. */
+static inline int
+closing(struct ringq_queue *q)
+{
+  return (atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_CLOSING) != 0;
+}
+
+static void backoff(int *rounds, int64_t deadline);
+
+/* Some ticket in (h, t) was published or already taken: a put that completed has an item behind
+ * the slot of ticket h. Loads at most one lap of slots. */
+static int
+mpmc_item_behind(struct ringq_mpmc *r, uint64_t h)
+{
+  /* [L1] acquire; pairs with the claims [MP3] (seq_cst RMWs, so release): every ticket below t
+   * was claimed, and its slot's sequence is at least the ticket (see mpmc.h). */
+  uint64_t t = atomic_load_explicit(&r->tail, memory_order_acquire) & ~RINGQ__CLOSED;
+  uint64_t u, n;
+  for (u = h + RINGQ__STEP, n = 0; (int64_t)(t - u) > 0 && n <= r->mask; u += RINGQ__STEP, n++)
+    /* [L2] acquire; pairs with [MP4]: a put that returned before this get began is seen. */
+    if (atomic_load_explicit(ringq__mpmc_seq(r, u), memory_order_acquire) != u)
+      return 1;
+  return 0;
+}
+
+/* Some ticket in (p, h) was released by its getter, where p = t - lap is the ticket whose slot the
+ * put of ticket t needs: a get that completed has freed room. Loads at most one lap of slots. */
+static int
+mpmc_room_behind(struct ringq_mpmc *r, uint64_t t)
+{
+  uint64_t p = t - r->lap, v, n;
+  /* [L3] acquire; pairs with the getters' claims [MC3] (seq_cst RMWs). */
+  uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+  for (v = p + RINGQ__STEP, n = 0; (int64_t)(h - v) > 0 && n <= r->mask; v += RINGQ__STEP, n++)
+    /* [L4] acquire; pairs with [MC4]: a get that returned before this put began is seen. */
+    if ((int64_t)(atomic_load_explicit(ringq__mpmc_seq(r, v), memory_order_acquire) -
+                  (v + r->lap)) >= 0)
+      return 1;
+  return 0;
+}
+
+/* The MPMC put, linearizable as a sequential queue sees it (see "Results a sequential queue would
+ * give" above): FULL only when no completed get has freed room; when one has but the slot this put
+ * needs is still being read by an earlier getter, wait for that getter, without claiming. */
+static enum ringq_status
+mpmc_put(struct ringq_queue *q, const void *item)
+{
+  struct ringq_mpmc *r = mpmc_of(q);
+  int rounds = 0;
+  for (;;) {
+    uint64_t t;
+    enum ringq_status st = ringq__mpmc_push(r, item, memory_order_seq_cst); /* [N1] = [MP3] */
+    if (st != RINGQ_FULL)
+      return st;
+    /* relaxed: the slot load below decides; a stale tail only repeats the try. */
+    t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    if (t & RINGQ__CLOSED)
+      return RINGQ_SHUTDOWN;
+    /* [L3] acquire, as above: capacity items claimed and not yet claimed by getters. */
+    if (r->bounded &&
+        t - atomic_load_explicit(&r->head, memory_order_acquire) >= r->full_span)
+      return RINGQ_FULL;
+    /* [MP2] acquire; pairs with [MC4]: the slot became free meanwhile; try again at once. */
+    if (atomic_load_explicit(ringq__mpmc_seq(r, t), memory_order_acquire) == t)
+      continue;
+    if (!mpmc_room_behind(r, t))
+      return RINGQ_FULL;
+    backoff(&rounds, RINGQ__FOREVER);
+  }
+}
+
+/* The MPMC get, likewise: EMPTY only when no completed put's item remains; when one sits behind a
+ * slot whose putter is still copying, wait for that putter, without claiming. */
+static enum ringq_status
+mpmc_get(struct ringq_queue *q, void *item)
+{
+  struct ringq_mpmc *r = mpmc_of(q);
+  int rounds = 0;
+  for (;;) {
+    uint64_t h;
+    enum ringq_status st = ringq__mpmc_pop(r, item, memory_order_seq_cst); /* [N1] = [MC3] */
+    if (st != RINGQ_EMPTY)
+      return st;
+    /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
+    if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
+      return RINGQ_SHUTDOWN;
+    /* relaxed: the slot load below decides; a stale head only repeats the try. */
+    h = atomic_load_explicit(&r->head, memory_order_relaxed);
+    /* [MC2] acquire; pairs with [MP4]: published (or taken) meanwhile; try again at once. */
+    if (atomic_load_explicit(ringq__mpmc_seq(r, h), memory_order_acquire) != h)
+      continue;
+    if (!mpmc_item_behind(r, h))
+      return RINGQ_EMPTY;
+    backoff(&rounds, RINGQ__FOREVER);
+  }
+}
+
 /* One try on the ring: RINGQ_OK, RINGQ_FULL or RINGQ_SHUTDOWN (closed: nothing accepted). The
  * publication is [N1] for NOT_EMPTY: seq_cst ([P3q] / [MP3]), or [P3] in the asymmetric variant. */
 static inline enum ringq_status
 ring_put(struct ringq_queue *q, const void *item)
 {
+  if (q->kind == RINGQ_QUEUE_SPSC && uses_asym(q))
+    return ring_put_asym(q, item);
+  if (closing(q))
+    return RINGQ_SHUTDOWN;
   if (q->kind == RINGQ_QUEUE_SPSC)
-    return q->asym ? ring_put_asym(q, item) : ringq__spsc_push(spsc_of(q), item, 1);
-  return ringq__mpmc_push(mpmc_of(q), item, memory_order_seq_cst);
+    return ringq__spsc_push(spsc_of(q), item, 1);
+  return mpmc_put(q, item);
 }
 
 /* The SPSC get: like the asymmetric put, it raises get_busy around its check of the state and its
@@ -253,7 +415,8 @@ ring_get_spsc(struct ringq_queue *q, void *item)
 {
   enum ringq_status st = RINGQ_SHUTDOWN;
   uint32_t state;
-  if (q->asym) {
+  int asym = uses_asym(q);
+  if (asym) {
     /* [G1] relaxed store, compiler barrier, relaxed load: a store-buffering pair with shutdown's
      * state RMW, heavy barrier [A3] and get_busy load [G3]. */
     atomic_store_explicit(&q->get_busy, 1, memory_order_relaxed);
@@ -265,7 +428,7 @@ ring_get_spsc(struct ringq_queue *q, void *item)
     state = atomic_load_explicit(&q->state, memory_order_seq_cst);
   }
   if (!(state & STATE_DISCARD))
-    st = ringq__spsc_pop(spsc_of(q), item, q->asym ? memory_order_release : memory_order_seq_cst);
+    st = ringq__spsc_pop(spsc_of(q), item, asym ? memory_order_release : memory_order_seq_cst);
   /* [G2] release; pairs with [G3]: the pop is complete, head is final for it. */
   atomic_store_explicit(&q->get_busy, 0, memory_order_release);
   return st;
@@ -282,7 +445,7 @@ ring_get(struct ringq_queue *q, void *item)
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
   if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
     return RINGQ_SHUTDOWN;
-  return ringq__mpmc_pop(mpmc_of(q), item, memory_order_seq_cst);
+  return mpmc_get(q, item);
 }
 
 /* One round of waiting for a thread in the middle of a short step (an MPMC slot claimed and not
@@ -320,7 +483,7 @@ notify(struct ringq_queue *q, struct waitq *w)
 {
   uint64_t s;
   RINGQ__HOOK(RINGQ__HOOK_AFTER_PUBLISH);
-  if (q->asym) {
+  if (uses_asym(q)) {
     /* [N2] asymmetric: compiler barrier and relaxed load; the waiter's heavy barrier between
      * [W1] and [W2] supplies the hardware barrier (see the top of this file). */
     atomic_signal_fence(memory_order_seq_cst);
@@ -374,70 +537,119 @@ put_may_proceed(struct ringq_queue *q)
   return (t & RINGQ__CLOSED) || t - h < full_span(q);
 }
 
-/* Every task accepted (or, after an immediate shutdown, every task got) is done. */
+/* Every accepted put is matched by a task_done or a discard. done never passes tail, so the test
+ * is >=, not ==: even an overshoot could not keep join waiting. */
 static int
 all_tasks_done(struct ringq_queue *q)
 {
-  /* [W2] seq_cst; pairs with task_done's and shutdown's [N1]. */
+  /* [W2] seq_cst; pairs with task_done's and the discards' [N1]. */
   uint64_t done = atomic_load_explicit(&q->done, memory_order_seq_cst);
-  uint64_t target;
-  if (atomic_load_explicit(&q->state, memory_order_seq_cst) & STATE_IMMEDIATE)
-    target = atomic_load_explicit(head_word(q), memory_order_seq_cst);
-  else
-    target = atomic_load_explicit(tail_word(q), memory_order_seq_cst) & ~RINGQ__CLOSED;
-  return done == target;
+  /* [W2] seq_cst; pairs with the puts' [N1] on tail. */
+  uint64_t target = atomic_load_explicit(tail_word(q), memory_order_seq_cst) & ~RINGQ__CLOSED;
+  return (int64_t)(target - done) <= 0;
 }
 
 /* ---- waiting ------------------------------------------------------------------------------ */
 
 enum { STEP_READY = 1 }; /* wait_step: the condition held at [W2]; nothing slept */
 
+/* membarrier was refused after this queue relied on it: from now on the queue runs the symmetric
+ * protocol, and its sleeps are capped (see "A refused membarrier" at the top of this file). */
+static void
+degrade(struct ringq_queue *q)
+{
+  /* seq_cst: puts and gets that start later see 0 and publish with seq_cst operations. */
+  atomic_store_explicit(&q->asym, 0, memory_order_seq_cst);
+  /* seq_cst: every later wait_step caps its sleep. */
+  atomic_store_explicit(&q->degraded, 1, memory_order_seq_cst);
+}
+
+/* The asymmetric variant's heavy barrier; on refusal, degrade. */
+static void
+heavy_barrier(struct ringq_queue *q)
+{
+  if (ringq__heavy_barrier() != 0)
+    degrade(q);
+  /* relaxed: a statistic. */
+  atomic_fetch_add_explicit(&q->stat_barriers, 1, memory_order_relaxed);
+}
+
+/* What a waiter must undo when it leaves wait_step, normally or cancelled in its futex wait. */
+struct announcement {
+  struct ringq_queue *q;
+  struct waitq *w;
+  uint32_t epoch;
+  int rc; /* announced_wait's result (kept in memory: the cleanup machinery uses setjmp) */
+};
+
+/* [W3] and the `blocked` count: run on every way out of wait_step, cancellation included (it is a
+ * cleanup handler), so a cancelled waiter leaves no announcement behind. */
+static void
+take_back(void *arg)
+{
+  struct announcement *a = arg;
+  /* [W3] relaxed load, then CAS: take the announcement back unless a bump [N3] already absorbed
+   * it (the epoch moved on). Relaxed: a stale count only costs a notifier a spare wake-up. */
+  uint64_t s = atomic_load_explicit(&a->w->word, memory_order_relaxed);
+  while (EPOCH_OF(s) == a->epoch &&
+         !atomic_compare_exchange_weak_explicit(&a->w->word, &s, s - ONE_WAITER,
+                                                memory_order_relaxed, memory_order_relaxed)) {
+  }
+  /* release; pairs with ringq_queue_fini's acquire: this thread is done with the queue's words. */
+  atomic_fetch_sub_explicit(&a->q->blocked, 1, memory_order_release);
+}
+
+/* [W2] and the sleep, for a thread announced in epoch e. Returns STEP_READY, 0 (woken or spurious:
+ * retry), RINGQ_TIMEDOUT or RINGQ_ESYS. */
+static int
+announced_wait(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t deadline,
+               uint32_t e)
+{
+  int rc;
+  int64_t cap_ns = MAX_SLEEP_NS, cap;
+  RINGQ__HOOK(RINGQ__HOOK_AFTER_ANNOUNCE);
+  if (uses_asym(q))
+    heavy_barrier(q); /* the asymmetric variant's half of [N2]'s missing barrier */
+  if (ready(q))
+    return STEP_READY;
+  /* relaxed: read at every sleep; a waiter whose barrier was just refused stored 1 itself. */
+  if (atomic_load_explicit(&q->degraded, memory_order_relaxed))
+    cap_ns = DEGRADED_SLEEP_NS;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
+  /* relaxed: a statistic. */
+  atomic_fetch_add_explicit(&q->stat_waits, 1, memory_order_relaxed);
+  cap = ringq__now_ns() + cap_ns;
+  rc = ringq__wait(epoch_word(w), e, deadline < cap ? deadline : cap, is_shared(q));
+  if (rc == RINGQ_TIMEDOUT && deadline > cap) {
+    rc = 0; /* only the cap passed: re-check */
+#ifdef RINGQ_TEST_HOOKS
+    /* relaxed: a statistic read after the threads are joined. */
+    if (cap_ns == MAX_SLEEP_NS)
+      atomic_fetch_add_explicit(&ringq__test_capped_sleeps, 1, memory_order_relaxed);
+#endif
+  }
+  return rc;
+}
+
 /* [W1]..[W3] once: sleep on w until notified or the deadline, unless `ready` holds once this
- * thread is announced. Returns STEP_READY, 0 (woken or spurious: retry), RINGQ_TIMEDOUT or
- * RINGQ_ESYS. */
+ * thread is announced. Returns what announced_wait returns. A cancellation point (the futex
+ * wait): the cleanup handler takes the announcement back; see queue.h. */
 static int
 wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t deadline)
 {
-  int rc = STEP_READY;
-  uint64_t s;
-  uint32_t e;
+  struct announcement a;
+  a.q = q;
+  a.w = w;
   /* relaxed: only ringq_queue_fini reads it, to refuse freeing memory a thread is still in. */
   atomic_fetch_add_explicit(&q->blocked, 1, memory_order_relaxed);
   RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   /* [W1] seq_cst; pairs with [N2] in the total order S. Reads the epoch atomically with the
-   * announcement, so a bump after it makes the futex wait below return at once. */
-  s = atomic_fetch_add_explicit(&w->word, ONE_WAITER, memory_order_seq_cst);
-  e = EPOCH_OF(s);
-  RINGQ__HOOK(RINGQ__HOOK_AFTER_ANNOUNCE);
-  if (q->asym) {
-    ringq__heavy_barrier(); /* the asymmetric variant's half of [N2]'s missing barrier */
-    /* relaxed: a statistic. */
-    atomic_fetch_add_explicit(&q->stat_barriers, 1, memory_order_relaxed);
-  }
-  if (!ready(q)) {
-    RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
-    /* relaxed: a statistic. */
-    atomic_fetch_add_explicit(&q->stat_waits, 1, memory_order_relaxed);
-    int64_t cap = ringq__now_ns() + MAX_SLEEP_NS;
-    rc = ringq__wait(epoch_word(w), e, deadline < cap ? deadline : cap, is_shared(q));
-    if (rc == RINGQ_TIMEDOUT && deadline > cap) {
-      rc = 0; /* only the cap passed: re-check */
-#ifdef RINGQ_TEST_HOOKS
-      /* relaxed: a statistic read after the threads are joined. */
-      atomic_fetch_add_explicit(&ringq__test_capped_sleeps, 1, memory_order_relaxed);
-#endif
-    }
-  }
-  /* [W3] relaxed load, then CAS: take the announcement back unless a bump [N3] already absorbed
-   * it (the epoch moved on). Relaxed: a stale count only costs a notifier a spare wake-up. */
-  s = atomic_load_explicit(&w->word, memory_order_relaxed);
-  while (EPOCH_OF(s) == e &&
-         !atomic_compare_exchange_weak_explicit(&w->word, &s, s - ONE_WAITER, memory_order_relaxed,
-                                                memory_order_relaxed)) {
-  }
-  /* release; pairs with ringq_queue_fini's acquire: this thread is done with the queue's words. */
-  atomic_fetch_sub_explicit(&q->blocked, 1, memory_order_release);
-  return rc;
+   * announcement, so a bump after it makes the futex wait return at once. */
+  a.epoch = EPOCH_OF(atomic_fetch_add_explicit(&w->word, ONE_WAITER, memory_order_seq_cst));
+  pthread_cleanup_push(take_back, &a);
+  a.rc = announced_wait(q, w, ready, deadline, a.epoch);
+  pthread_cleanup_pop(1); /* take_back */
+  return a.rc;
 }
 
 typedef enum ringq_status (*attempt_fn)(struct ringq_queue *q, void *item);
@@ -519,11 +731,16 @@ deadline_at(const struct timespec *ts, int64_t *deadline)
 
 /* ---- put / get ---------------------------------------------------------------------------- */
 
+/* What a token queue's ring carries: one byte, never looked at. */
+static const unsigned char token_in;
+
 static enum ringq_status
 put_until(struct ringq_queue *q, const void *item, int64_t deadline)
 {
-  if (q == NULL || item == NULL)
+  if (q == NULL || (item == NULL && !q->token))
     return RINGQ_EINVAL;
+  if (q->token)
+    item = &token_in;
   return block_until(q, (void *)(uintptr_t)item, deadline, attempt_put, &q->not_full,
                      put_may_proceed, RINGQ_FULL);
 }
@@ -531,8 +748,11 @@ put_until(struct ringq_queue *q, const void *item, int64_t deadline)
 static enum ringq_status
 get_until(struct ringq_queue *q, void *item, int64_t deadline)
 {
-  if (q == NULL || item == NULL)
+  unsigned char token_out;
+  if (q == NULL || (item == NULL && !q->token))
     return RINGQ_EINVAL;
+  if (q->token)
+    item = &token_out;
   return block_until(q, item, deadline, attempt_get, &q->not_empty, get_may_proceed,
                      RINGQ_EMPTY);
 }
@@ -638,9 +858,11 @@ ringq_queue_task_done(struct ringq_queue *q)
   /* relaxed: the compare-exchange below validates it. */
   d = atomic_load_explicit(&q->done, memory_order_relaxed);
   for (;;) {
-    /* acquire; pairs with the gets' publication of head: a value head really had. */
-    uint64_t h = atomic_load_explicit(head_word(q), memory_order_acquire);
-    if ((int64_t)(h - d) <= 0)
+    /* acquire; pairs with the puts' [N1] on tail: a value tail really had (the number of puts
+     * accepted so far). done never passes it: Python's "called more times than there were items
+     * placed in the queue". */
+    uint64_t t = atomic_load_explicit(tail_word(q), memory_order_acquire) & ~RINGQ__CLOSED;
+    if ((int64_t)(t - d) <= 0)
       return RINGQ_ETASKDONE;
     /* [N1] seq_cst for ALL_DONE; on failure d is reloaded. */
     if (atomic_compare_exchange_weak_explicit(&q->done, &d, d + RINGQ__STEP, memory_order_seq_cst,
@@ -695,68 +917,160 @@ ringq_queue_join_until(struct ringq_queue *q, const struct timespec *deadline)
 
 /* ---- shutdown ----------------------------------------------------------------------------- */
 
+/* Count one discarded item as done, clamped at tail: Python subtracts the discarded items from
+ * unfinished_tasks and clamps at zero (task_done calls made before the get may already have
+ * counted them). [N1] seq_cst for ALL_DONE. */
+static void
+count_discard(struct ringq_queue *q)
+{
+  /* relaxed: the compare-exchange validates it. */
+  uint64_t d = atomic_load_explicit(&q->done, memory_order_relaxed);
+  /* acquire; pairs with the puts' [N1]: tail is closed and final here. */
+  uint64_t t = atomic_load_explicit(tail_word(q), memory_order_acquire) & ~RINGQ__CLOSED;
+  while ((int64_t)(t - d) > 0 &&
+         !atomic_compare_exchange_weak_explicit(&q->done, &d, d + RINGQ__STEP, memory_order_seq_cst,
+                                                memory_order_relaxed)) {
+  }
+}
+
+/* Hand one item to the discard callback (none: drop it), in place. */
+static void
+hand_over(struct ringq_queue *q, const void *item)
+{
+  if (q->discard != NULL)
+    q->discard(q->token ? NULL : (void *)(uintptr_t)item, q->discard_ctx);
+}
+
+/* Take the oldest item out of the ring for good, handing it over: RINGQ_OK, RINGQ_EMPTY (the next
+ * one is claimed but not yet written, or nothing is left) or RINGQ_SHUTDOWN (closed and drained).
+ * SPSC: only the one consumer (the discarder after [G3], or fini) may call it. */
+static enum ringq_status
+discard_one(struct ringq_queue *q)
+{
+  if (q->kind == RINGQ_QUEUE_SPSC) {
+    const void *view = NULL;
+    ptrdiff_t n = ringq_spsc_peek(spsc_of(q), 1, &view);
+    if (n != 1)
+      return n == RINGQ_SHUTDOWN ? RINGQ_SHUTDOWN : RINGQ_EMPTY;
+    hand_over(q, view);
+    return ringq_spsc_release(spsc_of(q), 1);
+  } else {
+    struct ringq_mpmc *r = mpmc_of(q);
+    uint64_t h = 0;
+    enum ringq_status st = ringq__mpmc_begin_read(r, &h, memory_order_seq_cst); /* [N1] = [MC3] */
+    if (st != RINGQ_OK)
+      return st;
+    hand_over(q, ringq__mpmc_data(ringq__mpmc_seq(r, h)));
+    ringq__mpmc_end_read(r, h);
+    return RINGQ_OK;
+  }
+}
+
+/* The discarder's work: every item below the closed tail, in order, handed over exactly once and
+ * counted. A producer that claimed an MPMC slot and has not written it yet is waited for. */
+static void
+discard_all(struct ringq_queue *q)
+{
+  enum ringq_status st;
+  int rounds = 0;
+  while ((st = discard_one(q)) != RINGQ_SHUTDOWN) {
+    if (st == RINGQ_OK) {
+      count_discard(q);
+      rounds = 0;
+    } else {
+      backoff(&rounds, RINGQ__FOREVER);
+    }
+  }
+}
+
+/* Wait until the busy word is low: [A4] / [G3]. */
+static void
+await_idle(_Atomic(uint32_t) *busy)
+{
+  int rounds = 0;
+  /* seq_cst: the other half of [G1]'s store-buffering pair in the symmetric variant; acquire
+   * would do for [A4]. Pairs with [A2] / [G2] (release): the step is complete. */
+  while (atomic_load_explicit(busy, memory_order_seq_cst) != 0)
+    backoff(&rounds, RINGQ__FOREVER);
+}
+
 enum ringq_status
 ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
 {
   struct waitq *all[3];
-  int i, rounds = 0;
+  int i, cancel_state, discarder;
+  uint32_t old;
   if (q == NULL)
     return RINGQ_EINVAL;
+  /* Not a cancellation point: a shutdown stopped half-way would leave the queue half shut. */
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
   /* [N1] seq_cst; pairs with every [W2] that reads state, and with [A1] / [G1]. */
-  atomic_fetch_or_explicit(&q->state, STATE_CLOSING | (immediate ? STATE_DISCARD : 0u),
-                           memory_order_seq_cst);
+  old = atomic_fetch_or_explicit(&q->state, STATE_CLOSING | (immediate ? STATE_DISCARD : 0u),
+                                 memory_order_seq_cst);
+  discarder = immediate && !(old & STATE_DISCARD);
   if (q->kind == RINGQ_QUEUE_SPSC) {
     /* [A3] every put and get now either sees the state set above or is seen busy below. */
-    if (q->asym) {
-      ringq__heavy_barrier();
-      /* relaxed: a statistic. */
-      atomic_fetch_add_explicit(&q->stat_barriers, 1, memory_order_relaxed);
-    }
-    /* [A4] acquire; pairs with [A2]: a put that started before is complete before the mark is
-     * set, so its plain store of tail cannot erase the mark. (Only the asymmetric put uses it.) */
-    while (atomic_load_explicit(&q->put_busy, memory_order_acquire) != 0)
-      backoff(&rounds, RINGQ__FOREVER);
-    /* [G3] acquire (seq_cst in the symmetric variant, the other half of [G1]); pairs with [G2]:
-     * after an immediate shutdown, head no longer moves, so join's count is final. */
-    while (immediate && atomic_load_explicit(&q->get_busy, memory_order_seq_cst) != 0)
-      backoff(&rounds, RINGQ__FOREVER);
+    if (uses_asym(q))
+      heavy_barrier(q);
+    /* relaxed: set once, by a waiter or by heavy_barrier just above. */
+    if (atomic_load_explicit(&q->degraded, memory_order_relaxed))
+      ringq__nap(DEGRADED_SLEEP_NS); /* let a racing step's stores drain; see the top */
+    /* [A4]: a put that started before is complete before the mark is set, so its plain store of
+     * tail cannot erase the mark. (Only the asymmetric put raises put_busy.) */
+    await_idle(&q->put_busy);
+    /* [G3]: the discarder becomes the ring's one consumer only once no get is under way. */
+    if (discarder)
+      await_idle(&q->get_busy);
   }
   /* [N1] seq_cst ([X1] in mpmc.h): no put can publish (SPSC) or claim (MPMC) after this. */
   atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
-  if (immediate && q->kind == RINGQ_QUEUE_MPMC) {
-    /* Discard what is left (getters stopped at DISCARD; one under way may still take an item,
-     * which it then returns and which counts as got). Afterwards head equals the closed tail,
-     * for good, so join's count is final. A producer that claimed a slot and has not published
-     * it yet is waited for. */
-    enum ringq_status st;
-    rounds = 0;
-    while ((st = ringq__mpmc_pop(mpmc_of(q), NULL, memory_order_seq_cst)) != RINGQ_SHUTDOWN) {
-      if (st == RINGQ_OK) {
-        /* head moved over the discarded item, so it counts as got; count it done as well
-         * (after the pop, so done never passes head). seq_cst: an [N1] for ALL_DONE. */
-        atomic_fetch_add_explicit(&q->done, RINGQ__STEP, memory_order_seq_cst);
-        rounds = 0;
-      } else {
-        backoff(&rounds, RINGQ__FOREVER);
-      }
-    }
+  /* relaxed, as above. A degraded SPSC put may have read CLOSING too late and its plain store
+   * erased the mark: its item is in, so set the mark again once the put is over. */
+  while (q->kind == RINGQ_QUEUE_SPSC &&
+         atomic_load_explicit(&q->degraded, memory_order_relaxed) &&
+         !(atomic_load_explicit(tail_word(q), memory_order_seq_cst) & RINGQ__CLOSED)) {
+    await_idle(&q->put_busy);
+    atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
+    ringq__nap(DEGRADED_SLEEP_NS);
   }
-  /* [N1] seq_cst: the shutdown is complete; is_shutdown and join read these bits. */
-  atomic_fetch_or_explicit(&q->state, STATE_SHUTDOWN | (immediate ? STATE_IMMEDIATE : 0u),
+  if (discarder) {
+    /* Getters stopped at DISCARD (an MPMC get under way may still take an item: it returns it,
+     * and it counts as got). Afterwards head equals the closed tail, for good. */
+    discard_all(q);
+  } else if (immediate) {
+    /* Another thread is the discarder: return once it is done, as Python's would. */
+    int rounds = 0;
+    /* acquire; pairs with the discarder's fetch-or of IMMEDIATE. */
+    while (!(atomic_load_explicit(&q->state, memory_order_acquire) & STATE_IMMEDIATE))
+      backoff(&rounds, RINGQ__FOREVER);
+  }
+  /* [N1] seq_cst: the shutdown is complete. */
+  atomic_fetch_or_explicit(&q->state, STATE_SHUTDOWN | (discarder ? STATE_IMMEDIATE : 0u),
                            memory_order_seq_cst);
   all[0] = &q->not_empty;
   all[1] = &q->not_full;
   all[2] = &q->all_done;
   for (i = 0; i < 3; i++)
     notify(q, all[i]); /* [N2]..[N4] */
+  pthread_setcancelstate(cancel_state, NULL);
   return RINGQ_OK;
 }
 
 bool
 ringq_queue_is_shutdown(struct ringq_queue *q)
 {
-  /* acquire; pairs with shutdown's fetch-or. */
-  return q != NULL && (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_SHUTDOWN);
+  /* acquire; pairs with shutdown's first fetch-or: set before any put can fail with SHUTDOWN. */
+  return q != NULL && (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_CLOSING);
+}
+
+enum ringq_status
+ringq_queue_set_discard(struct ringq_queue *q, ringq_discard_fn fn, void *ctx)
+{
+  if (q == NULL || is_shared(q))
+    return RINGQ_EINVAL;
+  q->discard = fn;
+  q->discard_ctx = ctx;
+  return RINGQ_OK;
 }
 
 /* ---- life cycle --------------------------------------------------------------------------- */
@@ -778,7 +1092,8 @@ ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_siz
   enum ringq_status st;
   if (bytes == NULL)
     return RINGQ_EINVAL;
-  st = ring_memsize(kind, capacity, elem_size, &ring);
+  /* A token queue (elem_size 0) keeps one byte per slot. */
+  st = ring_memsize(kind, capacity, elem_size ? elem_size : 1, &ring);
   if (st != RINGQ_OK)
     return st;
   *bytes = sizeof(struct ringq_queue) + ring;
@@ -805,8 +1120,14 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   q->kind = (uint32_t)kind;
   q->flags = flags;
   q->ring_offset = sizeof(struct ringq_queue);
-  q->asym = kind == RINGQ_QUEUE_SPSC && !(flags & RINGQ_QUEUE_PROCESS_SHARED) &&
-            ringq__heavy_barrier_available();
+  q->token = elem_size == 0;
+  q->discard = NULL;
+  q->discard_ctx = NULL;
+  atomic_init(&q->asym, kind == RINGQ_QUEUE_SPSC && !(flags & RINGQ_QUEUE_PROCESS_SHARED) &&
+                            ringq__heavy_barrier_available());
+  atomic_init(&q->degraded, 0);
+  if (q->token)
+    elem_size = 1;
   ring_mem = (unsigned char *)mem + q->ring_offset;
   st = kind == RINGQ_QUEUE_SPSC
            ? ringq_spsc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size)
@@ -859,9 +1180,18 @@ ringq_queue_fini(struct ringq_queue *q)
 {
   if (q == NULL)
     return RINGQ_EINVAL;
-  /* acquire; pairs with wait_step's release: a thread that left is done with the queue. */
+  /* acquire; pairs with take_back's release: a thread that left is done with the queue. */
   if (atomic_load_explicit(&q->blocked, memory_order_acquire) != 0)
     return RINGQ_EBUSY;
+  /* Nothing is dropped on the floor: the items left go to the discard callback. No other thread
+   * uses the queue now (the caller's promise), so this thread may act as its consumer. */
+  if (q->discard != NULL) {
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    while (discard_one(q) == RINGQ_OK)
+      count_discard(q);
+    pthread_setcancelstate(cancel_state, NULL);
+  }
   return RINGQ_OK;
 }
 

@@ -15,7 +15,7 @@
 #define RINGQ__FOREVER INT64_MAX
 
 /* Sleep while *word == expected, until woken or until the CLOCK_MONOTONIC time deadline_ns
- * (RINGQ__FOREVER: no limit). Returns 0 when the caller must simply re-check its condition (woken,
+ * (RINGQ__FOREVER: no limit). A cancellation point while it sleeps. Returns 0 when the caller must simply re-check its condition (woken,
  * the word no longer held `expected`, a signal, a spurious wake-up), RINGQ_TIMEDOUT once the
  * deadline has passed, RINGQ_ESYS on an unexpected failure. errno is left as it was. */
 int ringq__wait(_Atomic(uint32_t) *word, uint32_t expected, int64_t deadline_ns, int shared);
@@ -38,12 +38,13 @@ void ringq__nap(int64_t ns);
  * (atomic_signal_fence) on a fast path, it orders that path's earlier stores before its later
  * loads as seen by the caller: the caller's store / heavy barrier / load and the fast path's
  * store / compiler barrier / load cannot both miss each other's store.
- * ringq__heavy_barrier_available() registers the process once and tells whether it works (it
- * does not in old kernels or under seccomp filters that refuse membarrier). If the barrier fails
- * after a successful registration (a seccomp filter installed later), ringq__heavy_barrier aborts
- * the process: continuing without it would silently lose wake-ups. */
+ * ringq__heavy_barrier_available() registers the process once and tells whether it works: it
+ * tries the real command once, so a kernel without it or a seccomp filter that refuses it (while
+ * allowing QUERY and REGISTER) says no. ringq__heavy_barrier() returns 0, or -1 when the barrier
+ * was refused (a filter installed later): the caller must then stop relying on it (queue.c
+ * degrades the queue to the symmetric protocol). It never aborts. */
 int ringq__heavy_barrier_available(void);
-void ringq__heavy_barrier(void);
+int ringq__heavy_barrier(void);
 
 /* Tell the CPU we are spinning. */
 static inline void

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -42,7 +43,16 @@ ringq__wait(_Atomic(uint32_t) *word, uint32_t expected, int64_t deadline_ns, int
     tsp = &ts;
   }
   COUNT_FUTEX_CALL();
-  rc = syscall(SYS_futex, word, op, expected, tsp, NULL, FUTEX_BITSET_MATCH_ANY);
+  {
+    /* A cancellation point, as a blocking wait should be: asynchronous cancellation only around
+     * the bare system call (what libc's own cancellation points do), so pthread_cancel reaches a
+     * sleeping thread; the caller's cleanup handler (queue.c, take_back) undoes its announcement.
+     * Nothing happens when the thread disabled cancellation. */
+    int old_type;
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
+    rc = syscall(SYS_futex, word, op, expected, tsp, NULL, FUTEX_BITSET_MATCH_ANY);
+    pthread_setcanceltype(old_type, NULL);
+  }
   if (rc == 0)
     result = 0;
   else if (errno == EAGAIN || errno == EINTR)
@@ -92,8 +102,10 @@ ringq__heavy_barrier_available(void)
     int saved = errno;
     long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
     st = -1;
+    /* Probe the real command too: a seccomp filter may allow QUERY and REGISTER and refuse it. */
     if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
       st = 1;
 #ifdef RINGQ_TEST_HOOKS
     /* Tests run the symmetric (seq_cst) protocol too. */
@@ -106,13 +118,13 @@ ringq__heavy_barrier_available(void)
   return st == 1;
 }
 
-void
+int
 ringq__heavy_barrier(void)
 {
   int saved = errno;
-  if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-    abort(); /* see wait.h: the protocol's barrier is gone; a lost wake-up would be silent */
+  long rc = syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
   errno = saved;
+  return rc == 0 ? 0 : -1; /* refused (a seccomp filter installed later): the caller degrades */
 }
 
 void

@@ -143,7 +143,7 @@ _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomic
   X(ENOMEM, -18, "out of memory")                                                                \
   X(ETOOSMALL, -19, "memory given to init is smaller than memsize")                              \
   X(EALIGN, -20, "memory given to init is not aligned to RINGQ_CACHE_LINE")                      \
-  X(ETASKDONE, -21, "task_done called more times than items were got")                           \
+  X(ETASKDONE, -21, "task_done called more times than items were put")                           \
   X(EBUSY, -22, "threads are still blocked in the queue")                                        \
   X(ESYS, -23, "unexpected failure of a system call")
 
@@ -460,26 +460,22 @@ ringq__mpmc_empty_status(struct ringq_mpmc *r, uint64_t h)
   return ((t & RINGQ__CLOSED) && (t & ~RINGQ__CLOSED) == h) ? RINGQ_SHUTDOWN : RINGQ_EMPTY;
 }
 
-/* Pop into item; with item NULL the element is discarded (the blocking layer's immediate
- * shutdown). */
+/* Claim the oldest published ticket for reading into *ticket; the element stays in its slot until
+ * ringq__mpmc_end_read. RINGQ_OK, RINGQ_EMPTY or RINGQ_SHUTDOWN (closed and drained). */
 static inline enum ringq_status
-ringq__mpmc_pop(struct ringq_mpmc *r, void *item, RINGQ__MO_TYPE claim_mo)
+ringq__mpmc_begin_read(struct ringq_mpmc *r, uint64_t *ticket, RINGQ__MO_TYPE claim_mo)
 {
-  RINGQ__ATOMIC(uint64_t) *seq;
-  uint64_t h;
-  if (r == NULL)
-    return RINGQ_EINVAL;
   /* [MC1] relaxed: a stale head only makes the claim below fail. */
-  h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+  uint64_t h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
   for (;;) {
-    int64_t diff;
-    seq = ringq__mpmc_seq(r, h);
     /* [MC2] acquire; pairs with [MP4]: the element of ticket h is fully written. */
-    diff = (int64_t)(RINGQ__LOAD(seq, RINGQ__MO(acquire)) - (h + 1));
+    int64_t diff = (int64_t)(RINGQ__LOAD(ringq__mpmc_seq(r, h), RINGQ__MO(acquire)) - (h + 1));
     if (diff == 0) {
       /* [MC3] claim ticket h; on failure h is reloaded. */
-      if (RINGQ__CAS(&r->head, &h, h + RINGQ__STEP, claim_mo, RINGQ__MO(relaxed)))
-        break;
+      if (RINGQ__CAS(&r->head, &h, h + RINGQ__STEP, claim_mo, RINGQ__MO(relaxed))) {
+        *ticket = h;
+        return RINGQ_OK;
+      }
     } else if (diff < 0) {
       return ringq__mpmc_empty_status(r, h); /* ticket h not published (yet) */
     } else {
@@ -487,10 +483,30 @@ ringq__mpmc_pop(struct ringq_mpmc *r, void *item, RINGQ__MO_TYPE claim_mo)
       h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
     }
   }
-  if (item != NULL)
-    ringq__copy(item, ringq__mpmc_data(seq), r->elem_size);
+}
+
+/* Hand the slot of a ticket claimed by ringq__mpmc_begin_read to the producer one lap later. */
+static inline void
+ringq__mpmc_end_read(struct ringq_mpmc *r, uint64_t ticket)
+{
   /* [MC4] release; pairs with [MP2]: the slot is free for the producer one lap later. */
-  RINGQ__STORE(seq, h + r->lap, RINGQ__MO(release));
+  RINGQ__STORE(ringq__mpmc_seq(r, ticket), ticket + r->lap, RINGQ__MO(release));
+}
+
+/* Pop into item; with item NULL the element is discarded. */
+static inline enum ringq_status
+ringq__mpmc_pop(struct ringq_mpmc *r, void *item, RINGQ__MO_TYPE claim_mo)
+{
+  uint64_t h = 0;
+  enum ringq_status st;
+  if (r == NULL)
+    return RINGQ_EINVAL;
+  st = ringq__mpmc_begin_read(r, &h, claim_mo);
+  if (st != RINGQ_OK)
+    return st;
+  if (item != NULL)
+    ringq__copy(item, ringq__mpmc_data(ringq__mpmc_seq(r, h)), r->elem_size);
+  ringq__mpmc_end_read(r, h);
   return RINGQ_OK;
 }
 

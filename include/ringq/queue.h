@@ -23,6 +23,26 @@
  *
  * Timed operations report as Python does: a put that times out returns RINGQ_FULL, a get that
  * times out returns RINGQ_EMPTY, a join that times out returns RINGQ_TIMEDOUT.
+ *
+ * Results a sequential queue would give. After a put returns RINGQ_OK, a get that starts later
+ * (in the same thread, or in any thread ordered after it) does not report EMPTY, and does not time
+ * out, while that item or an earlier one is still in the queue; a put reports FULL only while
+ * `capacity` items are accepted and not yet got (a get that returned has freed its room). In an
+ * MPMC queue a put (or get) preempted between claiming its slot and finishing its copy holds that
+ * slot; a get that needs it, because a completed put's item sits behind it, waits for that thread
+ * to run again before it claims anything (and likewise a put for a getter mid-copy). So put_nowait
+ * and get_nowait of an MPMC queue are not lock-free: they may wait for another thread to be
+ * scheduled (a few instructions once it runs), and a timed call may return that much after its
+ * deadline rather than report a wrong FULL or EMPTY. A get that sees only puts still under way
+ * reports EMPTY at once. An SPSC queue never waits for another thread in its nowait calls.
+ *
+ * Threads, signals, cancellation. The calls that may wait (put, get, join and their timed
+ * variants; and put_nowait / get_nowait of an MPMC queue, see above) are cancellation points:
+ * pthread_cancel of a thread waiting in one takes back its place among the waiters, so notifiers
+ * stop paying for it and fini does not report EBUSY for it. shutdown and fini are not
+ * cancellation points (they run with cancellation disabled). A thread may be cancelled only while
+ * it waits, never while it holds a slot. Async-signal-safe: qsize, empty, full, capacity,
+ * is_shutdown and stats; nothing else.
  */
 #ifndef RINGQ_QUEUE_H
 #define RINGQ_QUEUE_H
@@ -51,6 +71,11 @@ enum ringq_queue_kind {
 /* Opaque; its size is given by ringq_queue_memsize. */
 struct ringq_queue;
 
+/* A function that takes over an item the queue discards (ringq_queue_set_discard): `item` points
+ * at its elem_size bytes (NULL in a queue of elem_size 0) and is valid only during the call; copy
+ * what you need (for instance the pointer or descriptor the item holds) and release it. */
+typedef void (*ringq_discard_fn)(void *item, void *ctx);
+
 /* Counters of the system calls made on the queue's behalf. */
 struct ringq_queue_stats {
   uint64_t waits;    /* futex wait calls */
@@ -60,21 +85,23 @@ struct ringq_queue_stats {
                         wait protocol; see README) */
 };
 
-/* Bytes of caller memory a queue needs, in *bytes. Returns RINGQ_OK, RINGQ_EINVAL (bytes NULL,
- * unknown kind, capacity 0, elem_size 0) or RINGQ_ERANGE. */
+/* Bytes of caller memory a queue needs, in *bytes. elem_size 0 makes a queue of tokens (items
+ * carry no bytes, as Python code passes None through a Queue used as a throttle): item pointers
+ * may then be NULL. Returns RINGQ_OK, RINGQ_EINVAL (bytes NULL, unknown kind, capacity 0) or
+ * RINGQ_ERANGE. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity,
                                                        size_t elem_size, size_t *bytes);
 
 /* Make a queue in caller memory (aligned to RINGQ_CACHE_LINE, at least memsize bytes); the queue
  * is `(struct ringq_queue *)mem`. flags: 0 or RINGQ_QUEUE_PROCESS_SHARED. Not thread-safe.
- * Returns RINGQ_OK, RINGQ_EINVAL (mem NULL, unknown kind or flag, capacity 0, elem_size 0),
- * RINGQ_ERANGE, RINGQ_EALIGN or RINGQ_ETOOSMALL. */
+ * Returns RINGQ_OK, RINGQ_EINVAL (mem NULL, unknown kind or flag, capacity 0), RINGQ_ERANGE,
+ * RINGQ_EALIGN or RINGQ_ETOOSMALL. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_init(void *mem, size_t mem_bytes,
                                                     enum ringq_queue_kind kind, size_t capacity,
                                                     size_t elem_size, unsigned flags);
 
 /* Allocate and init a process-private queue; *out is the queue or NULL. Returns RINGQ_OK,
- * RINGQ_EINVAL (out NULL, unknown kind, capacity 0, elem_size 0), RINGQ_ERANGE or RINGQ_ENOMEM. */
+ * RINGQ_EINVAL (out NULL, unknown kind, capacity 0), RINGQ_ERANGE or RINGQ_ENOMEM. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue_kind kind, size_t capacity,
                                                       size_t elem_size, struct ringq_queue **out);
 
@@ -82,7 +109,8 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue_kind kind
  * else before its memory is reused. Only threads asleep in the queue are seen: a thread still
  * spinning, or a putter still returning from the put whose item was already got, is not. Free the
  * queue only after every thread that called into it has returned (for instance: shut it down and
- * join your threads).
+ * join your threads). When it returns RINGQ_OK, the items still in the queue are handed to the
+ * discard callback, oldest first, if one is set (so ringq_queue_destroy loses nothing).
  * Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY (threads are blocked in put, get or
  * join: shut the queue down and let them leave first). */
 RINGQ__NODISCARD enum ringq_status ringq_queue_fini(struct ringq_queue *q);
@@ -93,7 +121,8 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_destroy(struct ringq_queue *q);
 
 /* Put one item (elem_size bytes copied from item), waiting for room without limit.
  * Returns RINGQ_OK, RINGQ_SHUTDOWN (the queue was shut down; the item was not accepted),
- * RINGQ_EINVAL (q or item NULL) or RINGQ_ESYS (the futex call failed unexpectedly). */
+ * RINGQ_EINVAL (q NULL, or item NULL with elem_size > 0) or RINGQ_ESYS (the futex call failed
+ * unexpectedly). Every put and get below takes a NULL item in a queue of elem_size 0. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_put(struct ringq_queue *q, const void *item);
 
 /* Put, waiting at most timeout_ns nanoseconds for room (0: do not wait).
@@ -140,15 +169,16 @@ bool ringq_queue_full(struct ringq_queue *q);
 /* The capacity given at creation (0 when q is NULL). */
 size_t ringq_queue_capacity(const struct ringq_queue *q);
 
-/* Mark one item got from the queue as processed. Every accepted put adds an unfinished task;
- * task_done removes one; join waits for none to be left. An item counts as got from the moment a
- * get takes it from the ring (for MPMC, slightly before that get returns).
- * Returns RINGQ_OK, RINGQ_ETASKDONE (more task_done calls than items were got; nothing changes)
- * or RINGQ_EINVAL (q NULL). */
+/* Mark one task as processed, as Python's task_done: every accepted put adds an unfinished task,
+ * task_done removes one (it may come before the item is got, as in Python), and join waits for none
+ * to be left. An immediate shutdown subtracts the items it discards, clamped at zero. Never an
+ * extra atomic read-modify-write on the put path: accepted puts are counted by the ring itself.
+ * Returns RINGQ_OK, RINGQ_ETASKDONE (called more times than items were put, discarded ones
+ * counting as done; nothing changes) or RINGQ_EINVAL (q NULL). */
 RINGQ__NODISCARD enum ringq_status ringq_queue_task_done(struct ringq_queue *q);
 
-/* Wait until every accepted item has been got and marked done (after an immediate shutdown: every
- * item that was got). Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_ESYS. */
+/* Wait until every accepted put has been matched by a task_done (or a discard of an immediate
+ * shutdown). Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_ESYS. */
 RINGQ__NODISCARD enum ringq_status ringq_queue_join(struct ringq_queue *q);
 /* join, waiting at most timeout_ns. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (q NULL,
  * timeout_ns < 0) or RINGQ_ESYS. */
@@ -161,15 +191,27 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_join_until(struct ringq_queue *q,
 
 /* Shut the queue down, for good (a later call may only upgrade to immediate). Afterwards every put
  * returns RINGQ_SHUTDOWN. immediate == false: gets return the items left, then RINGQ_SHUTDOWN.
- * immediate == true: the items left are discarded and counted as done for join, and gets return
- * RINGQ_SHUTDOWN at once. Every thread blocked in put, get or join wakes and re-checks; a thread
- * that starts to wait later never sleeps. Any thread, but not from a signal handler (for an SPSC
- * queue it waits for a put or get under way to finish). Returns RINGQ_OK or RINGQ_EINVAL
- * (q NULL). */
+ * immediate == true: the items left are discarded (each handed to the discard callback, oldest
+ * first, exactly once, in the thread that started the immediate shutdown) and subtracted from the
+ * unfinished tasks, clamped at zero; gets return RINGQ_SHUTDOWN at once. Every thread blocked in
+ * put, get or join wakes and re-checks; a thread that starts to wait later never sleeps. Any
+ * thread, but not from a signal handler (it waits for a put or get under way to finish). Returns
+ * once the shutdown is complete (a concurrent immediate shutdown: once its discarding is done).
+ * Returns RINGQ_OK or RINGQ_EINVAL (q NULL). */
 RINGQ__NODISCARD enum ringq_status ringq_queue_shutdown(struct ringq_queue *q, bool immediate);
 
-/* Whether a shutdown has taken effect: once true, every put fails (false when q is NULL). */
+/* Whether a shutdown has begun, as Python's is_shutdown: true from the first step of shutdown, so
+ * true once any put has failed with RINGQ_SHUTDOWN, and every put that starts afterwards fails
+ * (false when q is NULL). */
 bool ringq_queue_is_shutdown(struct ringq_queue *q);
+
+/* Register fn (NULL: none) to take over every item the queue discards: the items left by an
+ * immediate shutdown, and those still in the queue when fini or destroy succeeds. Call it before
+ * other threads may shut the queue down or finish it (it is not synchronized with them). Returns
+ * RINGQ_OK or RINGQ_EINVAL (q NULL; a RINGQ_QUEUE_PROCESS_SHARED queue, where a function pointer
+ * means nothing to the other processes). */
+RINGQ__NODISCARD enum ringq_status ringq_queue_set_discard(struct ringq_queue *q,
+                                                          ringq_discard_fn fn, void *ctx);
 
 /* The queue's system-call counters (zeroes when a NULL argument is given). Any thread. */
 void ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out);

@@ -132,7 +132,7 @@ _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomic
   X(ENOMEM, -18, "out of memory")                                                                \
   X(ETOOSMALL, -19, "memory given to init is smaller than memsize")                              \
   X(EALIGN, -20, "memory given to init is not aligned to RINGQ_CACHE_LINE")                      \
-  X(ETASKDONE, -21, "task_done called more times than items were got")                           \
+  X(ETASKDONE, -21, "task_done called more times than items were put")                           \
   X(EBUSY, -22, "threads are still blocked in the queue")                                        \
   X(ESYS, -23, "unexpected failure of a system call")
 
