@@ -385,8 +385,10 @@ mpmc_get(struct ringq_queue *q, void *item)
       return RINGQ_SHUTDOWN;
     /* relaxed: the slot load below decides; a stale head only repeats the try. */
     h = atomic_load_explicit(&r->head, memory_order_relaxed);
-    /* [MC2] acquire; pairs with [MP4]: published (or taken) meanwhile; try again at once. */
-    if (atomic_load_explicit(ringq__mpmc_seq(r, h), memory_order_acquire) != h)
+    /* [MC2] acquire; pairs with [MP4]: published meanwhile; try again at once. (Any other value
+     * than h + 1 is h, in flight; an earlier lap's getter still copying out, when tail == h; or
+     * taken, when head moved on: mpmc_item_behind decides.) */
+    if (atomic_load_explicit(ringq__mpmc_seq(r, h), memory_order_acquire) == h + 1)
       continue;
     if (!mpmc_item_behind(r, h))
       return RINGQ_EMPTY;

@@ -206,6 +206,32 @@ Test(queue_contract, an_mpmc_get_nowait_reports_empty_at_once_when_only_a_paused
   free_queue(q);
 }
 
+/* An empty queue whose next slot is still being read by a getter of the previous lap: EMPTY at
+ * once, no waiting (nothing completed sits behind that slot). */
+Test(queue_contract, an_mpmc_get_nowait_on_an_empty_queue_returns_at_once_while_an_old_getter_is_paused,
+     .timeout = RINGQ_T(20)) {
+  struct ringq_queue *q = mpmc(2);
+  struct call paused;
+  uint64_t got = 0;
+  put_ok_value(q, 1);
+  put_ok_value(q, 2);
+  cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
+  trap_arm();
+  trap_close();
+  call_start(&paused, q, 0, trap_page); /* claims item 2's ticket, faults copying it out */
+  await_paused();
+  put_ok_value(q, 3);
+  cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
+  cr_assert_eq(got, 3);
+  /* The held getter is released only after this returns: a get that waits for it never ends. */
+  cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_EMPTY);
+  atomic_store(&trap_release, 1);
+  pthread_join(paused.thread, NULL);
+  cr_assert_eq(paused.st, RINGQ_OK);
+  cr_assert_eq(*(uint64_t *)trap_page, 2);
+  free_queue(q);
+}
+
 /* Point 1, put side: room freed by a completed get is there for a later put, even when an earlier
  * getter is paused mid-copy in the slot the put needs. */
 Test(queue_contract, an_mpmc_put_nowait_after_a_completed_get_waits_for_a_paused_earlier_getter,
