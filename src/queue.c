@@ -150,27 +150,13 @@
  * `blocked` count. backoff's nap is a cancellation point too, but no announcement or slot is held
  * there. shutdown and fini disable cancellation: a half-done shutdown would strand its waiters.
  */
-#include "ringq/queue.h"
-
+#include "queue_internal.h"
 #include "wait.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-
-/* Shutdown state, in the order shutdown sets the bits (they are never cleared):
- *   CLOSING    puts stop here ([A1], and a check before every other put); is_shutdown reads it;
- *   DISCARD    (immediate only) gets stop here; qsize reports 0; the thread whose fetch-or set
- *              it is the one discarder;
- *   SHUTDOWN   the ring is closed: no put can succeed any more;
- *   IMMEDIATE  the discarder is done: every item left was handed to the callback and counted. */
-enum {
-  STATE_CLOSING = 1u,
-  STATE_DISCARD = 2u,
-  STATE_SHUTDOWN = 4u,
-  STATE_IMMEDIATE = 8u
-};
 
 /* A deadline meaning "try once, do not wait". */
 #define NOWAIT INT64_MIN
@@ -191,47 +177,6 @@ enum {
 /* After membarrier was refused at run time (see "A refused membarrier" above), the longest single
  * sleep, and how long shutdown lets store buffers drain before it trusts a busy word. */
 #define DEGRADED_SLEEP_NS 1000000LL
-
-/* One waitable condition: low 32 bits, the epoch (the futex word); high 32 bits, the number of
- * waiters announced during this epoch. */
-struct waitq {
-  _Atomic(uint64_t) word;
-};
-#define ONE_WAITER ((uint64_t)1 << 32)
-#define EPOCH_OF(s) ((uint32_t)(s))
-#define WAITERS_OF(s) ((uint32_t)((s) >> 32))
-
-struct ringq_queue {
-  uint32_t kind;        /* enum ringq_queue_kind; read-only after init */
-  uint32_t flags;       /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
-  uint64_t ring_offset; /* bytes from the queue to its ring; read-only after init */
-  uint32_t token;       /* 1: elem_size 0, items carry no bytes; read-only after init */
-  _Atomic(uint32_t) asym;     /* 1: the asymmetric (membarrier) protocol; cleared for good (never
-                                 set again) when membarrier is refused at run time */
-  _Atomic(uint32_t) degraded; /* 1: membarrier was refused after the queue relied on it */
-  ringq_discard_fn discard;   /* the user's discard callback, or NULL (ringq_queue_set_discard) */
-  void *discard_ctx;
-
-  /* Read by every put and get, written only by waiters, notifiers that found waiters and
-   * shutdown: stays shared in every cache while nobody waits. */
-  _Alignas(RINGQ_CACHE_LINE) struct waitq not_empty;
-  struct waitq not_full;
-  struct waitq all_done;
-  _Atomic(uint32_t) state; /* STATE_* bits; they are only ever set */
-
-  /* Written by task_done and by the slow paths. */
-  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) done; /* tickets of tasks done; never above head */
-  _Atomic(uint32_t) blocked;                         /* threads inside wait_step (for fini) */
-  _Atomic(uint64_t) stat_waits;                      /* futex waits made */
-  _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
-  _Atomic(uint64_t) stat_barriers;                   /* membarrier calls made */
-
-  /* The SPSC putter's own line (asymmetric protocol only). */
-  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) put_busy; /* 1 from [A1] to [A2] */
-
-  /* The SPSC getter's own line. */
-  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) get_busy; /* 1 from [G1] to [G2] */
-};
 
 /* ---- the ring underneath ------------------------------------------------------------------ */
 
@@ -506,6 +451,7 @@ notify(struct ringq_queue *q, struct waitq *w)
       /* relaxed: a statistic. */
       atomic_fetch_add_explicit(&q->stat_wakes, 1, memory_order_relaxed);
       ringq__wake(epoch_word(w), INT32_MAX, is_shared(q)); /* [N4] */
+      ringq__poll_signal(q, w);                            /* [N4] for a poller (poll.c) */
       return;
     }
   } while (WAITERS_OF(s) != 0);
@@ -590,13 +536,9 @@ static void
 take_back(void *arg)
 {
   struct announcement *a = arg;
-  /* [W3] relaxed load, then CAS: take the announcement back unless a bump [N3] already absorbed
-   * it (the epoch moved on). Relaxed: a stale count only costs a notifier a spare wake-up. */
-  uint64_t s = atomic_load_explicit(&a->w->word, memory_order_relaxed);
-  while (EPOCH_OF(s) == a->epoch &&
-         !atomic_compare_exchange_weak_explicit(&a->w->word, &s, s - ONE_WAITER,
-                                                memory_order_relaxed, memory_order_relaxed)) {
-  }
+  /* [W3]: take the announcement back unless a bump [N3] already absorbed it (the epoch moved on).
+   * Relaxed: a stale count only costs a notifier a spare wake-up. */
+  ringq__take_back(a->q, a->w, a->epoch);
   /* release; pairs with ringq_queue_fini's acquire: this thread is done with the queue's words. */
   atomic_fetch_sub_explicit(&a->q->blocked, 1, memory_order_release);
 }
@@ -652,6 +594,54 @@ wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t de
   a.rc = announced_wait(q, w, ready, deadline, a.epoch);
   pthread_cleanup_pop(1); /* take_back */
   return a.rc;
+}
+
+/* ---- the protocol's pieces for the capability files (queue_internal.h) ---------------------- */
+
+int
+ringq__get_may_proceed(struct ringq_queue *q)
+{
+  return get_may_proceed(q);
+}
+
+int
+ringq__put_may_proceed(struct ringq_queue *q)
+{
+  return put_may_proceed(q);
+}
+
+_Atomic(uint32_t) *
+ringq__epoch_word(struct waitq *w)
+{
+  return epoch_word(w);
+}
+
+int
+ringq__is_shared(const struct ringq_queue *q)
+{
+  return is_shared(q);
+}
+
+uint32_t
+ringq__announce(struct ringq_queue *q, struct waitq *w)
+{
+  /* [W1] seq_cst; pairs with [N2], as in wait_step. */
+  uint32_t e = EPOCH_OF(atomic_fetch_add_explicit(&w->word, ONE_WAITER, memory_order_seq_cst));
+  if (uses_asym(q))
+    heavy_barrier(q);
+  return e;
+}
+
+void
+ringq__take_back(struct ringq_queue *q, struct waitq *w, uint32_t epoch)
+{
+  /* [W3] relaxed load, then CAS, as in take_back. */
+  uint64_t s = atomic_load_explicit(&w->word, memory_order_relaxed);
+  (void)q;
+  while (EPOCH_OF(s) == epoch &&
+         !atomic_compare_exchange_weak_explicit(&w->word, &s, s - ONE_WAITER, memory_order_relaxed,
+                                                memory_order_relaxed)) {
+  }
 }
 
 typedef enum ringq_status (*attempt_fn)(struct ringq_queue *q, void *item);
@@ -1148,6 +1138,10 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   atomic_init(&q->stat_waits, 0);
   atomic_init(&q->stat_wakes, 0);
   atomic_init(&q->stat_barriers, 0);
+  atomic_init(&q->poll_fd[POLL_READABLE], -1);
+  atomic_init(&q->poll_fd[POLL_WRITABLE], -1);
+  atomic_init(&q->poll_word[POLL_READABLE], 0);
+  atomic_init(&q->poll_word[POLL_WRITABLE], 0);
   return RINGQ_OK;
 }
 
@@ -1194,6 +1188,7 @@ ringq_queue_fini(struct ringq_queue *q)
       count_discard(q);
     pthread_setcancelstate(cancel_state, NULL);
   }
+  ringq__poll_close(q);
   return RINGQ_OK;
 }
 

@@ -213,6 +213,57 @@ bool ringq_queue_is_shutdown(struct ringq_queue *q);
 RINGQ__NODISCARD enum ringq_status ringq_queue_set_discard(struct ringq_queue *q,
                                                           ringq_discard_fn fn, void *ctx);
 
+/* ---- event loops and several queues (src/poll.c) ------------------------------------------ */
+
+/* Events, for descriptors and wait-any. */
+#define RINGQ_POLL_READABLE 0x1u /* an item can be got, or the queue is shut down */
+#define RINGQ_POLL_WRITABLE 0x2u /* there is room for a put, or the queue is shut down */
+
+/* The descriptor (an eventfd, made on first request, closed by fini) that an event loop waits on
+ * for `event` (exactly one of RINGQ_POLL_READABLE, RINGQ_POLL_WRITABLE): wait for POLLIN / EPOLLIN
+ * on it. Readiness follows the queue's wait protocol, so while no loop has called
+ * ringq_queue_poll_prepare, puts and gets make no system call. The loop's order, every time the
+ * descriptor is readable: drain with get_nowait (or put_nowait) until EMPTY (FULL), then call
+ * ringq_queue_poll_prepare; if it reports the event ready, drain again; otherwise wait for the
+ * descriptor again. Spurious readiness is possible, a missed one is not. Any thread; the same
+ * descriptor for every call. Returns RINGQ_OK, RINGQ_EINVAL (a NULL argument, a bad event, a
+ * RINGQ_QUEUE_PROCESS_SHARED queue: another process could not signal this process's eventfd) or
+ * RINGQ_ESYS (eventfd failed). */
+RINGQ__NODISCARD enum ringq_status ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd);
+
+/* Before an event loop waits for the queue's descriptors: clear them, register interest in
+ * `events` (a mask), and re-check. *ready gets the events that already hold: do not wait for those,
+ * drain and call again; 0 means waiting is safe. Makes the descriptors on first use. One loop
+ * thread per queue and direction at a time. Returns RINGQ_OK, RINGQ_EINVAL (a NULL argument, an
+ * empty or unknown mask, a process-shared queue) or RINGQ_ESYS. */
+RINGQ__NODISCARD enum ringq_status ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events,
+                                                            unsigned *ready);
+
+/* Wait until one of the n queues can be got from (event RINGQ_POLL_READABLE) or put to
+ * (RINGQ_POLL_WRITABLE), or is shut down, for at most timeout_ns (0: do not wait); *index is the
+ * first such queue in array order (strict priority: a queue that is always ready starves the
+ * queues after it; order the array, or rotate it, accordingly). No system call when a queue is
+ * ready already. Linux 5.16+ futex_waitv, one system call for all the queues; otherwise, or for
+ * more than 128 queues, a fallback on the queues' eventfds (process-shared queues: re-checked
+ * every millisecond). A cancellation point. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (qs or
+ * index NULL, n 0, a NULL queue, a bad event, timeout_ns < 0), RINGQ_ENOMEM or RINGQ_ESYS. */
+RINGQ__NODISCARD enum ringq_status ringq_queue_wait_any(struct ringq_queue *const *qs, size_t n,
+                                                        unsigned event, int64_t timeout_ns,
+                                                        size_t *index);
+/* wait_any until the CLOCK_MONOTONIC time *deadline. Same returns (RINGQ_EINVAL also for an
+ * invalid deadline). */
+RINGQ__NODISCARD enum ringq_status ringq_queue_wait_any_until(struct ringq_queue *const *qs,
+                                                              size_t n, unsigned event,
+                                                              const struct timespec *deadline,
+                                                              size_t *index);
+/* Get one item from the first of the n queues that has one, waiting at most timeout_ns; item must
+ * hold the elem_size of any of them. *index says which queue it came from. Returns RINGQ_OK,
+ * RINGQ_EMPTY (none within the timeout), RINGQ_SHUTDOWN (queue *index is shut down and drained:
+ * drop it from the array, or it keeps winning), RINGQ_EINVAL or RINGQ_ESYS. */
+RINGQ__NODISCARD enum ringq_status ringq_queue_get_any(struct ringq_queue *const *qs, size_t n,
+                                                       void *item, int64_t timeout_ns,
+                                                       size_t *index);
+
 /* The queue's system-call counters (zeroes when a NULL argument is given). Any thread. */
 void ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out);
 

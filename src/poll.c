@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT */
+/* src/poll.c: a descriptor an event loop can wait on (an eventfd per direction), and waiting on
+ * several queues at once (futex_waitv, with an eventfd fallback).
+ *
+ * Readiness through the wait protocol
+ * ===================================
+ * A poller is a waiter whose sleep is the event loop's poll instead of a futex wait. It announces
+ * itself in the direction's waitq exactly as a sleeping waiter does ([W1]), so the notifiers'
+ * fast path is unchanged: while no poller (and no sleeper) is announced they load the waitq word,
+ * see no waiters, and make no system call. A notifier that sees one bumps the epoch ([N3]) and,
+ * after the futex wake [N4], writes the direction's eventfd (ringq__poll_signal).
+ *
+ *   Poller, ringq_queue_poll_prepare                Notifier (queue.c notify)
+ *   [E1] read the eventfd: clear it                 [N1] publish (seq_cst)
+ *   [E2] unless already announced in the current    [N2] load the waitq word (seq_cst)
+ *        epoch: [W1] announce (seq_cst RMW)              no waiters: done
+ *   [E3] re-check the condition [W2] (seq_cst)      [N3] bump the epoch (CAS), [N4] futex wake
+ *        holds: report it ready, do not wait        [N5] write the eventfd (release, see below)
+ *   otherwise: wait for the eventfd in the loop
+ *
+ * Why readiness is never missed: [W1] / [W2] against [N1] / [N2] is the store-buffering pair of
+ * queue.c, so either the re-check [E3] sees the item (or room, or shutdown), or the notifier sees
+ * the announcement and reaches [N5]. [N5] then comes after [E1] in time: [E1] returned before [W1]
+ * was made, and the notifier only writes after observing [W1]. So the eventfd counter is non-zero
+ * when the loop polls it, and the descriptor is readable. A spurious readiness is possible (an
+ * announcement outlives a re-check that found the condition true); a missed one is not.
+ * "Already announced in the current epoch" [E2]: a poller's announcement is never taken back; it
+ * is consumed by the next bump, which signals the eventfd. poll_word remembers the epoch it was
+ * made in (plus one bit); while the epoch has not moved, announcing again would only inflate the
+ * count. If the epoch moved between that check and the re-check, the bump that moved it wrote the
+ * eventfd after [E1] or was seen by [E1]'s read, and the loop polls a readable descriptor at worst.
+ *
+ * The order a loop must follow (level semantics): wait for the descriptor; drain with get_nowait
+ * (or put_nowait) until EMPTY (FULL); call ringq_queue_poll_prepare; if it reports the event ready,
+ * drain again, else go back to waiting. An item arriving between the drain and [E3] is found by
+ * [E3]; one arriving after [E3] signals the eventfd.
+ *
+ * Process-shared queues get no descriptor (RINGQ_EINVAL): an eventfd belongs to one process and a
+ * notifier in another process could not reach it. Wait-any works for them through futex_waitv.
+ *
+ * Wait-any. Announce in every queue's waitq ([W1] each), re-check every condition ([W2]), then one
+ * futex_waitv on all the epochs announced: a notifier of any queue either is seen by a re-check or
+ * sees the announcement and bumps that epoch, which ends the wait (the kernel compares every word
+ * before it sleeps). Then take every announcement back ([W3]) and re-check in array order. Array
+ * order is priority: the first ready queue wins, so a busy early queue can starve a later one
+ * (strict priority, stated in queue.h). Without futex_waitv (kernels before 5.16, seccomp), or for
+ * more than 128 queues, the fallback waits on the queues' eventfds with poll(2); a process-shared
+ * queue has none, so the fallback then sleeps on the first queue's futex in slices of at most
+ * FALLBACK_SLICE_NS and re-checks all. */
+#define _GNU_SOURCE
+#include "queue_internal.h"
+#include "wait.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAITV_MAX 128                 /* futex_waitv's limit */
+#define FALLBACK_SLICE_NS 1000000LL   /* shared queues in the fallback re-check this often */
+#define ANNOUNCED ((uint64_t)1 << 32) /* poll_word: epoch | ANNOUNCED */
+
+static struct waitq *
+waitq_of(struct ringq_queue *q, int dir)
+{
+  return dir == POLL_READABLE ? &q->not_empty : &q->not_full;
+}
+
+static int
+ready_in(struct ringq_queue *q, int dir)
+{
+  return dir == POLL_READABLE ? ringq__get_may_proceed(q) : ringq__put_may_proceed(q);
+}
+
+static int
+dir_of(unsigned event)
+{
+  if (event == RINGQ_POLL_READABLE)
+    return POLL_READABLE;
+  if (event == RINGQ_POLL_WRITABLE)
+    return POLL_WRITABLE;
+  return -1;
+}
+
+/* ---- descriptors ------------------------------------------------------------------------- */
+
+void
+ringq__poll_signal(struct ringq_queue *q, struct waitq *w)
+{
+  int dir = w == &q->not_empty ? POLL_READABLE : w == &q->not_full ? POLL_WRITABLE : -1;
+  int fd, saved;
+  uint64_t one = 1;
+  if (dir < 0)
+    return;
+  /* acquire; pairs with the install in ringq_queue_fd: the descriptor is open. */
+  fd = atomic_load_explicit(&q->poll_fd[dir], memory_order_acquire);
+  if (fd < 0)
+    return;
+  saved = errno;
+  /* [N5] An eventfd write cannot block unless the counter is near 2^64; EAGAIN then means the
+   * descriptor is readable anyway. */
+  if (write(fd, &one, sizeof one) < 0) {
+  }
+  errno = saved;
+}
+
+void
+ringq__poll_close(struct ringq_queue *q)
+{
+  int dir;
+  for (dir = 0; dir < 2; dir++) {
+    /* relaxed: fini runs when no other thread uses the queue. */
+    int fd = atomic_exchange_explicit(&q->poll_fd[dir], -1, memory_order_relaxed);
+    if (fd >= 0)
+      close(fd);
+  }
+}
+
+enum ringq_status
+ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd)
+{
+  int dir = dir_of(event), mine, cur;
+  if (fd != NULL)
+    *fd = -1;
+  if (q == NULL || fd == NULL || dir < 0 || ringq__is_shared(q))
+    return RINGQ_EINVAL;
+  /* acquire; pairs with the install below. */
+  cur = atomic_load_explicit(&q->poll_fd[dir], memory_order_acquire);
+  if (cur < 0) {
+    int saved = errno;
+    mine = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    errno = saved;
+    if (mine < 0)
+      return RINGQ_ESYS;
+    cur = -1;
+    /* acq_rel: publishes the descriptor to ringq__poll_signal (release); on failure, reads the
+     * winner's (acquire). */
+    if (atomic_compare_exchange_strong_explicit(&q->poll_fd[dir], &cur, mine, memory_order_acq_rel,
+                                                memory_order_acquire))
+      cur = mine;
+    else
+      close(mine);
+  }
+  *fd = cur;
+  return RINGQ_OK;
+}
+
+/* [E1]..[E3] for one direction; 1 if the condition holds. */
+static int
+prepare_one(struct ringq_queue *q, int dir, int fd)
+{
+  struct waitq *w = waitq_of(q, dir);
+  uint64_t count, s, mark;
+  int saved = errno;
+  /* [E1] clear: the loop is about to wait for the next signal. */
+  if (read(fd, &count, sizeof count) < 0) {
+  }
+  errno = saved;
+  /* [E2] relaxed loads: poll_word is this poller's own note; a stale word only costs one more
+   * announcement (a spare wake-up). */
+  s = atomic_load_explicit(&w->word, memory_order_relaxed);
+  mark = atomic_load_explicit(&q->poll_word[dir], memory_order_relaxed);
+  if (mark != ((uint64_t)(uint32_t)s | ANNOUNCED) || (s >> 32) == 0) {
+    uint32_t e = ringq__announce(q, w); /* [W1] seq_cst */
+    /* relaxed: only pollers of this queue read it. */
+    atomic_store_explicit(&q->poll_word[dir], (uint64_t)e | ANNOUNCED, memory_order_relaxed);
+  }
+  return ready_in(q, dir); /* [E3] = [W2], seq_cst loads */
+}
+
+enum ringq_status
+ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready)
+{
+  unsigned out = 0;
+  int dir;
+  if (ready != NULL)
+    *ready = 0;
+  if (q == NULL || ready == NULL || events == 0 ||
+      (events & ~(RINGQ_POLL_READABLE | RINGQ_POLL_WRITABLE)) != 0 || ringq__is_shared(q))
+    return RINGQ_EINVAL;
+  for (dir = 0; dir < 2; dir++) {
+    unsigned ev = dir == POLL_READABLE ? RINGQ_POLL_READABLE : RINGQ_POLL_WRITABLE;
+    int fd;
+    enum ringq_status st;
+    if (!(events & ev))
+      continue;
+    st = ringq_queue_fd(q, ev, &fd);
+    if (st != RINGQ_OK)
+      return st;
+    if (prepare_one(q, dir, fd))
+      out |= ev;
+  }
+  *ready = out;
+  return RINGQ_OK;
+}
+
+/* ---- wait-any ---------------------------------------------------------------------------- */
+
+/* The first queue, in array order, whose condition holds; n if none. */
+static size_t
+first_ready(struct ringq_queue *const *qs, size_t n, int dir)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (ready_in(qs[i], dir))
+      return i;
+  return n;
+}
+
+struct any_wait {
+  struct ringq_queue *const *qs;
+  size_t n;         /* queues to wait on */
+  size_t announced; /* queues announced so far */
+  int dir;
+  int64_t deadline;
+  int rc; /* the sleep's result (kept in memory: the cleanup machinery uses setjmp) */
+  uint32_t epochs[WAITV_MAX];
+};
+
+/* [W3] for every announcement made, and the `blocked` counts; a cleanup handler too. */
+static void
+take_back_all(void *arg)
+{
+  struct any_wait *a = arg;
+  size_t i;
+  for (i = 0; i < a->announced; i++) {
+    ringq__take_back(a->qs[i], waitq_of(a->qs[i], a->dir), a->epochs[i]);
+    /* release; pairs with ringq_queue_fini's acquire. */
+    atomic_fetch_sub_explicit(&a->qs[i]->blocked, 1, memory_order_release);
+  }
+  a->announced = 0;
+}
+
+static _Atomic(int) waitv_refused; /* futex_waitv said ENOSYS once: the fallback from then on */
+
+static int
+use_waitv(size_t n)
+{
+  int forced = 0;
+#ifdef RINGQ_TEST_HOOKS
+  forced = getenv("RINGQ_TEST_NO_FUTEX_WAITV") != NULL; /* tests force the fallback */
+#endif
+  /* relaxed: a sticky hint; a stale 0 costs one more ENOSYS. */
+  return n <= WAITV_MAX && !forced && !atomic_load_explicit(&waitv_refused, memory_order_relaxed);
+}
+
+/* One sleep with futex_waitv on every announced epoch (n <= WAITV_MAX). 0: re-check; RINGQ_TIMEDOUT; RINGQ_ESYS;
+ * 1: futex_waitv is missing (fall back). */
+static int
+sleep_waitv(struct any_wait *a, size_t n, int64_t deadline)
+{
+  struct futex_waitv v[WAITV_MAX];
+  struct timespec ts, *tsp = NULL;
+  size_t i;
+  long rc;
+  int saved = errno, result = 0, old_type;
+  for (i = 0; i < n; i++) {
+    v[i].val = a->epochs[i];
+    v[i].uaddr = (uint64_t)(uintptr_t)ringq__epoch_word(waitq_of(a->qs[i], a->dir));
+    v[i].flags = FUTEX_32 | (ringq__is_shared(a->qs[i]) ? 0 : FUTEX_PRIVATE_FLAG);
+    v[i].__reserved = 0;
+  }
+  if (deadline != RINGQ__FOREVER) {
+    ts.tv_sec = (time_t)(deadline / 1000000000);
+    ts.tv_nsec = (long)(deadline % 1000000000);
+    tsp = &ts;
+  }
+  /* A cancellation point, as ringq__wait. */
+  pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
+  rc = syscall(SYS_futex_waitv, v, (unsigned)n, 0, tsp, CLOCK_MONOTONIC);
+  pthread_setcanceltype(old_type, NULL);
+  if (rc < 0) {
+    if (errno == ETIMEDOUT)
+      result = RINGQ_TIMEDOUT;
+    else if (errno == ENOSYS || errno == EPERM)
+      result = 1;
+    else if (errno != EAGAIN && errno != EINTR)
+      result = RINGQ_ESYS;
+  }
+  errno = saved;
+  return result;
+}
+
+static int sleep_waitv(struct any_wait *a, size_t n, int64_t deadline);
+
+/* A slice of sleep on the first queue's futex (the fallback for process-shared queues). */
+static int
+sleep_first(struct any_wait *a, size_t n, int64_t deadline)
+{
+  int64_t cap = ringq__now_ns() + FALLBACK_SLICE_NS;
+  struct ringq_queue *q0 = a->qs[0];
+  int rc;
+  (void)n;
+  rc = ringq__wait(ringq__epoch_word(waitq_of(q0, a->dir)), a->epochs[0],
+                   deadline < cap ? deadline : cap, ringq__is_shared(q0));
+  return rc == RINGQ_TIMEDOUT && deadline > cap ? 0 : rc;
+}
+
+/* [W1] on the first min(n, WAITV_MAX) queues, [W2] on all, the sleep, [W3]: a->rc is the sleep's
+ * result (0 when a queue was ready at [W2]). Cancellation in the sleep runs take_back_all. */
+static void
+announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_t))
+{
+  size_t i, m = a->n < WAITV_MAX ? a->n : WAITV_MAX;
+  a->announced = 0;
+  a->rc = 0;
+  for (i = 0; i < m; i++) {
+    /* relaxed: only ringq_queue_fini reads it. */
+    atomic_fetch_add_explicit(&a->qs[i]->blocked, 1, memory_order_relaxed);
+    a->epochs[i] = ringq__announce(a->qs[i], waitq_of(a->qs[i], a->dir)); /* [W1] */
+    a->announced = i + 1;
+  }
+  pthread_cleanup_push(take_back_all, a);
+  if (first_ready(a->qs, a->n, a->dir) == a->n) /* [W2] */
+    a->rc = sleep(a, m, a->deadline);
+  pthread_cleanup_pop(1); /* [W3] */
+}
+
+/* The fallback's sleep: poll(2) on the eventfds (each prepared), or, when a queue is process-
+ * shared, a slice of sleep on the first queue's futex. 0: re-check; RINGQ_TIMEDOUT; RINGQ_ESYS. */
+static int
+sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadline)
+{
+  struct pollfd stack[16], *fds = n <= 16 ? stack : NULL;
+  size_t i;
+  int rc = 0, timeout_ms = -1, old_type;
+  int64_t now = ringq__now_ns();
+  for (i = 0; i < n; i++)
+    if (ringq__is_shared(qs[i])) {
+      struct any_wait a;
+      a.qs = qs;
+      a.n = n;
+      a.dir = dir;
+      a.deadline = deadline;
+      announced_any(&a, sleep_first);
+      return a.rc;
+    }
+  if (fds == NULL && (fds = calloc(n, sizeof *fds)) == NULL)
+    return RINGQ_ENOMEM;
+  for (i = 0; i < n; i++) {
+    int fd;
+    if (ringq_queue_fd(qs[i], dir == POLL_READABLE ? RINGQ_POLL_READABLE : RINGQ_POLL_WRITABLE,
+                       &fd) != RINGQ_OK) {
+      rc = RINGQ_ESYS;
+      goto out;
+    }
+    fds[i].fd = fd;
+    fds[i].events = POLLIN;
+    if (prepare_one(qs[i], dir, fd))
+      goto out; /* ready: re-check at once */
+  }
+  if (deadline != RINGQ__FOREVER) {
+    int64_t left = deadline - now;
+    if (left <= 0) {
+      rc = RINGQ_TIMEDOUT;
+      goto out;
+    }
+    timeout_ms = left / 1000000 >= 1000000000 ? 1000000000 : (int)((left + 999999) / 1000000);
+  }
+  {
+    int saved = errno;
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
+    if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
+      rc = RINGQ_ESYS;
+    pthread_setcanceltype(old_type, NULL);
+    errno = saved;
+  }
+out:
+  if (fds != stack)
+    free(fds);
+  return rc;
+}
+
+static enum ringq_status
+wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t deadline,
+               size_t *index)
+{
+  int dir = dir_of(event);
+  size_t i;
+  if (index != NULL)
+    *index = n;
+  if (qs == NULL || n == 0 || index == NULL || dir < 0)
+    return RINGQ_EINVAL;
+  for (i = 0; i < n; i++)
+    if (qs[i] == NULL)
+      return RINGQ_EINVAL;
+  for (;;) {
+    int rc = 1;
+    if ((i = first_ready(qs, n, dir)) < n) {
+      *index = i;
+      return RINGQ_OK;
+    }
+    if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline)
+      return RINGQ_TIMEDOUT;
+    if (use_waitv(n)) {
+      struct any_wait a;
+      a.qs = qs;
+      a.n = n;
+      a.dir = dir;
+      a.deadline = deadline;
+      announced_any(&a, sleep_waitv);
+      rc = a.rc;
+      if (rc == 1) /* relaxed: a sticky hint. */
+        atomic_store_explicit(&waitv_refused, 1, memory_order_relaxed);
+    }
+    if (rc == 1)
+      rc = sleep_fallback(qs, n, dir, deadline);
+    if (rc == RINGQ_ESYS || rc == RINGQ_ENOMEM)
+      return (enum ringq_status)rc;
+    /* RINGQ_TIMEDOUT: the loop's top re-checks once more, then reports it. */
+  }
+}
+
+/* Relative timeout to an absolute deadline (RINGQ__FOREVER when too far). */
+static int64_t
+deadline_after(int64_t timeout_ns)
+{
+  int64_t now = ringq__now_ns();
+  return timeout_ns >= RINGQ__FOREVER - now ? RINGQ__FOREVER : now + timeout_ns;
+}
+
+enum ringq_status
+ringq_queue_wait_any(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t timeout_ns,
+                     size_t *index)
+{
+  if (timeout_ns < 0) {
+    if (index != NULL)
+      *index = n;
+    return RINGQ_EINVAL;
+  }
+  return wait_any_until(qs, n, event, deadline_after(timeout_ns), index);
+}
+
+enum ringq_status
+ringq_queue_wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event,
+                           const struct timespec *deadline, size_t *index)
+{
+  int64_t d;
+  if (deadline == NULL || deadline->tv_sec < 0 || deadline->tv_nsec < 0 ||
+      deadline->tv_nsec >= 1000000000L) {
+    if (index != NULL)
+      *index = n;
+    return RINGQ_EINVAL;
+  }
+  if ((int64_t)deadline->tv_sec >= (RINGQ__FOREVER - deadline->tv_nsec) / 1000000000)
+    d = RINGQ__FOREVER;
+  else
+    d = (int64_t)deadline->tv_sec * 1000000000 + deadline->tv_nsec;
+  return wait_any_until(qs, n, event, d, index);
+}
+
+enum ringq_status
+ringq_queue_get_any(struct ringq_queue *const *qs, size_t n, void *item, int64_t timeout_ns,
+                    size_t *index)
+{
+  int64_t deadline;
+  if (timeout_ns < 0) {
+    if (index != NULL)
+      *index = n;
+    return RINGQ_EINVAL;
+  }
+  deadline = deadline_after(timeout_ns);
+  for (;;) {
+    size_t i;
+    enum ringq_status st = wait_any_until(qs, n, RINGQ_POLL_READABLE, deadline, &i);
+    if (st != RINGQ_OK)
+      return st == RINGQ_TIMEDOUT ? RINGQ_EMPTY : st;
+    st = ringq_queue_get_nowait(qs[i], item);
+    if (st != RINGQ_EMPTY) {
+      /* SHUTDOWN too: that queue is shut down and drained; the caller decides what next. */
+      *index = i;
+      return st;
+    }
+    /* another getter was first: wait again */
+  }
+}

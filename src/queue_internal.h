@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* src/queue_internal.h: the blocking queue's layout and the pieces of its wait protocol that the
+ * capability files (poll.c, ...) build on (never installed). The protocol itself, and why no
+ * wake-up is lost, is described at the top of queue.c. */
+#ifndef RINGQ_SRC_QUEUE_INTERNAL_H
+#define RINGQ_SRC_QUEUE_INTERNAL_H
+
+#include "ringq/queue.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* Shutdown state, in the order shutdown sets the bits (they are never cleared):
+ *   CLOSING    puts stop here ([A1], and a check before every other put); is_shutdown reads it;
+ *   DISCARD    (immediate only) gets stop here; qsize reports 0; the thread whose fetch-or set
+ *              it is the one discarder;
+ *   SHUTDOWN   the ring is closed: no put can succeed any more;
+ *   IMMEDIATE  the discarder is done: every item left was handed to the callback and counted. */
+enum {
+  STATE_CLOSING = 1u,
+  STATE_DISCARD = 2u,
+  STATE_SHUTDOWN = 4u,
+  STATE_IMMEDIATE = 8u
+};
+
+/* One waitable condition: low 32 bits, the epoch (the futex word); high 32 bits, the number of
+ * waiters announced during this epoch. */
+struct waitq {
+  _Atomic(uint64_t) word;
+};
+#define ONE_WAITER ((uint64_t)1 << 32)
+#define EPOCH_OF(s) ((uint32_t)(s))
+#define WAITERS_OF(s) ((uint32_t)((s) >> 32))
+
+struct ringq_queue {
+  uint32_t kind;        /* enum ringq_queue_kind; read-only after init */
+  uint32_t flags;       /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
+  uint64_t ring_offset; /* bytes from the queue to its ring; read-only after init */
+  uint32_t token;       /* 1: elem_size 0, items carry no bytes; read-only after init */
+  _Atomic(uint32_t) asym;     /* 1: the asymmetric (membarrier) protocol; cleared for good (never
+                                 set again) when membarrier is refused at run time */
+  _Atomic(uint32_t) degraded; /* 1: membarrier was refused after the queue relied on it */
+  ringq_discard_fn discard;   /* the user's discard callback, or NULL (ringq_queue_set_discard) */
+  void *discard_ctx;
+
+  /* Read by every put and get, written only by waiters, notifiers that found waiters and
+   * shutdown: stays shared in every cache while nobody waits. */
+  _Alignas(RINGQ_CACHE_LINE) struct waitq not_empty;
+  struct waitq not_full;
+  struct waitq all_done;
+  _Atomic(uint32_t) state; /* STATE_* bits; they are only ever set */
+
+  /* Written by task_done and by the slow paths. */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) done; /* tickets of tasks done or discarded;
+                                                        never above tail */
+  _Atomic(uint32_t) blocked;                         /* threads inside wait_step (for fini) */
+  _Atomic(uint64_t) stat_waits;                      /* futex waits made */
+  _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
+  _Atomic(uint64_t) stat_barriers;                   /* membarrier calls made */
+  /* Event-loop descriptors (src/poll.c), process-private queues only: an eventfd per direction,
+   * -1 until first asked for; the epoch each direction's poller last announced itself in. */
+  _Atomic(int) poll_fd[2];
+  _Atomic(uint64_t) poll_word[2];
+
+  /* The SPSC putter's own line (asymmetric protocol only). */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) put_busy; /* 1 from [A1] to [A2] */
+
+  /* The SPSC getter's own line. */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) get_busy; /* 1 from [G1] to [G2] */
+};
+
+/* Which poller direction a waitq serves (index into poll_fd / poll_word), or -1. */
+#define POLL_READABLE 0
+#define POLL_WRITABLE 1
+
+/* A get may succeed or must report SHUTDOWN / a put may / every task is done: the [W2] re-checks,
+ * seq_cst loads. */
+int ringq__get_may_proceed(struct ringq_queue *q);
+int ringq__put_may_proceed(struct ringq_queue *q);
+
+/* The futex word of a waitq (its epoch half). */
+_Atomic(uint32_t) *ringq__epoch_word(struct waitq *w);
+
+/* [W1], plus the asymmetric variant's heavy barrier: announce the caller as a waiter of w and
+ * return the epoch it announced in. The caller must then re-check its condition [W2] and, if it
+ * does not sleep on (or is woken from) that epoch, call ringq__take_back. Counts the caller in
+ * `blocked` until then. */
+uint32_t ringq__announce(struct ringq_queue *q, struct waitq *w);
+
+/* [W3] and the `blocked` count, for an announcement made by ringq__announce. */
+void ringq__take_back(struct ringq_queue *q, struct waitq *w, uint32_t epoch);
+
+/* Whether the queue's futex words are process-shared. */
+int ringq__is_shared(const struct ringq_queue *q);
+
+/* poll.c: after a notifier bumped w's epoch [N3] and woke its sleepers [N4], signal the poller's
+ * eventfd of that direction, if there is one. */
+void ringq__poll_signal(struct ringq_queue *q, struct waitq *w);
+/* poll.c: close the queue's eventfds (fini). */
+void ringq__poll_close(struct ringq_queue *q);
+
+#endif /* RINGQ_SRC_QUEUE_INTERNAL_H */
