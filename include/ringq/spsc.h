@@ -81,7 +81,6 @@
   std::atomic_compare_exchange_strong_explicit((p), (expp), (v), (mo_ok), (mo_fail))
 #define RINGQ__FETCH_OR(p, v, mo) std::atomic_fetch_or_explicit((p), (v), (mo))
 #define RINGQ__ALIGNAS(n) alignas(n)
-#define RINGQ__NODISCARD [[nodiscard]]
 #else
 #include <stdatomic.h>
 #include <stddef.h>
@@ -97,11 +96,40 @@
   atomic_compare_exchange_strong_explicit((p), (expp), (v), (mo_ok), (mo_fail))
 #define RINGQ__FETCH_OR(p, v, mo) atomic_fetch_or_explicit((p), (v), (mo))
 #define RINGQ__ALIGNAS(n) _Alignas(n)
-#if defined(__GNUC__) || defined(__clang__)
+#endif
+
+/* Unused results. Functions whose result says whether they did their job are marked so that a
+ * call ignoring it is diagnosed, and a (void) cast says "ignored on purpose" and silences it:
+ *   C++17 and later, C23 (C2x)  [[nodiscard]]
+ *   clang, older C or C++       __attribute__((warn_unused_result)), which (void) silences too
+ *   gcc, C11/C17 or C++ < 17    nothing: gcc's warn_unused_result ignores a (void) cast, so every
+ *                               call would need a wrapper
+ * To choose, define before including any ringq header (on the command line, for instance):
+ *   RINGQ_NO_NODISCARD          mark nothing, with any compiler;
+ *   RINGQ_NODISCARD <marker>    use <marker> instead (placed before each declaration; may be
+ *                               empty); for instance gcc's stricter check, which only a wrapper
+ *                               silences: -D'RINGQ_NODISCARD=__attribute__((warn_unused_result))'
+ * [[nodiscard]] is gated on the language version, not on __has_c_attribute, which reports it even
+ * in C11 mode, where it is an error (clang 14) or a -pedantic warning (gcc). */
+#if defined(RINGQ_NO_NODISCARD)
+#define RINGQ__NODISCARD
+#elif defined(RINGQ_NODISCARD)
+#define RINGQ__NODISCARD RINGQ_NODISCARD
+#elif defined(__cplusplus) && __cplusplus >= 201703L
+#define RINGQ__NODISCARD [[nodiscard]]
+#elif !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ > 201710L &&        \
+    defined(__has_c_attribute)
+#if __has_c_attribute(nodiscard)
+#define RINGQ__NODISCARD [[nodiscard]]
+#elif defined(__clang__)
 #define RINGQ__NODISCARD __attribute__((warn_unused_result))
 #else
 #define RINGQ__NODISCARD
 #endif
+#elif defined(__clang__)
+#define RINGQ__NODISCARD __attribute__((warn_unused_result))
+#else
+#define RINGQ__NODISCARD
 #endif
 
 /* Rings may be shared between C and C++ translation units and between processes: their atomics

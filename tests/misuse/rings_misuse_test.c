@@ -59,7 +59,8 @@ Test(spsc_misuse, memsize_rejects_a_null_out_zero_sizes_and_sizes_above_the_maxi
 /* A capacity above 2^63 must get RINGQ_ERANGE like any other above RINGQ_MAX_CAPACITY. If memsize
  * rounds it up to a power of two before the range check, the rounding shifts to 0 and loops
  * forever; the short timeout turns that hang into a quick failure. */
-Test(spsc_misuse, capacities_above_2_to_the_63_are_out_of_range_not_a_hang, .timeout = RINGQ_T(1)) {
+Test(spsc_misuse, capacities_above_2_to_the_63_are_out_of_range_not_a_hang,
+     .timeout = RINGQ_T(10)) {
   size_t bytes = SENTINEL_BYTES;
   struct ringq_spsc *r = NULL;
   static _Alignas(RINGQ_CACHE_LINE) unsigned char block[4096];
@@ -326,7 +327,8 @@ Test(mpmc_misuse, memsize_rejects_a_null_out_zero_sizes_and_sizes_above_the_maxi
 /* A capacity above 2^63 must get RINGQ_ERANGE like any other above RINGQ_MAX_CAPACITY. If memsize
  * rounds it up to a power of two before the range check, the rounding shifts to 0 and loops
  * forever; the short timeout turns that hang into a quick failure. */
-Test(mpmc_misuse, capacities_above_2_to_the_63_are_out_of_range_not_a_hang, .timeout = RINGQ_T(1)) {
+Test(mpmc_misuse, capacities_above_2_to_the_63_are_out_of_range_not_a_hang,
+     .timeout = RINGQ_T(10)) {
   size_t bytes = SENTINEL_BYTES;
   struct ringq_mpmc *r = NULL;
   static _Alignas(RINGQ_CACHE_LINE) unsigned char block[4096];
