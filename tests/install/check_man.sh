@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
-cmake --install "$build" --component dev --prefix "$work/prefix" >/dev/null
+cmake --install "$build" --component ringq_dev --prefix "$work/prefix" >/dev/null
 man3="$work/prefix/share/man/man3"
 [ -d "$man3" ] || { echo "FAIL: no man pages installed (configure with RINGQ_BUILD_MAN=ON)"; exit 1; }
 
