@@ -66,20 +66,17 @@
 #define ANNOUNCED ((uint64_t)1 << 32) /* poll_word: epoch | ANNOUNCED */
 
 static struct waitq *
-waitq_of(struct ringq_queue *q, int dir)
-{
+waitq_of(struct ringq_queue *q, int dir) {
   return dir == POLL_READABLE ? &q->not_empty : &q->not_full;
 }
 
 static int
-ready_in(struct ringq_queue *q, int dir)
-{
+ready_in(struct ringq_queue *q, int dir) {
   return dir == POLL_READABLE ? ringq__get_may_proceed(q) : ringq__put_may_proceed(q);
 }
 
 static int
-dir_of(unsigned event)
-{
+dir_of(unsigned event) {
   if (event == RINGQ_POLL_READABLE)
     return POLL_READABLE;
   if (event == RINGQ_POLL_WRITABLE)
@@ -90,8 +87,7 @@ dir_of(unsigned event)
 /* ---- descriptors ------------------------------------------------------------------------- */
 
 void
-ringq__poll_signal(struct ringq_queue *q, struct waitq *w)
-{
+ringq__poll_signal(struct ringq_queue *q, struct waitq *w) {
   int dir = w == &q->not_empty ? POLL_READABLE : w == &q->not_full ? POLL_WRITABLE : -1;
   int fd, saved;
   uint64_t one = 1;
@@ -110,8 +106,7 @@ ringq__poll_signal(struct ringq_queue *q, struct waitq *w)
 }
 
 void
-ringq__poll_close(struct ringq_queue *q)
-{
+ringq__poll_close(struct ringq_queue *q) {
   int dir;
   for (dir = 0; dir < 2; dir++) {
     /* relaxed: fini runs when no other thread uses the queue. */
@@ -122,8 +117,7 @@ ringq__poll_close(struct ringq_queue *q)
 }
 
 enum ringq_status
-ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd)
-{
+ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd) {
   int dir = dir_of(event), mine, cur;
   if (fd != NULL)
     *fd = -1;
@@ -152,8 +146,7 @@ ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd)
 
 /* [E1]..[E3] for one direction; 1 if the condition holds. */
 static int
-prepare_one(struct ringq_queue *q, int dir, int fd)
-{
+prepare_one(struct ringq_queue *q, int dir, int fd) {
   struct waitq *w = waitq_of(q, dir);
   uint64_t count, s, mark;
   int saved = errno;
@@ -174,8 +167,7 @@ prepare_one(struct ringq_queue *q, int dir, int fd)
 }
 
 enum ringq_status
-ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready)
-{
+ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready) {
   unsigned out = 0;
   int dir;
   if (ready != NULL)
@@ -203,8 +195,7 @@ ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready
 
 /* The first queue, in array order, whose condition holds; n if none. */
 static size_t
-first_ready(struct ringq_queue *const *qs, size_t n, int dir)
-{
+first_ready(struct ringq_queue *const *qs, size_t n, int dir) {
   size_t i;
   for (i = 0; i < n; i++)
     if (ready_in(qs[i], dir))
@@ -224,8 +215,7 @@ struct any_wait {
 
 /* [W3] for every announcement made, and the `blocked` counts; a cleanup handler too. */
 static void
-take_back_all(void *arg)
-{
+take_back_all(void *arg) {
   struct any_wait *a = arg;
   size_t i;
   for (i = 0; i < a->announced; i++) {
@@ -239,8 +229,7 @@ take_back_all(void *arg)
 static _Atomic(int) waitv_refused; /* futex_waitv said ENOSYS once: the fallback from then on */
 
 static int
-use_waitv(size_t n)
-{
+use_waitv(size_t n) {
   int forced = 0;
 #ifdef RINGQ_TEST_HOOKS
   forced = getenv("RINGQ_TEST_NO_FUTEX_WAITV") != NULL; /* tests force the fallback */
@@ -249,11 +238,10 @@ use_waitv(size_t n)
   return n <= WAITV_MAX && !forced && !atomic_load_explicit(&waitv_refused, memory_order_relaxed);
 }
 
-/* One sleep with futex_waitv on every announced epoch (n <= WAITV_MAX). 0: re-check; RINGQ_TIMEDOUT; RINGQ_ESYS;
- * 1: futex_waitv is missing (fall back). */
+/* One sleep with futex_waitv on every announced epoch (n <= WAITV_MAX). 0: re-check;
+ * RINGQ_TIMEDOUT; RINGQ_ESYS; 1: futex_waitv is missing (fall back). */
 static int
-sleep_waitv(struct any_wait *a, size_t n, int64_t deadline)
-{
+sleep_waitv(struct any_wait *a, size_t n, int64_t deadline) {
   struct futex_waitv v[WAITV_MAX];
   struct timespec ts, *tsp = NULL;
   size_t i;
@@ -290,8 +278,7 @@ static int sleep_waitv(struct any_wait *a, size_t n, int64_t deadline);
 
 /* A slice of sleep on the first queue's futex (the fallback for process-shared queues). */
 static int
-sleep_first(struct any_wait *a, size_t n, int64_t deadline)
-{
+sleep_first(struct any_wait *a, size_t n, int64_t deadline) {
   int64_t cap = ringq__now_ns() + FALLBACK_SLICE_NS;
   struct ringq_queue *q0 = a->qs[0];
   int rc;
@@ -304,8 +291,7 @@ sleep_first(struct any_wait *a, size_t n, int64_t deadline)
 /* [W1] on the first min(n, WAITV_MAX) queues, [W2] on all, the sleep, [W3]: a->rc is the sleep's
  * result (0 when a queue was ready at [W2]). Cancellation in the sleep runs take_back_all. */
 static void
-announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_t))
-{
+announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_t)) {
   size_t i, m = a->n < WAITV_MAX ? a->n : WAITV_MAX;
   a->announced = 0;
   a->rc = 0;
@@ -324,8 +310,7 @@ announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_
 /* The fallback's sleep: poll(2) on the eventfds (each prepared), or, when a queue is process-
  * shared, a slice of sleep on the first queue's futex. 0: re-check; RINGQ_TIMEDOUT; RINGQ_ESYS. */
 static int
-sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadline)
-{
+sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadline) {
   struct pollfd stack[16], *fds = n <= 16 ? stack : NULL;
   size_t i;
   int rc = 0, timeout_ms = -1, old_type;
@@ -378,8 +363,7 @@ out:
 
 static enum ringq_status
 wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t deadline,
-               size_t *index)
-{
+               size_t *index) {
   int dir = dir_of(event);
   size_t i;
   if (index != NULL)
@@ -418,16 +402,14 @@ wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t 
 
 /* Relative timeout to an absolute deadline (RINGQ__FOREVER when too far). */
 static int64_t
-deadline_after(int64_t timeout_ns)
-{
+deadline_after(int64_t timeout_ns) {
   int64_t now = ringq__now_ns();
   return timeout_ns >= RINGQ__FOREVER - now ? RINGQ__FOREVER : now + timeout_ns;
 }
 
 enum ringq_status
 ringq_queue_wait_any(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t timeout_ns,
-                     size_t *index)
-{
+                     size_t *index) {
   if (timeout_ns < 0) {
     if (index != NULL)
       *index = n;
@@ -438,8 +420,7 @@ ringq_queue_wait_any(struct ringq_queue *const *qs, size_t n, unsigned event, in
 
 enum ringq_status
 ringq_queue_wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event,
-                           const struct timespec *deadline, size_t *index)
-{
+                           const struct timespec *deadline, size_t *index) {
   int64_t d;
   if (deadline == NULL || deadline->tv_sec < 0 || deadline->tv_nsec < 0 ||
       deadline->tv_nsec >= 1000000000L) {
@@ -456,8 +437,7 @@ ringq_queue_wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned eve
 
 enum ringq_status
 ringq_queue_get_any(struct ringq_queue *const *qs, size_t n, void *item, int64_t timeout_ns,
-                    size_t *index)
-{
+                    size_t *index) {
   int64_t deadline;
   if (timeout_ns < 0) {
     if (index != NULL)

@@ -16,12 +16,7 @@
  *              it is the one discarder;
  *   SHUTDOWN   the ring is closed: no put can succeed any more;
  *   IMMEDIATE  the discarder is done: every item left was handed to the callback and counted. */
-enum {
-  STATE_CLOSING = 1u,
-  STATE_DISCARD = 2u,
-  STATE_SHUTDOWN = 4u,
-  STATE_IMMEDIATE = 8u
-};
+enum { STATE_CLOSING = 1u, STATE_DISCARD = 2u, STATE_SHUTDOWN = 4u, STATE_IMMEDIATE = 8u };
 
 /* One waitable condition: low 32 bits, the epoch (the futex word); high 32 bits, the number of
  * waiters announced during this epoch. */
@@ -33,10 +28,10 @@ struct waitq {
 #define WAITERS_OF(s) ((uint32_t)((s) >> 32))
 
 struct ringq_queue {
-  uint32_t kind;        /* enum ringq_queue_kind; read-only after init */
-  uint32_t flags;       /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
-  uint64_t ring_offset; /* bytes from the queue to its ring; read-only after init */
-  uint32_t token;       /* 1: elem_size 0, items carry no bytes; read-only after init */
+  uint32_t kind;              /* enum ringq_queue_kind; read-only after init */
+  uint32_t flags;             /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
+  uint64_t ring_offset;       /* bytes from the queue to its ring; read-only after init */
+  uint32_t token;             /* 1: elem_size 0, items carry no bytes; read-only after init */
   _Atomic(uint32_t) asym;     /* 1: the asymmetric (membarrier) protocol; cleared for good (never
                                  set again) when membarrier is refused at run time */
   _Atomic(uint32_t) degraded; /* 1: membarrier was refused after the queue relied on it */

@@ -58,6 +58,17 @@ extern "C" {
 #include <time.h>
 #endif
 
+/* RINGQ_API marks the functions the library exports. libringq is built with hidden visibility
+ * and a version script, so nothing else leaves libringq.so; a program that links the static
+ * library into a shared object of its own keeps ringq's internals hidden too. */
+#ifndef RINGQ_API
+#if defined(__GNUC__) || defined(__clang__)
+#define RINGQ_API __attribute__((visibility("default")))
+#else
+#define RINGQ_API
+#endif
+#endif
+
 /* Which ring backs the queue. */
 enum ringq_queue_kind {
   RINGQ_QUEUE_SPSC = 1, /* one putter thread and one getter thread at a time */
@@ -65,8 +76,9 @@ enum ringq_queue_kind {
 };
 
 /* Flags for ringq_queue_init / ringq_queue_create_ex. */
-#define RINGQ_QUEUE_PROCESS_SHARED 0x1u /* futexes without FUTEX_PRIVATE_FLAG: the queue may sit
-                                           in memory shared between processes */
+#define RINGQ_QUEUE_PROCESS_SHARED                                                                 \
+  0x1u /* futexes without FUTEX_PRIVATE_FLAG: the queue may sit                                    \
+          in memory shared between processes */
 
 /* Opaque; its size is given by ringq_queue_memsize. */
 struct ringq_queue;
@@ -89,21 +101,23 @@ struct ringq_queue_stats {
  * carry no bytes, as Python code passes None through a Queue used as a throttle): item pointers
  * may then be NULL. Returns RINGQ_OK, RINGQ_EINVAL (bytes NULL, unknown kind, capacity 0) or
  * RINGQ_ERANGE. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity,
-                                                       size_t elem_size, size_t *bytes);
+RINGQ_API RINGQ__NODISCARD enum ringq_status
+ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_size, size_t *bytes);
 
 /* Make a queue in caller memory (aligned to RINGQ_CACHE_LINE, at least memsize bytes); the queue
  * is `(struct ringq_queue *)mem`. flags: 0 or RINGQ_QUEUE_PROCESS_SHARED. Not thread-safe.
  * Returns RINGQ_OK, RINGQ_EINVAL (mem NULL, unknown kind or flag, capacity 0), RINGQ_ERANGE,
  * RINGQ_EALIGN or RINGQ_ETOOSMALL. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_init(void *mem, size_t mem_bytes,
-                                                    enum ringq_queue_kind kind, size_t capacity,
-                                                    size_t elem_size, unsigned flags);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_init(void *mem, size_t mem_bytes,
+                                                              enum ringq_queue_kind kind,
+                                                              size_t capacity, size_t elem_size,
+                                                              unsigned flags);
 
 /* Allocate and init a process-private queue; *out is the queue or NULL. Returns RINGQ_OK,
  * RINGQ_EINVAL (out NULL, unknown kind, capacity 0), RINGQ_ERANGE or RINGQ_ENOMEM. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue_kind kind, size_t capacity,
-                                                      size_t elem_size, struct ringq_queue **out);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue_kind kind,
+                                                                size_t capacity, size_t elem_size,
+                                                                struct ringq_queue **out);
 
 /* Check that no thread is blocked in the queue; a queue made with ringq_queue_init needs nothing
  * else before its memory is reused. Only threads asleep in the queue are seen: a thread still
@@ -113,61 +127,64 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue_kind kind
  * discard callback, oldest first, if one is set (so ringq_queue_destroy loses nothing).
  * Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY (threads are blocked in put, get or
  * join: shut the queue down and let them leave first). */
-RINGQ__NODISCARD enum ringq_status ringq_queue_fini(struct ringq_queue *q);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_fini(struct ringq_queue *q);
 
 /* ringq_queue_fini, then free a queue made by ringq_queue_create. On RINGQ_EBUSY nothing is freed.
  * Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_destroy(struct ringq_queue *q);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_destroy(struct ringq_queue *q);
 
 /* Put one item (elem_size bytes copied from item), waiting for room without limit.
  * Returns RINGQ_OK, RINGQ_SHUTDOWN (the queue was shut down; the item was not accepted),
  * RINGQ_EINVAL (q NULL, or item NULL with elem_size > 0) or RINGQ_ESYS (the futex call failed
  * unexpectedly). Every put and get below takes a NULL item in a queue of elem_size 0. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_put(struct ringq_queue *q, const void *item);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_put(struct ringq_queue *q,
+                                                             const void *item);
 
 /* Put, waiting at most timeout_ns nanoseconds for room (0: do not wait).
  * Returns RINGQ_OK, RINGQ_FULL (no room within the timeout), RINGQ_SHUTDOWN, RINGQ_EINVAL
  * (q or item NULL, timeout_ns < 0) or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_put_timeout(struct ringq_queue *q, const void *item,
-                                                           int64_t timeout_ns);
+RINGQ_API RINGQ__NODISCARD enum ringq_status
+ringq_queue_put_timeout(struct ringq_queue *q, const void *item, int64_t timeout_ns);
 
 /* Put, waiting for room until the CLOCK_MONOTONIC time *deadline (a past deadline: do not wait).
  * Returns RINGQ_OK, RINGQ_FULL, RINGQ_SHUTDOWN, RINGQ_EINVAL (a NULL argument, an invalid
  * deadline) or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_put_until(struct ringq_queue *q, const void *item,
-                                                         const struct timespec *deadline);
+RINGQ_API RINGQ__NODISCARD enum ringq_status
+ringq_queue_put_until(struct ringq_queue *q, const void *item, const struct timespec *deadline);
 
 /* Put without waiting. Returns RINGQ_OK, RINGQ_FULL, RINGQ_SHUTDOWN or RINGQ_EINVAL. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_put_nowait(struct ringq_queue *q, const void *item);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_put_nowait(struct ringq_queue *q,
+                                                                    const void *item);
 
 /* Get the oldest item into item (elem_size bytes), waiting without limit.
  * Returns RINGQ_OK, RINGQ_SHUTDOWN (shut down and drained, or shut down immediately),
  * RINGQ_EINVAL (q or item NULL) or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_get(struct ringq_queue *q, void *item);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_get(struct ringq_queue *q, void *item);
 
 /* Get, waiting at most timeout_ns nanoseconds (0: do not wait). Returns RINGQ_OK, RINGQ_EMPTY (no
  * item within the timeout), RINGQ_SHUTDOWN, RINGQ_EINVAL (NULL argument, timeout_ns < 0) or
  * RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_get_timeout(struct ringq_queue *q, void *item,
-                                                           int64_t timeout_ns);
+RINGQ_API RINGQ__NODISCARD enum ringq_status
+ringq_queue_get_timeout(struct ringq_queue *q, void *item, int64_t timeout_ns);
 
 /* Get, waiting until the CLOCK_MONOTONIC time *deadline. Returns RINGQ_OK, RINGQ_EMPTY,
  * RINGQ_SHUTDOWN, RINGQ_EINVAL (a NULL argument, an invalid deadline) or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_get_until(struct ringq_queue *q, void *item,
-                                                         const struct timespec *deadline);
+RINGQ_API RINGQ__NODISCARD enum ringq_status
+ringq_queue_get_until(struct ringq_queue *q, void *item, const struct timespec *deadline);
 
 /* Get without waiting. Returns RINGQ_OK, RINGQ_EMPTY, RINGQ_SHUTDOWN or RINGQ_EINVAL. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_get_nowait(struct ringq_queue *q, void *item);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_get_nowait(struct ringq_queue *q,
+                                                                    void *item);
 
 /* Items in the queue: exact when no put or get is running; under concurrency a value between 0
  * and capacity. 0 after an immediate shutdown, and when q is NULL. */
-size_t ringq_queue_qsize(struct ringq_queue *q);
+RINGQ_API size_t ringq_queue_qsize(struct ringq_queue *q);
 /* qsize == 0. */
-bool ringq_queue_empty(struct ringq_queue *q);
+RINGQ_API bool ringq_queue_empty(struct ringq_queue *q);
 /* qsize == capacity (false when q is NULL). */
-bool ringq_queue_full(struct ringq_queue *q);
+RINGQ_API bool ringq_queue_full(struct ringq_queue *q);
 /* The capacity given at creation (0 when q is NULL). */
-size_t ringq_queue_capacity(const struct ringq_queue *q);
+RINGQ_API size_t ringq_queue_capacity(const struct ringq_queue *q);
 
 /* Mark one task as processed, as Python's task_done: every accepted put adds an unfinished task,
  * task_done removes one (it may come before the item is got, as in Python), and join waits for none
@@ -175,19 +192,19 @@ size_t ringq_queue_capacity(const struct ringq_queue *q);
  * extra atomic read-modify-write on the put path: accepted puts are counted by the ring itself.
  * Returns RINGQ_OK, RINGQ_ETASKDONE (called more times than items were put, discarded ones
  * counting as done; nothing changes) or RINGQ_EINVAL (q NULL). */
-RINGQ__NODISCARD enum ringq_status ringq_queue_task_done(struct ringq_queue *q);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_task_done(struct ringq_queue *q);
 
 /* Wait until every accepted put has been matched by a task_done (or a discard of an immediate
  * shutdown). Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_join(struct ringq_queue *q);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_join(struct ringq_queue *q);
 /* join, waiting at most timeout_ns. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (q NULL,
  * timeout_ns < 0) or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_join_timeout(struct ringq_queue *q,
-                                                            int64_t timeout_ns);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_join_timeout(struct ringq_queue *q,
+                                                                      int64_t timeout_ns);
 /* join until the CLOCK_MONOTONIC time *deadline. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL
  * (a NULL argument, an invalid deadline) or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_join_until(struct ringq_queue *q,
-                                                          const struct timespec *deadline);
+RINGQ_API RINGQ__NODISCARD enum ringq_status
+ringq_queue_join_until(struct ringq_queue *q, const struct timespec *deadline);
 
 /* Shut the queue down, for good (a later call may only upgrade to immediate). Afterwards every put
  * returns RINGQ_SHUTDOWN. immediate == false: gets return the items left, then RINGQ_SHUTDOWN.
@@ -198,20 +215,21 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_join_until(struct ringq_queue *q,
  * thread, but not from a signal handler (it waits for a put or get under way to finish). Returns
  * once the shutdown is complete (a concurrent immediate shutdown: once its discarding is done).
  * Returns RINGQ_OK or RINGQ_EINVAL (q NULL). */
-RINGQ__NODISCARD enum ringq_status ringq_queue_shutdown(struct ringq_queue *q, bool immediate);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_shutdown(struct ringq_queue *q,
+                                                                  bool immediate);
 
 /* Whether a shutdown has begun, as Python's is_shutdown: true from the first step of shutdown, so
  * true once any put has failed with RINGQ_SHUTDOWN, and every put that starts afterwards fails
  * (false when q is NULL). */
-bool ringq_queue_is_shutdown(struct ringq_queue *q);
+RINGQ_API bool ringq_queue_is_shutdown(struct ringq_queue *q);
 
 /* Register fn (NULL: none) to take over every item the queue discards: the items left by an
  * immediate shutdown, and those still in the queue when fini or destroy succeeds. Call it before
  * other threads may shut the queue down or finish it (it is not synchronized with them). Returns
  * RINGQ_OK or RINGQ_EINVAL (q NULL; a RINGQ_QUEUE_PROCESS_SHARED queue, where a function pointer
  * means nothing to the other processes). */
-RINGQ__NODISCARD enum ringq_status ringq_queue_set_discard(struct ringq_queue *q,
-                                                          ringq_discard_fn fn, void *ctx);
+RINGQ_API RINGQ__NODISCARD enum ringq_status
+ringq_queue_set_discard(struct ringq_queue *q, ringq_discard_fn fn, void *ctx);
 
 /* ---- event loops and several queues (src/poll.c) ------------------------------------------ */
 
@@ -229,15 +247,16 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_set_discard(struct ringq_queue *q
  * descriptor for every call. Returns RINGQ_OK, RINGQ_EINVAL (a NULL argument, a bad event, a
  * RINGQ_QUEUE_PROCESS_SHARED queue: another process could not signal this process's eventfd) or
  * RINGQ_ESYS (eventfd failed). */
-RINGQ__NODISCARD enum ringq_status ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_fd(struct ringq_queue *q, unsigned event,
+                                                            int *fd);
 
 /* Before an event loop waits for the queue's descriptors: clear them, register interest in
  * `events` (a mask), and re-check. *ready gets the events that already hold: do not wait for those,
  * drain and call again; 0 means waiting is safe. Makes the descriptors on first use. One loop
  * thread per queue and direction at a time. Returns RINGQ_OK, RINGQ_EINVAL (a NULL argument, an
  * empty or unknown mask, a process-shared queue) or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events,
-                                                            unsigned *ready);
+RINGQ_API RINGQ__NODISCARD enum ringq_status
+ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready);
 
 /* Wait until one of the n queues can be got from (event RINGQ_POLL_READABLE) or put to
  * (RINGQ_POLL_WRITABLE), or is shut down, for at most timeout_ns (0: do not wait); *index is the
@@ -247,25 +266,31 @@ RINGQ__NODISCARD enum ringq_status ringq_queue_poll_prepare(struct ringq_queue *
  * more than 128 queues, a fallback on the queues' eventfds (process-shared queues: re-checked
  * every millisecond). A cancellation point. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (qs or
  * index NULL, n 0, a NULL queue, a bad event, timeout_ns < 0), RINGQ_ENOMEM or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_wait_any(struct ringq_queue *const *qs, size_t n,
-                                                        unsigned event, int64_t timeout_ns,
-                                                        size_t *index);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_wait_any(struct ringq_queue *const *qs,
+                                                                  size_t n, unsigned event,
+                                                                  int64_t timeout_ns,
+                                                                  size_t *index);
 /* wait_any until the CLOCK_MONOTONIC time *deadline. Same returns (RINGQ_EINVAL also for an
  * invalid deadline). */
-RINGQ__NODISCARD enum ringq_status ringq_queue_wait_any_until(struct ringq_queue *const *qs,
-                                                              size_t n, unsigned event,
-                                                              const struct timespec *deadline,
-                                                              size_t *index);
+RINGQ_API RINGQ__NODISCARD enum ringq_status
+ringq_queue_wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event,
+                           const struct timespec *deadline, size_t *index);
 /* Get one item from the first of the n queues that has one, waiting at most timeout_ns; item must
  * hold the elem_size of any of them. *index says which queue it came from. Returns RINGQ_OK,
  * RINGQ_EMPTY (none within the timeout), RINGQ_SHUTDOWN (queue *index is shut down and drained:
  * drop it from the array, or it keeps winning), RINGQ_EINVAL or RINGQ_ESYS. */
-RINGQ__NODISCARD enum ringq_status ringq_queue_get_any(struct ringq_queue *const *qs, size_t n,
-                                                       void *item, int64_t timeout_ns,
-                                                       size_t *index);
+RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_get_any(struct ringq_queue *const *qs,
+                                                                 size_t n, void *item,
+                                                                 int64_t timeout_ns, size_t *index);
 
 /* The queue's system-call counters (zeroes when a NULL argument is given). Any thread. */
-void ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out);
+RINGQ_API void ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out);
+
+/* The library's version, MAJOR * 10000 + MINOR * 100 + PATCH (0.2.0 is 200), and as a string
+ * ("0.2.0"). Any thread, including a signal handler. A program built against one version and run
+ * with another shared library of the same ABI (the same SONAME, libringq.so.N) works unchanged. */
+RINGQ_API unsigned ringq_version(void);
+RINGQ_API const char *ringq_version_string(void);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,13 @@ main(void)
     return 1;
   if (ringq_queue_put(q, &v) != RINGQ_OK || ringq_queue_get(q, &out) != RINGQ_OK || out != 5)
     return 1;
-  puts("consumer ok");
+  {
+    unsigned major, minor, patch;
+    /* The number and the string say the same version. */
+    if (sscanf(ringq_version_string(), "%u.%u.%u", &major, &minor, &patch) != 3 ||
+        ringq_version() != major * 10000 + minor * 100 + patch)
+      return 1;
+  }
+  printf("consumer ok (ringq %s)\n", ringq_version_string());
   return ringq_queue_destroy(q) == RINGQ_OK ? 0 : 1;
 }
