@@ -132,6 +132,18 @@
  * capacity bound of rings whose capacity is below their slot count counts claimed gets, which
  * only ever errs towards room. Neither wait ever claims a slot first, and producers never wait for
  * earlier producers (only a getter waits for a putter and a putter for a getter).
+ * Results that count a claim still being copied must also agree with each other. A put that
+ * reports FULL counts every claimed put as in the queue; a task_done for a ticket no getter has
+ * claimed, and a join that times out, count claimed puts as accepted; a get that reports EMPTY
+ * counts every claimed get as done. Each such result raises a mark (puts_seen, gets_seen: a
+ * seq_cst max, on the slow paths only), and the other side honours it: a get does not report
+ * EMPTY while puts_seen is past its head (it waits for that claimant instead), a put does not
+ * report FULL while gets_seen is past the ticket whose slot it needs. A result that raised a mark
+ * happens-before any call that starts after it, whose acquire load then sees the mark.
+ * The waits are bounded by the caller's deadline (wait_for_peer); a nowait call waits for the peer
+ * to be scheduled. A timed call whose deadline passes while a peer is stalled reports the miss:
+ * the only case where a result can differ from a sequential queue's, and only while a peer is
+ * stopped in the middle of its copy for longer than the caller is willing to wait.
  *
  * A refused membarrier. The asymmetric variant is chosen only when a real PRIVATE_EXPEDITED call
  * succeeds at registration. If a seccomp filter refuses it later, heavy_barrier() degrades the
@@ -236,8 +248,9 @@ ring_put_asym(struct ringq_queue *q, const void *item)
 static inline int
 uses_asym(struct ringq_queue *q)
 {
-  /* relaxed: the flag only ever goes from 1 to 0; see "A refused membarrier" above. */
-  return atomic_load_explicit(&q->asym, memory_order_relaxed) != 0;
+  /* acquire (a plain load on x86 and a load-acquire on AArch64); pairs with degrade's store: the
+   * flag only ever goes from 1 to 0, and a reader of 0 sees `degraded` set. */
+  return atomic_load_explicit(&q->asym, memory_order_acquire) != 0;
 }
 
 /* A shutdown has begun. relaxed: a put that starts after is_shutdown() returned true is ordered
@@ -283,11 +296,45 @@ mpmc_room_behind(struct ringq_mpmc *r, uint64_t t)
   return 0;
 }
 
+/* Raise a "seen" mark (puts_seen / gets_seen) to at least ticket v. seq_cst RMW; read by the
+ * other side's acquire load in peer_pending: a result that counted a claim still under way is
+ * ordered before any call that starts after it (see "Results a sequential queue would give"). */
+static void
+raise_seen(_Atomic(uint64_t) *seen, uint64_t v)
+{
+  /* relaxed: the compare-exchange validates it. */
+  uint64_t cur = atomic_load_explicit(seen, memory_order_relaxed);
+  while ((int64_t)(v - cur) > 0 &&
+         !atomic_compare_exchange_weak_explicit(seen, &cur, v, memory_order_seq_cst,
+                                                memory_order_relaxed)) {
+  }
+}
+
+/* An earlier result counted the claim of ticket x as done (puts_seen: a put's claim counted as an
+ * item in the queue; gets_seen: a get's claim counted as an item got). */
+static int
+seen_past(_Atomic(uint64_t) *seen, uint64_t x)
+{
+  /* acquire; pairs with raise_seen's RMW. */
+  return (int64_t)(atomic_load_explicit(seen, memory_order_acquire) - x) > 0;
+}
+
+/* One round of waiting for a peer mid-copy: 1 to retry, 0 when the caller's deadline has passed
+ * (a nowait call waits for the peer to be scheduled; see queue.h). */
+static int
+wait_for_peer(int *rounds, int64_t deadline)
+{
+  if (deadline != NOWAIT && ringq__now_ns() >= deadline)
+    return 0;
+  backoff(rounds, deadline == NOWAIT ? RINGQ__FOREVER : deadline);
+  return 1;
+}
+
 /* The MPMC put, linearizable as a sequential queue sees it (see "Results a sequential queue would
  * give" above): FULL only when no completed get has freed room; when one has but the slot this put
  * needs is still being read by an earlier getter, wait for that getter, without claiming. */
 static enum ringq_status
-mpmc_put(struct ringq_queue *q, const void *item)
+mpmc_put(struct ringq_queue *q, const void *item, int64_t deadline)
 {
   struct ringq_mpmc *r = mpmc_of(q);
   int rounds = 0;
@@ -300,28 +347,32 @@ mpmc_put(struct ringq_queue *q, const void *item)
     t = atomic_load_explicit(&r->tail, memory_order_relaxed);
     if (t & RINGQ__CLOSED)
       return RINGQ_SHUTDOWN;
-    /* [L3] acquire, as above: capacity items claimed and not yet claimed by getters. */
-    if (r->bounded &&
-        t - atomic_load_explicit(&r->head, memory_order_acquire) >= r->full_span)
-      return RINGQ_FULL;
+    /* [L3] acquire, as below: capacity items claimed and not yet claimed by getters. Signed: head
+     * may have passed this t meanwhile. */
+    if (r->bounded && (int64_t)(t - atomic_load_explicit(&r->head, memory_order_acquire)) >=
+                          (int64_t)r->full_span)
+      break;
     /* [MP2] acquire; pairs with [MC4]: the slot became free meanwhile; try again at once. */
     if (atomic_load_explicit(ringq__mpmc_seq(r, t), memory_order_acquire) == t)
       continue;
-    if (!mpmc_room_behind(r, t))
-      return RINGQ_FULL;
-    backoff(&rounds, RINGQ__FOREVER);
+    if (!mpmc_room_behind(r, t) && !seen_past(&q->gets_seen, t - r->lap))
+      break;
+    if (!wait_for_peer(&rounds, deadline))
+      break;
   }
+  raise_seen(&q->puts_seen, atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
+  return RINGQ_FULL;
 }
 
 /* The MPMC get, likewise: EMPTY only when no completed put's item remains; when one sits behind a
  * slot whose putter is still copying, wait for that putter, without claiming. */
 static enum ringq_status
-mpmc_get(struct ringq_queue *q, void *item)
+mpmc_get(struct ringq_queue *q, void *item, int64_t deadline)
 {
   struct ringq_mpmc *r = mpmc_of(q);
   int rounds = 0;
+  uint64_t h;
   for (;;) {
-    uint64_t h;
     enum ringq_status st = ringq__mpmc_pop(r, item, memory_order_seq_cst); /* [N1] = [MC3] */
     if (st != RINGQ_EMPTY)
       return st;
@@ -335,24 +386,32 @@ mpmc_get(struct ringq_queue *q, void *item)
      * taken, when head moved on: mpmc_item_behind decides.) */
     if (atomic_load_explicit(ringq__mpmc_seq(r, h), memory_order_acquire) == h + 1)
       continue;
-    if (!mpmc_item_behind(r, h))
-      return RINGQ_EMPTY;
-    backoff(&rounds, RINGQ__FOREVER);
+    if (!mpmc_item_behind(r, h) && !seen_past(&q->puts_seen, h))
+      break;
+    if (!wait_for_peer(&rounds, deadline))
+      break;
   }
+  raise_seen(&q->gets_seen, h);
+  return RINGQ_EMPTY;
 }
 
 /* One try on the ring: RINGQ_OK, RINGQ_FULL or RINGQ_SHUTDOWN (closed: nothing accepted). The
  * publication is [N1] for NOT_EMPTY: seq_cst ([P3q] / [MP3]), or [P3] in the asymmetric variant. */
 static inline enum ringq_status
-ring_put(struct ringq_queue *q, const void *item)
+ring_put(struct ringq_queue *q, const void *item, int64_t deadline)
 {
+  enum ringq_status st;
   if (q->kind == RINGQ_QUEUE_SPSC && uses_asym(q))
     return ring_put_asym(q, item);
   if (closing(q))
     return RINGQ_SHUTDOWN;
-  if (q->kind == RINGQ_QUEUE_SPSC)
-    return ringq__spsc_push(spsc_of(q), item, 1);
-  return mpmc_put(q, item);
+  st = q->kind == RINGQ_QUEUE_SPSC ? ringq__spsc_push(spsc_of(q), item, 1)
+                                   : mpmc_put(q, item, deadline);
+  if (st == RINGQ_SHUTDOWN)
+    /* acquire; pairs with shutdown's seq_cst fetch-or of the mark, which follows its CLOSING: the
+     * mark was read relaxed, and whoever learns of this failure must find is_shutdown() true. */
+    (void)atomic_load_explicit(tail_word(q), memory_order_acquire);
+  return st;
 }
 
 /* The SPSC get: like the asymmetric put, it raises get_busy around its check of the state and its
@@ -385,14 +444,14 @@ ring_get_spsc(struct ringq_queue *q, void *item)
  * The release of room is [N1] for NOT_FULL: seq_cst ([C3] / [MC3]), or [C3] release in the
  * asymmetric variant. */
 static inline enum ringq_status
-ring_get(struct ringq_queue *q, void *item)
+ring_get(struct ringq_queue *q, void *item, int64_t deadline)
 {
   if (q->kind == RINGQ_QUEUE_SPSC)
     return ring_get_spsc(q, item);
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
   if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
     return RINGQ_SHUTDOWN;
-  return mpmc_get(q, item);
+  return mpmc_get(q, item, deadline);
 }
 
 /* One round of waiting for a thread in the middle of a short step (an MPMC slot claimed and not
@@ -506,10 +565,11 @@ enum { STEP_READY = 1 }; /* wait_step: the condition held at [W2]; nothing slept
 static void
 degrade(struct ringq_queue *q)
 {
+  /* seq_cst, and before asym: whoever reads asym == 0 (acquire, uses_asym) also reads degraded
+   * == 1, so a shutdown never sees the symmetric protocol without the degraded precautions. */
+  atomic_store_explicit(&q->degraded, 1, memory_order_seq_cst);
   /* seq_cst: puts and gets that start later see 0 and publish with seq_cst operations. */
   atomic_store_explicit(&q->asym, 0, memory_order_seq_cst);
-  /* seq_cst: every later wait_step caps its sleep. */
-  atomic_store_explicit(&q->degraded, 1, memory_order_seq_cst);
 }
 
 /* The asymmetric variant's heavy barrier; on refusal, degrade. */
@@ -644,21 +704,21 @@ ringq__take_back(struct ringq_queue *q, struct waitq *w, uint32_t epoch)
   }
 }
 
-typedef enum ringq_status (*attempt_fn)(struct ringq_queue *q, void *item);
+typedef enum ringq_status (*attempt_fn)(struct ringq_queue *q, void *item, int64_t deadline);
 
 static enum ringq_status
-attempt_put(struct ringq_queue *q, void *item)
+attempt_put(struct ringq_queue *q, void *item, int64_t deadline)
 {
-  enum ringq_status st = ring_put(q, item);
+  enum ringq_status st = ring_put(q, item, deadline);
   if (st == RINGQ_OK)
     notify(q, &q->not_empty);
   return st;
 }
 
 static enum ringq_status
-attempt_get(struct ringq_queue *q, void *item)
+attempt_get(struct ringq_queue *q, void *item, int64_t deadline)
 {
-  enum ringq_status st = ring_get(q, item);
+  enum ringq_status st = ring_get(q, item, deadline);
   if (st == RINGQ_OK)
     notify(q, &q->not_full);
   return st;
@@ -673,14 +733,14 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
   int ready_rounds = 0;
   for (;;) {
     int i, rc;
-    enum ringq_status st = attempt(q, item);
+    enum ringq_status st = attempt(q, item, deadline);
     if (st != miss)
       return st;
     if (deadline == NOWAIT || ringq__now_ns() >= deadline)
       return miss;
     for (i = 0; i < SPIN_ATTEMPTS; i++) {
       ringq__relax();
-      st = attempt(q, item);
+      st = attempt(q, item, deadline);
       if (st != miss)
         return st;
     }
@@ -861,6 +921,12 @@ ringq_queue_task_done(struct ringq_queue *q)
                                               memory_order_relaxed))
       break;
   }
+  /* An MPMC task_done for a ticket no getter has claimed counts that put as accepted, even if it
+   * is still copying: a get that starts later must not report EMPTY for it (see "Results a
+   * sequential queue would give"). acquire; pairs with the getters' claims. */
+  if (q->kind == RINGQ_QUEUE_MPMC &&
+      (int64_t)(d - atomic_load_explicit(head_word(q), memory_order_acquire)) >= 0)
+    raise_seen(&q->puts_seen, d + RINGQ__STEP);
   /* Only the task_done that completes the work needs to wake joiners; [N2] inside notify pairs
    * with their [W1], and all_tasks_done's seq_cst loads see this CAS. */
   if (all_tasks_done(q))
@@ -877,8 +943,14 @@ join_until(struct ringq_queue *q, int64_t deadline)
     int rc;
     if (all_tasks_done(q))
       return RINGQ_OK;
-    if (deadline == NOWAIT || ringq__now_ns() >= deadline)
+    if (deadline == NOWAIT || ringq__now_ns() >= deadline) {
+      /* The unfinished tasks counted may include MPMC puts still copying: a get that starts
+       * later must not report EMPTY for them. relaxed: the ticket value is all raise_seen needs. */
+      if (q->kind == RINGQ_QUEUE_MPMC)
+        raise_seen(&q->puts_seen,
+                   atomic_load_explicit(tail_word(q), memory_order_relaxed) & ~RINGQ__CLOSED);
       return RINGQ_TIMEDOUT;
+    }
     rc = wait_step(q, &q->all_done, all_tasks_done, deadline);
     if (rc == RINGQ_ESYS)
       return RINGQ_ESYS;
@@ -1135,6 +1207,8 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   atomic_init(&q->get_busy, 0);
   atomic_init(&q->state, 0);
   atomic_init(&q->done, 0); /* the rings start at ticket 0 */
+  atomic_init(&q->puts_seen, 0);
+  atomic_init(&q->gets_seen, 0);
   atomic_init(&q->stat_waits, 0);
   atomic_init(&q->stat_wakes, 0);
   atomic_init(&q->stat_barriers, 0);

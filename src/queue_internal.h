@@ -49,6 +49,11 @@ struct ringq_queue {
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) done; /* tickets of tasks done or discarded;
                                                         never above tail */
   _Atomic(uint32_t) blocked;                         /* threads inside wait_step (for fini) */
+  /* MPMC: the highest ticket whose put (puts_seen) or get (gets_seen) a result has counted as
+   * done while it may still have been copying; see queue.c, "Results a sequential queue would
+   * give". Free-running tickets, compared by signed difference. */
+  _Atomic(uint64_t) puts_seen;
+  _Atomic(uint64_t) gets_seen;
   _Atomic(uint64_t) stat_waits;                      /* futex waits made */
   _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
   _Atomic(uint64_t) stat_barriers;                   /* membarrier calls made */

@@ -124,6 +124,8 @@ ringq__heavy_barrier(void)
   int saved = errno;
   long rc = syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
   errno = saved;
+  if (rc != 0) /* relaxed, as above: queues made from now on start with the symmetric protocol */
+    atomic_store_explicit(&heavy_barrier_state, -1, memory_order_relaxed);
   return rc == 0 ? 0 : -1; /* refused (a seccomp filter installed later): the caller degrades */
 }
 

@@ -32,9 +32,14 @@
  * slot; a get that needs it, because a completed put's item sits behind it, waits for that thread
  * to run again before it claims anything (and likewise a put for a getter mid-copy). So put_nowait
  * and get_nowait of an MPMC queue are not lock-free: they may wait for another thread to be
- * scheduled (a few instructions once it runs), and a timed call may return that much after its
- * deadline rather than report a wrong FULL or EMPTY. A get that sees only puts still under way
- * reports EMPTY at once. An SPSC queue never waits for another thread in its nowait calls.
+ * scheduled (a few instructions once it runs); a timed call waits for it until its deadline only,
+ * and reports FULL or EMPTY if that passes first (the one case where a result can differ from a
+ * sequential queue's: a peer stopped mid-copy for longer than the caller waits). A get that sees
+ * only puts still under way reports EMPTY at once. Results that count such a claim agree with each
+ * other: after a put reported FULL, or a task_done or a timed-out join counted a put still under
+ * way, a later get does not report EMPTY for it; after a get reported EMPTY, a later put does not
+ * report FULL for the gets it counted. An SPSC queue never waits for another thread in its nowait
+ * calls.
  *
  * Threads, signals, cancellation. The calls that may wait (put, get, join and their timed
  * variants; and put_nowait / get_nowait of an MPMC queue, see above) are cancellation points:
@@ -225,7 +230,9 @@ RINGQ_API bool ringq_queue_is_shutdown(struct ringq_queue *q);
 
 /* Register fn (NULL: none) to take over every item the queue discards: the items left by an
  * immediate shutdown, and those still in the queue when fini or destroy succeeds. Call it before
- * other threads may shut the queue down or finish it (it is not synchronized with them). Returns
+ * other threads may shut the queue down or finish it (it is not synchronized with them). fn runs
+ * in the discarding thread with the item's slot held: it must not call shutdown, fini or destroy
+ * on the same queue (it would wait for itself, or free the queue under its caller). Returns
  * RINGQ_OK or RINGQ_EINVAL (q NULL; a RINGQ_QUEUE_PROCESS_SHARED queue, where a function pointer
  * means nothing to the other processes). */
 RINGQ_API RINGQ__NODISCARD enum ringq_status

@@ -52,7 +52,7 @@ waits_of_queue(struct ringq_queue *q) {
 
 static unsigned char *trap_page;
 static size_t page_bytes;
-static atomic_int trap_paused;  /* 1 while a thread is held in the handler */
+static atomic_int trap_paused;  /* threads held in the handler */
 static atomic_int trap_release; /* set by the test: let the held thread go */
 
 static void
@@ -64,12 +64,12 @@ on_segv(int sig, siginfo_t *si, void *uc) {
     signal(sig, SIG_DFL); /* a real crash: fault again, unhandled */
     return;
   }
-  /* seq_cst: the test polls this flag and the release flag below; nothing else is shared. */
-  atomic_store(&trap_paused, 1);
+  /* seq_cst: the test polls this count and the release flag below; nothing else is shared. */
+  atomic_fetch_add(&trap_paused, 1);
   while (!atomic_load(&trap_release))
     nanosleep(&nap, NULL);
   mprotect(trap_page, page_bytes, PROT_READ | PROT_WRITE);
-  atomic_store(&trap_paused, 0);
+  atomic_fetch_sub(&trap_paused, 1);
 }
 
 static void
@@ -93,12 +93,17 @@ trap_close(void) {
 }
 
 static void
-await_paused(void) {
+await_paused_n(int n) {
   int64_t end = test_now_ns() + LIMIT_NS;
-  while (!atomic_load(&trap_paused)) {
+  while (atomic_load(&trap_paused) < n) {
     cr_assert(test_now_ns() < end, "the trapped thread never reached its copy");
     sleep_ns(MS / 10);
   }
+}
+
+static void
+await_paused(void) {
+  await_paused_n(1);
 }
 
 struct call {
@@ -164,7 +169,7 @@ get_after_completed_put_waits_for_the_paused_earlier_putter(int timed) {
   cr_assert_eq(ringq_queue_put_nowait(q, &mine), RINGQ_OK, "the later put completes");
   rel = release_later();
   t0 = test_now_ns();
-  st = timed ? ringq_queue_get_timeout(q, &got, 10 * MS) : ringq_queue_get_nowait(q, &got);
+  st = timed ? ringq_queue_get_timeout(q, &got, LIMIT_NS) : ringq_queue_get_nowait(q, &got);
   cr_assert_eq(st, RINGQ_OK, "%s get after a completed put: %s", timed ? "timed" : "nowait",
                ringq_strerror(st));
   cr_assert_eq(got, 1, "FIFO: the paused putter's item comes first, got %" PRIu64, got);
@@ -282,6 +287,103 @@ Test(queue_contract, an_mpmc_put_nowait_reports_full_at_once_when_only_a_paused_
   atomic_store(&trap_release, 1);
   pthread_join(paused.thread, NULL);
   cr_assert_eq(ringq_queue_put_nowait(q, &item), RINGQ_OK);
+  free_queue(q);
+}
+
+/* Results that count a claim still being copied must agree with each other: after a put said
+ * FULL because two putters hold both slots, a get must not say EMPTY. */
+Test(queue_contract, an_mpmc_get_after_a_full_put_waits_for_the_putters_it_counted,
+     .timeout = RINGQ_T(20)) {
+  struct ringq_queue *q = mpmc(2);
+  struct call a, b;
+  uint64_t item = 7, got = 0;
+  pthread_t rel;
+  enum ringq_status st;
+  trap_arm();
+  memcpy(trap_page, &(uint64_t){5}, sizeof(uint64_t));
+  trap_close();
+  call_start(&a, q, 1, trap_page);
+  call_start(&b, q, 1, trap_page);
+  await_paused_n(2);
+  cr_assert_eq(ringq_queue_put_nowait(q, &item), RINGQ_FULL, "both slots are claimed");
+  rel = release_later();
+  st = ringq_queue_get_nowait(q, &got);
+  cr_assert_eq(st, RINGQ_OK, "FULL, then EMPTY: %s", ringq_strerror(st));
+  cr_assert_eq(got, 5);
+  pthread_join(rel, NULL);
+  pthread_join(a.thread, NULL);
+  pthread_join(b.thread, NULL);
+  free_queue(q);
+}
+
+/* ... and after a get said EMPTY because two getters hold both items, a put must not say FULL. */
+Test(queue_contract, an_mpmc_put_after_an_empty_get_waits_for_the_getters_it_counted,
+     .timeout = RINGQ_T(20)) {
+  struct ringq_queue *q = mpmc(2);
+  struct call a, b;
+  uint64_t item = 3, got = 0;
+  pthread_t rel;
+  enum ringq_status st;
+  put_ok_value(q, 1);
+  put_ok_value(q, 2);
+  trap_arm();
+  trap_close();
+  call_start(&a, q, 0, trap_page);
+  call_start(&b, q, 0, trap_page + sizeof(uint64_t));
+  await_paused_n(2);
+  cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_EMPTY, "both items are claimed");
+  rel = release_later();
+  st = ringq_queue_put_nowait(q, &item);
+  cr_assert_eq(st, RINGQ_OK, "EMPTY, then FULL: %s", ringq_strerror(st));
+  pthread_join(rel, NULL);
+  pthread_join(a.thread, NULL);
+  pthread_join(b.thread, NULL);
+  free_queue(q);
+}
+
+/* ... and after task_done counted a put still being copied, a get must not say EMPTY. */
+Test(queue_contract, an_mpmc_get_after_task_done_counted_a_paused_put_waits_for_it,
+     .timeout = RINGQ_T(20)) {
+  struct ringq_queue *q = mpmc(4);
+  struct call a;
+  uint64_t got = 0;
+  pthread_t rel;
+  enum ringq_status st;
+  trap_arm();
+  memcpy(trap_page, &(uint64_t){8}, sizeof(uint64_t));
+  trap_close();
+  call_start(&a, q, 1, trap_page);
+  await_paused();
+  cr_assert_eq(ringq_queue_task_done(q), RINGQ_OK, "the claimed put counts, as in Python");
+  rel = release_later();
+  st = ringq_queue_get_nowait(q, &got);
+  cr_assert_eq(st, RINGQ_OK, "task_done, then EMPTY: %s", ringq_strerror(st));
+  cr_assert_eq(got, 8);
+  pthread_join(rel, NULL);
+  pthread_join(a.thread, NULL);
+  free_queue(q);
+}
+
+/* A timed call waits for a paused peer only until its own deadline. */
+Test(queue_contract, an_mpmc_timed_get_waits_for_a_paused_putter_only_until_its_deadline,
+     .timeout = RINGQ_T(20)) {
+  struct ringq_queue *q = mpmc(4);
+  struct call paused;
+  uint64_t mine = 2, got = 0;
+  int64_t t0;
+  trap_arm();
+  trap_close();
+  call_start(&paused, q, 1, trap_page);
+  await_paused();
+  cr_assert_eq(ringq_queue_put_nowait(q, &mine), RINGQ_OK);
+  t0 = test_now_ns();
+  cr_assert_eq(ringq_queue_get_timeout(q, &got, 20 * MS), RINGQ_EMPTY);
+  cr_assert_geq(test_now_ns() - t0, 20 * MS, "never early");
+  atomic_store(&trap_release, 1);
+  pthread_join(paused.thread, NULL);
+  cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
+  cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
+  cr_assert_eq(got, 2);
   free_queue(q);
 }
 
@@ -605,6 +707,7 @@ Test(queue_contract, a_membarrier_refused_in_mid_run_leaves_spsc_queues_working,
   refuse_private_expedited();
   ping_pong(a, b, 200);
   ringq_queue_stats(a, &s);
+  cr_assert_gt(s.barriers, 0, "the queue never used membarrier: the test proves nothing");
   cr_assert_eq(ringq_queue_shutdown(a, false), RINGQ_OK);
   cr_assert_eq(ringq_queue_shutdown(b, true), RINGQ_OK);
   free_queue(a);
