@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/selftest.c: --selftest: the faulty queue (q_faulty.c) in the throughput, blocking and
- * ping-pong workloads, once per fault and once without; each faulty run must FAIL (or, for a queue
- * that stops delivering, stall), each clean run must pass. */
+/* bench/selftest.c: --selftest: the faulty queue (adapters/selftest_faulty.c) in the throughput,
+ * blocking and ping-pong workloads, once per fault and once without; each faulty run must FAIL
+ * (or, for a queue that stops delivering, stall), each clean run must pass. */
 #include "selftest.h"
 
 #include <stdio.h>
