@@ -61,6 +61,18 @@ struct bench_queue {
   bench_worker_fn solo;        /* one thread, put then get: nobody waits */
 };
 
+/* Every file in bench/adapters/ ends with BENCH_ADAPTER(stem, &queue, ...): the NULL-terminated
+ * list of the queues it defines, named after the file (adapters/ck_ring.c: BENCH_ADAPTER(ck_ring,
+ * &bench_q_ck_spsc, &bench_q_ck_mpmc)). The ringq_bench_adapter() line in bench/CMakeLists.txt
+ * that compiles the file also puts that list into the run, in the order of those lines. */
+#ifdef __cplusplus
+#define BENCH_ADAPTER(stem, ...)                                                                \
+  extern "C" const struct bench_queue *const bench_adapter_##stem[] = {__VA_ARGS__, NULL}
+#else
+#define BENCH_ADAPTER(stem, ...)                                                                \
+  const struct bench_queue *const bench_adapter_##stem[] = {__VA_ARGS__, NULL}
+#endif
+
 /* The queues compiled in, NULL-terminated, and the "skipped: ..." lines for the optional peers
  * that are not (also NULL-terminated). */
 const struct bench_queue *const *bench_queues(void);

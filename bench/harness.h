@@ -2,7 +2,7 @@
 /* bench/harness.h: what every worker thread shares: the run's control words, per-thread results,
  * item tags and their verification, spinning, clocks, and the thread runner with its watchdog.
  *
- * This header is included by C11 files and by the C++17 adapters (q_boost.cpp, q_moodycamel.cpp),
+ * This header is included by C11 files and by the C++17 adapters (the .cpp files),
  * so it uses the GCC/Clang __atomic builtins on plain fields instead of <stdatomic.h> / <atomic>:
  * they compile the same in both languages. The harness is Linux-only anyway (affinity, futexes). */
 #ifndef BENCH_HARNESS_H

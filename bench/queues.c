@@ -1,79 +1,42 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/queues.c: the list of queues compiled into this ringq-bench, and the optional peers that
- * were not (their Debian package was missing when CMake ran). Adding a queue: one extern line and
- * one entry below (see README.md). */
+/* bench/queues.c: the queues compiled into this ringq-bench, gathered from the adapters' lists,
+ * and the optional peers that were not (their Debian package was missing when CMake ran). Which
+ * adapters those are comes from the ringq_bench_adapter() lines of CMakeLists.txt (through
+ * bench_config.h); nothing here changes when an adapter is added. */
 #include "adapter.h"
 #include "bench_config.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
-extern const struct bench_queue bench_q_baseline_try, bench_q_baseline_blocking;
-extern const struct bench_queue bench_q_cacheline, bench_q_futex;
-extern const struct bench_queue bench_q_ringq_spsc, bench_q_ringq_mpmc;
-extern const struct bench_queue bench_q_ringq_queue_spsc, bench_q_ringq_queue_mpmc;
-extern const struct bench_queue bench_q_urcu;
-#if BENCH_HAVE_CK
-extern const struct bench_queue bench_q_ck_spsc, bench_q_ck_mpmc;
-#endif
-#if BENCH_HAVE_DPDK
-extern const struct bench_queue bench_q_dpdk_spsc, bench_q_dpdk_mpmc;
-#endif
-#if BENCH_HAVE_BOOST
-extern const struct bench_queue bench_q_boost_spsc;
-#endif
-#if BENCH_HAVE_MOODYCAMEL
-extern const struct bench_queue bench_q_moodycamel_rwq, bench_q_moodycamel_brwq,
-    bench_q_moodycamel_circ;
-#endif
+#define MAX_QUEUES 128
 
-static const struct bench_queue *const queues[] = {
-    &bench_q_baseline_try,
-    &bench_q_baseline_blocking,
-    &bench_q_cacheline,
-    &bench_q_futex,
-    &bench_q_ringq_spsc,
-    &bench_q_ringq_mpmc,
-    &bench_q_ringq_queue_spsc,
-    &bench_q_ringq_queue_mpmc,
-    &bench_q_urcu,
-#if BENCH_HAVE_CK
-    &bench_q_ck_spsc,
-    &bench_q_ck_mpmc,
-#endif
-#if BENCH_HAVE_DPDK
-    &bench_q_dpdk_spsc,
-    &bench_q_dpdk_mpmc,
-#endif
-#if BENCH_HAVE_BOOST
-    &bench_q_boost_spsc,
-#endif
-#if BENCH_HAVE_MOODYCAMEL
-    &bench_q_moodycamel_rwq,
-    &bench_q_moodycamel_brwq,
-    &bench_q_moodycamel_circ,
-#endif
-    NULL,
-};
+BENCH_ADAPTER_DECLS
 
-static const char *const skipped[] = {
-#if !BENCH_HAVE_CK
-    "skipped: ck_ring (package libck-dev not installed)",
-#endif
-#if !BENCH_HAVE_DPDK
-    "skipped: DPDK rte_ring (package libdpdk-dev not installed)",
-#endif
-#if !BENCH_HAVE_BOOST
-    "skipped: Boost.Lockfree spsc_queue (package libboost-dev not installed)",
-#endif
-#if !BENCH_HAVE_MOODYCAMEL
-    "skipped: moodycamel ReaderWriterQueue (package libreaderwriterqueue-dev not installed)",
-#endif
-    NULL,
-};
+static const struct bench_queue *const *const adapters[] = {BENCH_ADAPTER_LISTS NULL};
 
+static const char *const skipped[] = {BENCH_SKIPPED_LINES NULL};
+
+static const struct bench_queue *queues[MAX_QUEUES + 1];
+
+/* Called from the main thread before any worker starts. */
 const struct bench_queue *const *
 bench_queues(void)
 {
+  size_t n = 0;
+  if (queues[0] != NULL)
+    return queues;
+  for (size_t a = 0; adapters[a] != NULL; a++)
+    for (size_t i = 0; adapters[a][i] != NULL; i++) {
+      if (n == MAX_QUEUES) {
+        fprintf(stderr, "ringq-bench: more than %d queues; raise MAX_QUEUES in queues.c\n",
+                MAX_QUEUES);
+        exit(2);
+      }
+      queues[n++] = adapters[a][i];
+    }
+  queues[n] = NULL;
   return queues;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/q_baseline.c: the baseline every ratio is against. A bounded ring guarded by one pthread
- * mutex and two condition variables, built the way CPython builds queue.Queue: put waits on
- * not_full, get waits on not_empty, each notifies the other condition when it has waiters.
- * Used in try mode (put_nowait / get_nowait, the caller spins) and in blocking mode. */
+/* bench/adapters/baseline_mutex_condvar.c: the baseline every ratio is against. A bounded ring
+ * guarded by one pthread mutex and two condition variables, built the way CPython builds
+ * queue.Queue: put waits on not_full, get waits on not_empty, each notifies the other condition
+ * when it has waiters. Used in try mode (put_nowait / get_nowait, the caller spins) and in blocking
+ * mode. */
 #include "adapter.h"
 #include "loops.h"
 
@@ -207,3 +208,5 @@ const struct bench_queue bench_q_baseline_blocking = {
                  baseline_pong_blocking},
     .solo = baseline_solo,
 };
+
+BENCH_ADAPTER(baseline_mutex_condvar, &bench_q_baseline_try, &bench_q_baseline_blocking);

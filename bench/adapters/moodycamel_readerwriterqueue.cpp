@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// bench/q_moodycamel.cpp: adapters for Cameron Desrochers' ReaderWriterQueue family
-// (libreaderwriterqueue-dev), items copied by value, one instantiation per item size:
+// bench/adapters/moodycamel_readerwriterqueue.cpp: adapters for Cameron Desrochers'
+// ReaderWriterQueue family (libreaderwriterqueue-dev), items copied by value, one instantiation per
+// item size:
 //   ReaderWriterQueue                   spinning SPSC: try_enqueue (never allocates) / try_dequeue
 //   BlockingReaderWriterQueue           blocking get (semaphore); its put never blocks: when full
 //                                       it allocates another block, so it is unbounded
@@ -192,3 +193,6 @@ make_circ()
 extern "C" const struct bench_queue bench_q_moodycamel_rwq = make_rwq();
 extern "C" const struct bench_queue bench_q_moodycamel_brwq = make_brwq();
 extern "C" const struct bench_queue bench_q_moodycamel_circ = make_circ();
+
+BENCH_ADAPTER(moodycamel_readerwriterqueue, &bench_q_moodycamel_rwq, &bench_q_moodycamel_brwq,
+              &bench_q_moodycamel_circ);

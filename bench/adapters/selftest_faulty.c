@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/q_faulty.c: a deliberately broken queue for --selftest: a locked ring that, on every
- * 100th pop, drops an item, hands one out twice, swaps two, or corrupts one, or after 100 pops
- * stops handing out items. The self-test checks that every such run ends in FAIL (or a stall),
+/* bench/adapters/selftest_faulty.c: a deliberately broken queue for --selftest: a locked ring that,
+ * on every 100th pop, drops an item, hands one out twice, swaps two, or corrupts one, or after 100
+ * pops stops handing out items. The self-test checks that every such run ends in FAIL (or a stall),
  * never in a number. Never part of a normal run. */
 #include "adapter.h"
 #include "loops.h"

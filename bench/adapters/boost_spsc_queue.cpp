@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// bench/q_boost.cpp: adapter for Boost.Lockfree spsc_queue (libboost-dev), single items and
-// bursts (its push/pop of arrays), items copied by value: one instantiation per item size.
+// bench/adapters/boost_spsc_queue.cpp: adapter for Boost.Lockfree spsc_queue (libboost-dev), single
+// items and bursts (its push/pop of arrays), items copied by value: one instantiation per item
+// size.
 #include <boost/lockfree/spsc_queue.hpp>
 
 #include <cstdio>
@@ -127,3 +128,5 @@ make_boost()
 } // namespace
 
 extern "C" const struct bench_queue bench_q_boost_spsc = make_boost();
+
+BENCH_ADAPTER(boost_spsc_queue, &bench_q_boost_spsc);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/q_ringq.c: adapters for ringq's header-only rings (spsc.h, mpmc.h). */
+/* bench/adapters/ringq_rings.c: adapters for ringq's header-only rings (spsc.h, mpmc.h). */
 #include "adapter.h"
 #include "loops.h"
 #include "ringq/mpmc.h"
@@ -159,3 +159,5 @@ const struct bench_queue bench_q_ringq_mpmc = {
     .single = {mpmc_producer, mpmc_consumer, mpmc_ping, mpmc_pong},
     .burst = {mpmc_producer_burst, mpmc_consumer_burst, NULL, NULL},
 };
+
+BENCH_ADAPTER(ringq_rings, &bench_q_ringq_spsc, &bench_q_ringq_mpmc);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/q_cacheline.c: the hardware's own limit for a round trip: two threads bouncing one atomic
- * word (one cache line), timed exactly like the queues' ping-pong. Not a queue. */
+/* bench/adapters/reference_cache_line.c: the hardware's own limit for a round trip: two threads
+ * bouncing one atomic word (one cache line), timed exactly like the queues' ping-pong. Not a
+ * queue. */
 #include "adapter.h"
 
 #include <stdio.h>
@@ -95,3 +96,5 @@ const struct bench_queue bench_q_cacheline = {
     .destroy = line_destroy,
     .single = {NULL, NULL, line_ping, line_pong},
 };
+
+BENCH_ADAPTER(reference_cache_line, &bench_q_cacheline);

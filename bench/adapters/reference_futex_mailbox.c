@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/q_futex.c: the operating system's own limit for a wake-up round trip: a one-item mailbox
- * where get sleeps in FUTEX_WAIT and put always calls FUTEX_WAKE, timed exactly like the blocking
- * queues' wake-up ping-pong. Not a queue (one item, one waiter, a system call on every put). */
+/* bench/adapters/reference_futex_mailbox.c: the operating system's own limit for a wake-up round
+ * trip: a one-item mailbox where get sleeps in FUTEX_WAIT and put always calls FUTEX_WAKE, timed
+ * exactly like the blocking queues' wake-up ping-pong. Not a queue (one item, one waiter, a system
+ * call on every put). */
 #define _GNU_SOURCE /* syscall */
 #include "adapter.h"
 #include "loops.h"
@@ -84,3 +85,5 @@ const struct bench_queue bench_q_futex = {
     .destroy = mailbox_destroy,
     .blocking = {NULL, NULL, mailbox_ping_blocking, mailbox_pong_blocking},
 };
+
+BENCH_ADAPTER(reference_futex_mailbox, &bench_q_futex);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/q_dpdk.c: adapters for DPDK's rte_ring (libdpdk-dev), SP/SC and MP/MC, single items and
- * bursts, through the element API (items copied by value, any multiple of 4 bytes).
+/* bench/adapters/dpdk_rte_ring.c: adapters for DPDK's rte_ring (libdpdk-dev), SP/SC and MP/MC,
+ * single items and bursts, through the element API (items copied by value, any multiple of 4
+ * bytes).
  *
  * No EAL: the ring lives in memory allocated here (rte_ring_get_memsize_elem + rte_ring_init),
  * which DPDK supports. RING_F_EXACT_SZ makes the capacity exactly the one asked for (the storage
@@ -155,3 +156,5 @@ const struct bench_queue bench_q_dpdk_mpmc = {
     .single = {mpmc_producer, mpmc_consumer, mpmc_ping, mpmc_pong},
     .burst = {mpmc_producer_burst, mpmc_consumer_burst, NULL, NULL},
 };
+
+BENCH_ADAPTER(dpdk_rte_ring, &bench_q_dpdk_spsc, &bench_q_dpdk_mpmc);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/q_urcu.c: adapter for liburcu's wait-free concurrent queue (cds_wfcq, urcu/wfcqueue.h),
- * used through its static inline implementation (_LGPL_SOURCE).
+/* bench/adapters/urcu_wfcqueue.c: adapter for liburcu's wait-free concurrent queue (cds_wfcq,
+ * urcu/wfcqueue.h), used through its static inline implementation (_LGPL_SOURCE).
  *
  * cds_wfcq is an unbounded intrusive list: the adapter mallocs one node per item (the consumer
  * copies the item out and frees it), which is how a copying user of it works. To keep memory
@@ -149,3 +149,5 @@ const struct bench_queue bench_q_urcu = {
     .destroy = urcu_destroy,
     .single = {urcu_producer, urcu_consumer, urcu_ping, urcu_pong},
 };
+
+BENCH_ADAPTER(urcu_wfcqueue, &bench_q_urcu);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/q_ck.c: adapters for Concurrency Kit's ck_ring (libck-dev), SPSC and MPMC, through its
- * type-safe CK_RING_PROTOTYPE interface (items copied by value, one instantiation per size).
- * ck_ring holds size - 1 items for a power-of-two size, so the ring gets the smallest power of
- * two above the capacity asked for (1024 -> 2048 slots, as DPDK's exact-size rings do). ck_ring has
- * no burst interface. */
+/* bench/adapters/ck_ring.c: adapters for Concurrency Kit's ck_ring (libck-dev), SPSC and MPMC,
+ * through its type-safe CK_RING_PROTOTYPE interface (items copied by value, one instantiation per
+ * size). ck_ring holds size - 1 items for a power-of-two size, so the ring gets the smallest power
+ * of two above the capacity asked for (1024 -> 2048 slots, as DPDK's exact-size rings do). ck_ring
+ * has no burst interface. */
 #include <ck_ring.h>
 
 #include "adapter.h"
@@ -120,3 +120,5 @@ const struct bench_queue bench_q_ck_mpmc = {
     .destroy = ck_destroy,
     .single = {ck_mpmc_producer, ck_mpmc_consumer, ck_mpmc_ping, ck_mpmc_pong},
 };
+
+BENCH_ADAPTER(ck_ring, &bench_q_ck_spsc, &bench_q_ck_mpmc);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/q_ringq_queue.c: adapters for ringq's blocking queue (queue.h), SPSC and MPMC kinds. */
+/* bench/adapters/ringq_queue.c: adapters for ringq's blocking queue (queue.h), SPSC and MPMC
+ * kinds. */
 #include "adapter.h"
 #include "loops.h"
 #include "ringq/queue.h"
@@ -101,3 +102,5 @@ const struct bench_queue bench_q_ringq_queue_mpmc = {
                  queue_pong_blocking},
     .solo = queue_solo,
 };
+
+BENCH_ADAPTER(ringq_queue, &bench_q_ringq_queue_spsc, &bench_q_ringq_queue_mpmc);
