@@ -5,7 +5,7 @@ set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev liburcu-dev)
 case "$what" in
-  test) pkgs+=(libcriterion-dev faketime libfaketime spin libfuzzer-14-dev valgrind bc) ;;
+  test) pkgs+=(libcriterion-dev faketime libfaketime spin libfuzzer-14-dev valgrind) ;;
   main) pkgs+=(libck-dev libboost-dev libreaderwriterqueue-dev gnuplot-nox) ;;
   *) echo "usage: $0 test|main" >&2; exit 2 ;;
 esac

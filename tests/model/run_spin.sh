@@ -26,7 +26,7 @@ end=$(date +%s.%N)
 errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' pan.out | head -1)
 stored=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' pan.out | head -1)
 what=$(grep -E '^pan:1:' pan.out | head -1 || true)
-printf 'states stored: %s, errors: %s, %.2f s %s\n' "$stored" "$errors" "$(echo "$end - $start" | bc)" "$what"
+printf 'states stored: %s, errors: %s, %.2f s %s\n' "$stored" "$errors" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "$what"
 if grep -q 'max search depth too small' pan.out; then
   echo "FAIL: the search was truncated (raise PAN_DEPTH)"
   exit 1
