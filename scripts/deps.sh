@@ -5,7 +5,8 @@ set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev liburcu-dev)
 case "$what" in
-  test) pkgs+=(libcriterion-dev faketime libfaketime libuv1-dev python3 scdoc dpkg-dev man-db) ;;
+  test) pkgs+=(libcriterion-dev faketime libfaketime libuv1-dev python3 scdoc dpkg-dev man-db spin
+               libfuzzer-14-dev valgrind) ;;
   main) pkgs+=(libck-dev libdpdk-dev libboost-dev libreaderwriterqueue-dev libconcurrentqueue-dev
               gnuplot-nox) ;;
   *) echo "usage: $0 test|main" >&2; exit 2 ;;
