@@ -3,6 +3,7 @@
  * repetitions with the cases shuffled), progress, and the outputs. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_ISSET */
 #include "bench_config.h"
+#include "idle_loop.h"
 #include "report.h"
 #include "selftest.h"
 
@@ -417,6 +418,8 @@ main(int argc, char **argv)
   report.ntargets = bench_targets_evaluate(cases, ncases, targets, MAX_TARGETS);
   report.targets = targets;
   bench_report_console(stdout, &report);
+  if (cfg.only == NULL || strstr("idle-loop", cfg.only) != NULL)
+    bench_idle_loop(stdout, quick ? 1.0 : 10.0);
   fflush(stdout);
   if (csv && bench_report_csv(csv, &report) != 0)
     fprintf(stderr, "ringq-bench: cannot write %s\n", csv);

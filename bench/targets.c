@@ -42,6 +42,12 @@ static const struct ratio_target ratio_targets[] = {
      "blocking-1p1c-busy-8B", "ringq queue (SPSC)", {BASE_BLOCKING, NULL, NULL}, 8.0, 0},
     {"Wake-up round trip: ringq queue (SPSC) / blocking baseline (median ns)", "<= 0.5x",
      "wakeup-8B", "ringq queue (SPSC)", {BASE_BLOCKING, NULL, NULL}, 0.5, 1},
+    {"Blocking, both sides busy: a descriptor armed but never needed / no descriptor (SPSC)",
+     ">= 0.9x", "blocking-1p1c-busy-8B", "ringq queue (SPSC), descriptor armed, unused",
+     {"ringq queue (SPSC)", NULL, NULL}, 0.9, 0},
+    {"Wake-up round trip: wait-any over 2 queues / the single queue (MPMC, median ns)", "<= 1.2x",
+     "wakeup-8B", "ringq queue (MPMC) via wait-any of 2", {"ringq queue (MPMC)", NULL, NULL}, 1.2,
+     1},
 };
 
 /* The case of `label` in workload `key`: NULL when it was not built (its peer's package is
