@@ -23,6 +23,8 @@ function(ringq_man_pages)
     list(APPEND outputs ${out})
     install(FILES ${out} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section}
             COMPONENT ringq_dev)
+    # The NAME line is read here, at configure time: editing it must re-run the configure step.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${src})
     file(READ ${src} text)
     if(NOT text MATCHES "\n# NAME\n\n([^\n]*) - ")
       message(FATAL_ERROR "${src}: no '# NAME' section of the form 'name, name - what'")
