@@ -66,17 +66,20 @@
 #define ANNOUNCED ((uint64_t)1 << 32) /* poll_word: epoch | ANNOUNCED */
 
 static struct waitq *
-waitq_of(struct ringq_queue *q, int dir) {
+waitq_of(struct ringq_queue *q, int dir)
+{
   return dir == POLL_READABLE ? &q->not_empty : &q->not_full;
 }
 
 static int
-ready_in(struct ringq_queue *q, int dir) {
+ready_in(struct ringq_queue *q, int dir)
+{
   return dir == POLL_READABLE ? ringq__get_may_proceed(q) : ringq__put_may_proceed(q);
 }
 
 static int
-dir_of(unsigned event) {
+dir_of(unsigned event)
+{
   if (event == RINGQ_POLL_READABLE)
     return POLL_READABLE;
   if (event == RINGQ_POLL_WRITABLE)
@@ -87,7 +90,8 @@ dir_of(unsigned event) {
 /* ---- descriptors ------------------------------------------------------------------------- */
 
 void
-ringq__poll_signal(struct ringq_queue *q, struct waitq *w) {
+ringq__poll_signal(struct ringq_queue *q, struct waitq *w)
+{
   int dir = w == &q->not_empty ? POLL_READABLE : w == &q->not_full ? POLL_WRITABLE : -1;
   int fd, saved;
   uint64_t one = 1;
@@ -106,7 +110,8 @@ ringq__poll_signal(struct ringq_queue *q, struct waitq *w) {
 }
 
 void
-ringq__poll_close(struct ringq_queue *q) {
+ringq__poll_close(struct ringq_queue *q)
+{
   int dir;
   for (dir = 0; dir < 2; dir++) {
     /* relaxed: fini runs when no other thread uses the queue. */
@@ -116,13 +121,29 @@ ringq__poll_close(struct ringq_queue *q) {
   }
 }
 
+static enum ringq_status get_fd(struct ringq_queue *q, int dir, int *fd);
+
 enum ringq_status
-ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd) {
-  int dir = dir_of(event), mine, cur;
+ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd)
+{
+  int dir = dir_of(event), cancel_state;
+  enum ringq_status st;
   if (fd != NULL)
     *fd = -1;
   if (q == NULL || fd == NULL || dir < 0 || ringq__is_shared(q))
     return RINGQ_EINVAL;
+  /* Not a cancellation point (close() of a descriptor made in vain would be one). */
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+  st = get_fd(q, dir, fd);
+  pthread_setcancelstate(cancel_state, NULL);
+  return st;
+}
+
+/* The descriptor of direction dir, made on first request. */
+static enum ringq_status
+get_fd(struct ringq_queue *q, int dir, int *fd)
+{
+  int mine, cur;
   /* acquire; pairs with the install below. */
   cur = atomic_load_explicit(&q->poll_fd[dir], memory_order_acquire);
   if (cur < 0) {
@@ -146,7 +167,8 @@ ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd) {
 
 /* [E1]..[E3] for one direction; 1 if the condition holds. */
 static int
-prepare_one(struct ringq_queue *q, int dir, int fd) {
+prepare_one(struct ringq_queue *q, int dir, int fd)
+{
   struct waitq *w = waitq_of(q, dir);
   uint64_t count, s, mark;
   int saved = errno;
@@ -167,35 +189,38 @@ prepare_one(struct ringq_queue *q, int dir, int fd) {
 }
 
 enum ringq_status
-ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready) {
+ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready)
+{
   unsigned out = 0;
-  int dir;
+  int dir, cancel_state;
+  enum ringq_status st = RINGQ_OK;
   if (ready != NULL)
     *ready = 0;
   if (q == NULL || ready == NULL || events == 0 ||
       (events & ~(RINGQ_POLL_READABLE | RINGQ_POLL_WRITABLE)) != 0 || ringq__is_shared(q))
     return RINGQ_EINVAL;
-  for (dir = 0; dir < 2; dir++) {
+  /* Not a cancellation point (the eventfd's read() would be one). */
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+  for (dir = 0; dir < 2 && st == RINGQ_OK; dir++) {
     unsigned ev = dir == POLL_READABLE ? RINGQ_POLL_READABLE : RINGQ_POLL_WRITABLE;
     int fd;
-    enum ringq_status st;
     if (!(events & ev))
       continue;
-    st = ringq_queue_fd(q, ev, &fd);
-    if (st != RINGQ_OK)
-      return st;
-    if (prepare_one(q, dir, fd))
+    st = get_fd(q, dir, &fd);
+    if (st == RINGQ_OK && prepare_one(q, dir, fd))
       out |= ev;
   }
+  pthread_setcancelstate(cancel_state, NULL);
   *ready = out;
-  return RINGQ_OK;
+  return st;
 }
 
 /* ---- wait-any ---------------------------------------------------------------------------- */
 
 /* The first queue, in array order, whose condition holds; n if none. */
 static size_t
-first_ready(struct ringq_queue *const *qs, size_t n, int dir) {
+first_ready(struct ringq_queue *const *qs, size_t n, int dir)
+{
   size_t i;
   for (i = 0; i < n; i++)
     if (ready_in(qs[i], dir))
@@ -215,7 +240,8 @@ struct any_wait {
 
 /* [W3] for every announcement made, and the `blocked` counts; a cleanup handler too. */
 static void
-take_back_all(void *arg) {
+take_back_all(void *arg)
+{
   struct any_wait *a = arg;
   size_t i;
   for (i = 0; i < a->announced; i++) {
@@ -229,7 +255,8 @@ take_back_all(void *arg) {
 static _Atomic(int) waitv_refused; /* futex_waitv said ENOSYS once: the fallback from then on */
 
 static int
-use_waitv(size_t n) {
+use_waitv(size_t n)
+{
   int forced = 0;
 #ifdef RINGQ_TEST_HOOKS
   forced = getenv("RINGQ_TEST_NO_FUTEX_WAITV") != NULL; /* tests force the fallback */
@@ -241,7 +268,8 @@ use_waitv(size_t n) {
 /* One sleep with futex_waitv on every announced epoch (n <= WAITV_MAX). 0: re-check;
  * RINGQ_TIMEDOUT; RINGQ_ESYS; 1: futex_waitv is missing (fall back). */
 static int
-sleep_waitv(struct any_wait *a, size_t n, int64_t deadline) {
+sleep_waitv(struct any_wait *a, size_t n, int64_t deadline)
+{
   struct futex_waitv v[WAITV_MAX];
   struct timespec ts, *tsp = NULL;
   size_t i;
@@ -278,7 +306,8 @@ static int sleep_waitv(struct any_wait *a, size_t n, int64_t deadline);
 
 /* A slice of sleep on the first queue's futex (the fallback for process-shared queues). */
 static int
-sleep_first(struct any_wait *a, size_t n, int64_t deadline) {
+sleep_first(struct any_wait *a, size_t n, int64_t deadline)
+{
   int64_t cap = ringq__now_ns() + FALLBACK_SLICE_NS;
   struct ringq_queue *q0 = a->qs[0];
   int rc;
@@ -291,7 +320,8 @@ sleep_first(struct any_wait *a, size_t n, int64_t deadline) {
 /* [W1] on the first min(n, WAITV_MAX) queues, [W2] on all, the sleep, [W3]: a->rc is the sleep's
  * result (0 when a queue was ready at [W2]). Cancellation in the sleep runs take_back_all. */
 static void
-announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_t)) {
+announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_t))
+{
   size_t i, m = a->n < WAITV_MAX ? a->n : WAITV_MAX;
   a->announced = 0;
   a->rc = 0;
@@ -307,13 +337,49 @@ announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_
   pthread_cleanup_pop(1); /* [W3] */
 }
 
+struct poll_call {
+  struct pollfd *fds;
+  size_t n;
+  int timeout_ms;
+  int heap; /* fds was allocated: free it if the thread is cancelled in the poll */
+  int rc;
+};
+
+static void
+poll_cancelled(void *arg)
+{
+  struct poll_call *c = arg;
+  if (c->heap)
+    free(c->fds);
+}
+
+/* poll(2) as a cancellation point that frees the caller's heap array when cancelled. 0, or
+ * RINGQ_ESYS. */
+static int
+poll_cancellable(struct poll_call *c)
+{
+  pthread_cleanup_push(poll_cancelled, c);
+  {
+    int saved = errno, old_type;
+    c->rc = 0;
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
+    if (poll(c->fds, (nfds_t)c->n, c->timeout_ms) < 0 && errno != EINTR)
+      c->rc = RINGQ_ESYS;
+    pthread_setcanceltype(old_type, NULL);
+    errno = saved;
+  }
+  pthread_cleanup_pop(0);
+  return c->rc;
+}
+
 /* The fallback's sleep: poll(2) on the eventfds (each prepared), or, when a queue is process-
  * shared, a slice of sleep on the first queue's futex. 0: re-check; RINGQ_TIMEDOUT; RINGQ_ESYS. */
 static int
-sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadline) {
+sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadline)
+{
   struct pollfd stack[16], *fds = n <= 16 ? stack : NULL;
   size_t i;
-  int rc = 0, timeout_ms = -1, old_type;
+  int rc = 0, timeout_ms = -1;
   int64_t now = ringq__now_ns();
   for (i = 0; i < n; i++)
     if (ringq__is_shared(qs[i])) {
@@ -329,8 +395,7 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
     return RINGQ_ENOMEM;
   for (i = 0; i < n; i++) {
     int fd;
-    if (ringq_queue_fd(qs[i], dir == POLL_READABLE ? RINGQ_POLL_READABLE : RINGQ_POLL_WRITABLE,
-                       &fd) != RINGQ_OK) {
+    if (get_fd(qs[i], dir, &fd) != RINGQ_OK) {
       rc = RINGQ_ESYS;
       goto out;
     }
@@ -348,12 +413,12 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
     timeout_ms = left / 1000000 >= 1000000000 ? 1000000000 : (int)((left + 999999) / 1000000);
   }
   {
-    int saved = errno;
-    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
-    if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
-      rc = RINGQ_ESYS;
-    pthread_setcanceltype(old_type, NULL);
-    errno = saved;
+    struct poll_call c;
+    c.fds = fds;
+    c.n = n;
+    c.timeout_ms = timeout_ms;
+    c.heap = fds != stack;
+    rc = poll_cancellable(&c);
   }
 out:
   if (fds != stack)
@@ -402,7 +467,8 @@ wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t 
 
 /* Relative timeout to an absolute deadline (RINGQ__FOREVER when too far). */
 static int64_t
-deadline_after(int64_t timeout_ns) {
+deadline_after(int64_t timeout_ns)
+{
   int64_t now = ringq__now_ns();
   return timeout_ns >= RINGQ__FOREVER - now ? RINGQ__FOREVER : now + timeout_ns;
 }

@@ -1248,21 +1248,21 @@ ringq_queue_create(enum ringq_queue_kind kind, size_t capacity, size_t elem_size
 enum ringq_status
 ringq_queue_fini(struct ringq_queue *q)
 {
+  int cancel_state;
   if (q == NULL)
     return RINGQ_EINVAL;
   /* acquire; pairs with take_back's release: a thread that left is done with the queue. */
   if (atomic_load_explicit(&q->blocked, memory_order_acquire) != 0)
     return RINGQ_EBUSY;
+  /* Not a cancellation point (close() would be one): a half-finished fini would leak. */
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
   /* Nothing is dropped on the floor: the items left go to the discard callback. No other thread
    * uses the queue now (the caller's promise), so this thread may act as its consumer. */
-  if (q->discard != NULL) {
-    int cancel_state;
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+  if (q->discard != NULL)
     while (discard_one(q) == RINGQ_OK)
       count_discard(q);
-    pthread_setcancelstate(cancel_state, NULL);
-  }
   ringq__poll_close(q);
+  pthread_setcancelstate(cancel_state, NULL);
   return RINGQ_OK;
 }
 

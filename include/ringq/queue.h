@@ -47,7 +47,7 @@
  * stop paying for it and fini does not report EBUSY for it. shutdown and fini are not
  * cancellation points (they run with cancellation disabled). A thread may be cancelled only while
  * it waits, never while it holds a slot. Async-signal-safe: qsize, empty, full, capacity,
- * is_shutdown and stats; nothing else.
+ * is_shutdown, stats, ringq_version and ringq_version_string; nothing else.
  */
 #ifndef RINGQ_QUEUE_H
 #define RINGQ_QUEUE_H
@@ -271,7 +271,8 @@ ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready
  * queues after it; order the array, or rotate it, accordingly). No system call when a queue is
  * ready already. Linux 5.16+ futex_waitv, one system call for all the queues; otherwise, or for
  * more than 128 queues, a fallback on the queues' eventfds (process-shared queues: re-checked
- * every millisecond). A cancellation point. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (qs or
+ * every millisecond). The fallback arms the descriptors as ringq_queue_poll_prepare does, so do
+ * not mix it with an event loop waiting on the same queue's descriptor. A cancellation point. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (qs or
  * index NULL, n 0, a NULL queue, a bad event, timeout_ns < 0), RINGQ_ENOMEM or RINGQ_ESYS. */
 RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_wait_any(struct ringq_queue *const *qs,
                                                                   size_t n, unsigned event,
@@ -285,7 +286,8 @@ ringq_queue_wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned eve
 /* Get one item from the first of the n queues that has one, waiting at most timeout_ns; item must
  * hold the elem_size of any of them. *index says which queue it came from. Returns RINGQ_OK,
  * RINGQ_EMPTY (none within the timeout), RINGQ_SHUTDOWN (queue *index is shut down and drained:
- * drop it from the array, or it keeps winning), RINGQ_EINVAL or RINGQ_ESYS. */
+ * drop it from the array, or it keeps winning), RINGQ_EINVAL, RINGQ_ENOMEM (the fallback, more
+ * than 16 queues) or RINGQ_ESYS. */
 RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_get_any(struct ringq_queue *const *qs,
                                                                  size_t n, void *item,
                                                                  int64_t timeout_ns, size_t *index);
