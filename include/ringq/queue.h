@@ -272,8 +272,9 @@ ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready
  * ready already. Linux 5.16+ futex_waitv, one system call for all the queues; otherwise, or for
  * more than 128 queues, a fallback on the queues' eventfds (process-shared queues: re-checked
  * every millisecond). The fallback arms the descriptors as ringq_queue_poll_prepare does, so do
- * not mix it with an event loop waiting on the same queue's descriptor. A cancellation point. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (qs or
- * index NULL, n 0, a NULL queue, a bad event, timeout_ns < 0), RINGQ_ENOMEM or RINGQ_ESYS. */
+ * not mix it with an event loop waiting on the same queue's descriptor. A cancellation point.
+ * Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (qs or index NULL, n 0, a NULL queue, a bad event,
+ * timeout_ns < 0), RINGQ_ENOMEM or RINGQ_ESYS. */
 RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_wait_any(struct ringq_queue *const *qs,
                                                                   size_t n, unsigned event,
                                                                   int64_t timeout_ns,
