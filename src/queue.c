@@ -173,8 +173,10 @@
 /* A deadline meaning "try once, do not wait". */
 #define NOWAIT INT64_MIN
 
-/* How many failed attempts a blocking operation spins through before it sleeps. */
+/* How many failed attempts a blocking operation spins through before it sleeps, and about how
+ * long they take at most: a timed operation whose deadline is nearer does not spin. */
 #define SPIN_ATTEMPTS 256
+#define SPIN_BUDGET_NS 50000
 
 /* When the condition holds but the attempt keeps failing (an MPMC slot claimed and not yet
  * published, or not yet released, by a preempted thread), yield this many rounds, then nap. */
@@ -228,21 +230,40 @@ is_shared(const struct ringq_queue *q)
   return (q->flags & RINGQ_QUEUE_PROCESS_SHARED) != 0;
 }
 
-/* The asymmetric SPSC put: see "Why a put that races with shutdown is never lost". */
-static inline enum ringq_status
-ring_put_asym(struct ringq_queue *q, const void *item)
+/* A single push as a count: 1 pushed, 0 full, or a negative status. */
+static inline ptrdiff_t
+spsc_push_n(struct ringq_spsc *r, const void *items, size_t n, int closable)
 {
-  enum ringq_status st = RINGQ_SHUTDOWN;
+  enum ringq_status st;
+  if (n != 1)
+    return ringq__spsc_push_burst(r, items, n, closable);
+  st = ringq__spsc_push(r, items, closable);
+  return st == RINGQ_OK ? 1 : st == RINGQ_FULL ? 0 : (ptrdiff_t)st;
+}
+
+/* The asymmetric SPSC put of n items (1: a single put; more: a burst, one publication): the count
+ * pushed (0: full) or RINGQ_SHUTDOWN. See "Why a put that races with shutdown is never lost". */
+static inline ptrdiff_t
+spsc_give_asym(struct ringq_queue *q, const void *items, size_t n)
+{
+  ptrdiff_t k = RINGQ_SHUTDOWN;
   /* [A1] relaxed store, compiler barrier, relaxed load: with shutdown's heavy barrier [A3], a
    * store-buffering pair (this store vs shutdown's busy load; shutdown's state store vs this
    * load). */
   atomic_store_explicit(&q->put_busy, 1, memory_order_relaxed);
   atomic_signal_fence(memory_order_seq_cst);
   if (!(atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_CLOSING))
-    st = ringq__spsc_push(spsc_of(q), item, 0); /* [N1] = [P3], release */
+    k = spsc_push_n(spsc_of(q), items, n, 0); /* [N1] = [P3], release */
   /* [A2] release; pairs with [A4]: the push is complete before shutdown sets the mark. */
   atomic_store_explicit(&q->put_busy, 0, memory_order_release);
-  return st;
+  return k;
+}
+
+static inline enum ringq_status
+ring_put_asym(struct ringq_queue *q, const void *item)
+{
+  ptrdiff_t k = spsc_give_asym(q, item, 1);
+  return k == 1 ? RINGQ_OK : k == 0 ? RINGQ_FULL : (enum ringq_status)k;
 }
 
 static inline int
@@ -414,12 +435,14 @@ ring_put(struct ringq_queue *q, const void *item, int64_t deadline)
   return st;
 }
 
-/* The SPSC get: like the asymmetric put, it raises get_busy around its check of the state and its
- * pop, so that an immediate shutdown can wait it out and then count exactly what was got. */
-static inline enum ringq_status
-ring_get_spsc(struct ringq_queue *q, void *item)
+/* The SPSC get of up to n items (1: a single get; more: a burst, one release of room): the count
+ * taken (0: empty) or RINGQ_SHUTDOWN. Like the asymmetric put, it raises get_busy around its check
+ * of the state and its pop, so that an immediate shutdown can wait it out and then become the
+ * ring's consumer. */
+static inline ptrdiff_t
+spsc_take(struct ringq_queue *q, void *items, size_t n)
 {
-  enum ringq_status st = RINGQ_SHUTDOWN;
+  ptrdiff_t k = RINGQ_SHUTDOWN;
   uint32_t state;
   int asym = uses_asym(q);
   if (asym) {
@@ -433,11 +456,25 @@ ring_get_spsc(struct ringq_queue *q, void *item)
     atomic_store_explicit(&q->get_busy, 1, memory_order_seq_cst);
     state = atomic_load_explicit(&q->state, memory_order_seq_cst);
   }
-  if (!(state & STATE_DISCARD))
-    st = ringq__spsc_pop(spsc_of(q), item, asym ? memory_order_release : memory_order_seq_cst);
+  if (!(state & STATE_DISCARD)) {
+    memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] */
+    if (n != 1) {
+      k = ringq__spsc_pop_burst(spsc_of(q), items, n, mo);
+    } else {
+      enum ringq_status st = ringq__spsc_pop(spsc_of(q), items, mo);
+      k = st == RINGQ_OK ? 1 : st == RINGQ_EMPTY ? 0 : (ptrdiff_t)st;
+    }
+  }
   /* [G2] release; pairs with [G3]: the pop is complete, head is final for it. */
   atomic_store_explicit(&q->get_busy, 0, memory_order_release);
-  return st;
+  return k;
+}
+
+static inline enum ringq_status
+ring_get_spsc(struct ringq_queue *q, void *item)
+{
+  ptrdiff_t k = spsc_take(q, item, 1);
+  return k == 1 ? RINGQ_OK : k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
 }
 
 /* One try on the ring: RINGQ_OK, RINGQ_EMPTY or RINGQ_SHUTDOWN (closed and drained, or discarded).
@@ -733,12 +770,20 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
   int ready_rounds = 0;
   for (;;) {
     int i, rc;
+    int spins = SPIN_ATTEMPTS;
     enum ringq_status st = attempt(q, item, deadline);
     if (st != miss)
       return st;
-    if (deadline == NOWAIT || ringq__now_ns() >= deadline)
+    if (deadline == NOWAIT)
       return miss;
-    for (i = 0; i < SPIN_ATTEMPTS; i++) {
+    if (deadline != RINGQ__FOREVER) { /* no clock read for a wait without limit */
+      int64_t left = deadline - ringq__now_ns();
+      if (left <= 0)
+        return miss;
+      if (left < SPIN_BUDGET_NS)
+        spins = 0; /* the spin would overshoot a deadline this close */
+    }
+    for (i = 0; i < spins; i++) {
       ringq__relax();
       st = attempt(q, item, deadline);
       if (st != miss)
@@ -865,6 +910,131 @@ ringq_queue_get_until(struct ringq_queue *q, void *item, const struct timespec *
   return st != RINGQ_OK ? st : get_until(q, item, d);
 }
 
+/* ---- bursts: put_many / get_many --------------------------------------------------------- */
+
+/* Up to n items in one publication (the ring's burst; MPMC: one claim), with the single-item path's
+ * sequential-queue results when the burst finds no room: the count put (0: full) or a status. */
+static ptrdiff_t
+ring_give(struct ringq_queue *q, const void *items, size_t n, int64_t deadline)
+{
+  ptrdiff_t k;
+  enum ringq_status st;
+  if (q->kind == RINGQ_QUEUE_SPSC && uses_asym(q))
+    return spsc_give_asym(q, items, n);
+  if (closing(q))
+    return RINGQ_SHUTDOWN;
+  if (q->kind == RINGQ_QUEUE_SPSC)
+    k = spsc_push_n(spsc_of(q), items, n, 1); /* [N1] = [P3q] */
+  else if ((k = ringq__mpmc_push_burst(mpmc_of(q), items, n, memory_order_seq_cst)) == 0)
+    k = (st = mpmc_put(q, items, deadline)) == RINGQ_OK ? 1 : st == RINGQ_FULL ? 0 : st;
+  if (k == RINGQ_SHUTDOWN)
+    /* acquire; as in ring_put: is_shutdown() is true for whoever learns of this failure. */
+    (void)atomic_load_explicit(tail_word(q), memory_order_acquire);
+  return k;
+}
+
+/* Up to n items taken with one release of room: the count (0: empty) or a status. */
+static ptrdiff_t
+ring_take(struct ringq_queue *q, void *items, size_t n, int64_t deadline)
+{
+  ptrdiff_t k;
+  enum ringq_status st;
+  if (q->kind == RINGQ_QUEUE_SPSC)
+    return spsc_take(q, items, n);
+  /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
+  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
+    return RINGQ_SHUTDOWN;
+  if ((k = ringq__mpmc_pop_burst(mpmc_of(q), items, n, memory_order_seq_cst)) == 0)
+    k = (st = mpmc_get(q, items, deadline)) == RINGQ_OK ? 1 : st == RINGQ_EMPTY ? 0 : st;
+  return k;
+}
+
+/* A burst under way: items [done, n) still to put, or the room for up to n items got. */
+struct burst {
+  unsigned char *items;
+  size_t n, done, step;
+};
+
+/* What a token queue's bursts carry: nothing (and at most this many per publication). */
+static const unsigned char tokens_in[256];
+
+static size_t
+elem_bytes(struct ringq_queue *q)
+{
+  return q->kind == RINGQ_QUEUE_SPSC ? (size_t)spsc_of(q)->elem_size
+                                     : (size_t)mpmc_of(q)->elem_size;
+}
+
+static enum ringq_status
+attempt_put_many(struct ringq_queue *q, void *arg, int64_t deadline)
+{
+  struct burst *b = arg;
+  while (b->done < b->n) {
+    size_t left = b->n - b->done;
+    const void *from = q->token ? (const void *)tokens_in : b->items + b->done * elem_bytes(q);
+    ptrdiff_t k = ring_give(q, from, left < b->step ? left : b->step, deadline);
+    if (k <= 0)
+      return k == 0 ? RINGQ_FULL : (enum ringq_status)k;
+    b->done += (size_t)k;
+    notify(q, &q->not_empty); /* one wake at most per publication */
+  }
+  return RINGQ_OK;
+}
+
+static enum ringq_status
+attempt_get_many(struct ringq_queue *q, void *arg, int64_t deadline)
+{
+  struct burst *b = arg;
+  ptrdiff_t k = ring_take(q, b->items, b->n < b->step ? b->n : b->step, deadline);
+  if (k <= 0)
+    return k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
+  b->done = (size_t)k;
+  notify(q, &q->not_full);
+  return RINGQ_OK;
+}
+
+/* The most items one publication moves: the capacity (the rings' bursts stop there), and for a
+ * token queue the size of tokens_in. */
+static size_t
+burst_step(struct ringq_queue *q)
+{
+  size_t cap = ringq_queue_capacity(q);
+  return q->token && cap > sizeof tokens_in ? sizeof tokens_in : cap;
+}
+
+ptrdiff_t
+ringq_queue_put_many(struct ringq_queue *q, const void *items, size_t n, int64_t timeout_ns)
+{
+  struct burst b;
+  enum ringq_status st;
+  if (q == NULL || n == 0 || (items == NULL && !q->token) || timeout_ns < 0)
+    return RINGQ_EINVAL;
+  b.items = (unsigned char *)(uintptr_t)items;
+  b.n = n;
+  b.done = 0;
+  b.step = burst_step(q);
+  st = block_until(q, &b, deadline_after(timeout_ns), attempt_put_many, &q->not_full,
+                   put_may_proceed, RINGQ_FULL);
+  return b.done > 0 ? (ptrdiff_t)b.done : (ptrdiff_t)st;
+}
+
+ptrdiff_t
+ringq_queue_get_many(struct ringq_queue *q, void *items, size_t max, int64_t timeout_ns)
+{
+  unsigned char sink[sizeof tokens_in];
+  struct burst b;
+  enum ringq_status st;
+  if (q == NULL || max == 0 || (items == NULL && !q->token) || timeout_ns < 0)
+    return RINGQ_EINVAL;
+  b.items = q->token ? sink : (unsigned char *)items;
+  b.n = max;
+  b.done = 0;
+  b.step = burst_step(q);
+  st = block_until(q, &b, deadline_after(timeout_ns), attempt_get_many, &q->not_empty,
+                   get_may_proceed, RINGQ_EMPTY);
+  return st == RINGQ_OK ? (ptrdiff_t)b.done : (ptrdiff_t)st;
+}
+
 /* ---- size --------------------------------------------------------------------------------- */
 
 size_t
@@ -910,12 +1080,18 @@ ringq_queue_task_done(struct ringq_queue *q)
   /* relaxed: the compare-exchange below validates it. */
   d = atomic_load_explicit(&q->done, memory_order_relaxed);
   for (;;) {
-    /* acquire; pairs with the puts' [N1] on tail: a value tail really had (the number of puts
-     * accepted so far). done never passes it: Python's "called more times than there were items
-     * placed in the queue". */
-    uint64_t t = atomic_load_explicit(tail_word(q), memory_order_acquire) & ~RINGQ__CLOSED;
-    if ((int64_t)(t - d) <= 0)
-      return RINGQ_ETASKDONE;
+    /* relaxed: tail_seen is a value tail really had (tail only grows), kept on this line so that
+     * task_done reads the producers' line only when the copy says "no task left". */
+    uint64_t t = atomic_load_explicit(&q->tail_seen, memory_order_relaxed);
+    if ((int64_t)(t - d) <= 0) {
+      /* acquire; pairs with the puts' [N1] on tail: the number of puts accepted so far. done never
+       * passes it: Python's "called more times than there were items placed in the queue". */
+      t = atomic_load_explicit(tail_word(q), memory_order_acquire) & ~RINGQ__CLOSED;
+      /* relaxed: a cache; a racing older value only costs another read of tail. */
+      atomic_store_explicit(&q->tail_seen, t, memory_order_relaxed);
+      if ((int64_t)(t - d) <= 0)
+        return RINGQ_ETASKDONE;
+    }
     /* [N1] seq_cst for ALL_DONE; on failure d is reloaded. */
     if (atomic_compare_exchange_weak_explicit(&q->done, &d, d + RINGQ__STEP, memory_order_seq_cst,
                                               memory_order_relaxed))
@@ -927,9 +1103,11 @@ ringq_queue_task_done(struct ringq_queue *q)
   if (q->kind == RINGQ_QUEUE_MPMC &&
       (int64_t)(d - atomic_load_explicit(head_word(q), memory_order_acquire)) >= 0)
     raise_seen(&q->puts_seen, d + RINGQ__STEP);
-  /* Only the task_done that completes the work needs to wake joiners; [N2] inside notify pairs
-   * with their [W1], and all_tasks_done's seq_cst loads see this CAS. */
-  if (all_tasks_done(q))
+  /* Only the task_done that completes the work needs to wake joiners, and only if one waits:
+   * [N2] seq_cst; pairs with a joiner's [W1] (the CAS above is [N1]), so no joiner is missed; with
+   * none announced, no read of tail. all_tasks_done's seq_cst loads see this CAS. */
+  if (WAITERS_OF(atomic_load_explicit(&q->all_done.word, memory_order_seq_cst)) != 0 &&
+      all_tasks_done(q))
     notify(q, &q->all_done);
   return RINGQ_OK;
 }
@@ -1208,6 +1386,7 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   atomic_init(&q->state, 0);
   atomic_init(&q->done, 0); /* the rings start at ticket 0 */
   atomic_init(&q->puts_seen, 0);
+  atomic_init(&q->tail_seen, 0);
   atomic_init(&q->gets_seen, 0);
   atomic_init(&q->stat_waits, 0);
   atomic_init(&q->stat_wakes, 0);

@@ -54,6 +54,7 @@ struct ringq_queue {
    * give". Free-running tickets, compared by signed difference. */
   _Atomic(uint64_t) puts_seen;
   _Atomic(uint64_t) gets_seen;
+  _Atomic(uint64_t) tail_seen; /* task_done's copy of a value tail had (tail only grows) */
   _Atomic(uint64_t) stat_waits;                      /* futex waits made */
   _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
   _Atomic(uint64_t) stat_barriers;                   /* membarrier calls made */

@@ -181,6 +181,23 @@ ringq_queue_get_until(struct ringq_queue *q, void *item, const struct timespec *
 RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_get_nowait(struct ringq_queue *q,
                                                                     void *item);
 
+/* Put the n items of the array `items` (n * elem_size bytes), in order, waiting for room at most
+ * timeout_ns in all (0: do not wait). Each round moves as many as fit with one publication and at
+ * most one wake-up (a logging or packet path's batch). Returns n, or the number put before the
+ * timeout or a shutdown (1 .. n-1: the rest was not accepted), or RINGQ_FULL (none within the
+ * timeout), RINGQ_SHUTDOWN (none: shut down), RINGQ_EINVAL (q NULL, n 0, items NULL with
+ * elem_size > 0, timeout_ns < 0) or RINGQ_ESYS. A cancellation point, like put. */
+RINGQ_API RINGQ__NODISCARD ptrdiff_t ringq_queue_put_many(struct ringq_queue *q, const void *items,
+                                                         size_t n, int64_t timeout_ns);
+
+/* Get up to max items into the array `items`, oldest first, waiting at most timeout_ns for the
+ * first one and not at all for the rest (what is there is taken with one release of room and at
+ * most one wake-up). Returns the number got (1 .. max), RINGQ_EMPTY (none within the timeout),
+ * RINGQ_SHUTDOWN, RINGQ_EINVAL (q NULL, max 0, items NULL with elem_size > 0, timeout_ns < 0) or
+ * RINGQ_ESYS. A cancellation point, like get. */
+RINGQ_API RINGQ__NODISCARD ptrdiff_t ringq_queue_get_many(struct ringq_queue *q, void *items,
+                                                         size_t max, int64_t timeout_ns);
+
 /* Items in the queue: exact when no put or get is running; under concurrency a value between 0
  * and capacity. 0 after an immediate shutdown, and when q is NULL. */
 RINGQ_API size_t ringq_queue_qsize(struct ringq_queue *q);

@@ -540,6 +540,26 @@ ringq__spsc_push_burst(struct ringq_spsc *r, const void *items, size_t n, int cl
   return st == RINGQ_OK ? (ptrdiff_t)k : (ptrdiff_t)st;
 }
 
+static inline ptrdiff_t
+ringq__spsc_pop_burst(struct ringq_spsc *r, void *items, size_t n, RINGQ__MO_TYPE release_mo)
+{
+  uint64_t h, k;
+  int closed;
+  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
+    return RINGQ_EINVAL;
+  /* [C1] relaxed: only the consumer advances head. */
+  h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+  k = ringq__spsc_ready(r, h, n, &closed);
+  if (k > n)
+    k = n;
+  if (k == 0)
+    return closed ? (ptrdiff_t)RINGQ_SHUTDOWN : 0;
+  ringq__spsc_copy_run(r, h, items, k, 0);
+  /* [C3] release (seq_cst from the blocking layer); pairs with [P2]: the slots are free. */
+  RINGQ__STORE(&r->head, h + k * RINGQ__STEP, release_mo);
+  return (ptrdiff_t)k;
+}
+
 /* Push up to n items from the array `items` (n * elem_size bytes), as many as fit, in order, with
  * one publication. Producer thread only; wait-free.
  * Returns the number pushed (0 when full), RINGQ_SHUTDOWN (closed) or RINGQ_EINVAL (r or items
@@ -556,21 +576,7 @@ ringq_spsc_push_burst(struct ringq_spsc *r, const void *items, size_t n)
 RINGQ__NODISCARD static inline ptrdiff_t
 ringq_spsc_pop_burst(struct ringq_spsc *r, void *items, size_t n)
 {
-  uint64_t h, k;
-  int closed;
-  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
-    return RINGQ_EINVAL;
-  /* [C1] relaxed: only the consumer advances head. */
-  h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
-  k = ringq__spsc_ready(r, h, n, &closed);
-  if (k > n)
-    k = n;
-  if (k == 0)
-    return closed ? (ptrdiff_t)RINGQ_SHUTDOWN : 0;
-  ringq__spsc_copy_run(r, h, items, k, 0);
-  /* [C3] release; pairs with [P2]: the slots are free. */
-  RINGQ__STORE(&r->head, h + k * RINGQ__STEP, RINGQ__MO(release));
-  return (ptrdiff_t)k;
+  return ringq__spsc_pop_burst(r, items, n, RINGQ__MO(release));
 }
 
 /* Zero-copy write, step 1: hand out up to `max` contiguous free slots at *where (elem_size bytes
