@@ -71,6 +71,24 @@ queue_get(void *q, void *item)
 
 BENCH_BLOCKING_LOOPS(queue, queue_put, queue_get)
 
+/* put_many / get_many: blocking bursts. At most 20 ms per call, so that the loops see the
+ * watchdog's abort flag; 0 means "nothing moved yet, call again". */
+BENCH_OP size_t
+queue_put_many(void *q, const void *items, size_t n)
+{
+  ptrdiff_t k = ringq_queue_put_many((struct ringq_queue *)q, items, n, 20000000);
+  return k > 0 ? (size_t)k : 0;
+}
+
+BENCH_OP size_t
+queue_get_many(void *q, void *items, size_t n)
+{
+  ptrdiff_t k = ringq_queue_get_many((struct ringq_queue *)q, items, n, 20000000);
+  return k > 0 ? (size_t)k : 0;
+}
+
+BENCH_BURST_LOOPS(queue, queue_put_many, queue_get_many)
+
 const struct bench_queue bench_q_ringq_queue_spsc = {
     .name = "ringq queue (SPSC)",
     .peer = "ringq",
@@ -84,6 +102,7 @@ const struct bench_queue bench_q_ringq_queue_spsc = {
     .destroy = queue_destroy,
     .wake = queue_wake,
     .syscalls = queue_syscalls,
+    .burst = {queue_producer_burst, queue_consumer_burst, NULL, NULL},
     .blocking = {queue_producer_blocking, queue_consumer_blocking, queue_ping_blocking,
                  queue_pong_blocking},
     .solo = queue_solo,
@@ -98,6 +117,7 @@ const struct bench_queue bench_q_ringq_queue_mpmc = {
     .destroy = queue_destroy,
     .wake = queue_wake,
     .syscalls = queue_syscalls,
+    .burst = {queue_producer_burst, queue_consumer_burst, NULL, NULL},
     .blocking = {queue_producer_blocking, queue_consumer_blocking, queue_ping_blocking,
                  queue_pong_blocking},
     .solo = queue_solo,
