@@ -355,7 +355,7 @@ wait_for_peer(int *rounds, int64_t deadline)
  * give" above): FULL only when no completed get has freed room; when one has but the slot this put
  * needs is still being read by an earlier getter, wait for that getter, without claiming. */
 static enum ringq_status
-mpmc_put(struct ringq_queue *q, const void *item, int64_t deadline)
+mpmc_put_full(struct ringq_queue *q, const void *item, int64_t deadline)
 {
   struct ringq_mpmc *r = mpmc_of(q);
   int rounds = 0;
@@ -388,7 +388,7 @@ mpmc_put(struct ringq_queue *q, const void *item, int64_t deadline)
 /* The MPMC get, likewise: EMPTY only when no completed put's item remains; when one sits behind a
  * slot whose putter is still copying, wait for that putter, without claiming. */
 static enum ringq_status
-mpmc_get(struct ringq_queue *q, void *item, int64_t deadline)
+mpmc_get_empty(struct ringq_queue *q, void *item, int64_t deadline)
 {
   struct ringq_mpmc *r = mpmc_of(q);
   int rounds = 0;
@@ -414,6 +414,22 @@ mpmc_get(struct ringq_queue *q, void *item, int64_t deadline)
   }
   raise_seen(&q->gets_seen, h);
   return RINGQ_EMPTY;
+}
+
+/* The fast paths: one try on the ring inline; the out-of-line functions above only when the ring
+ * says FULL or EMPTY (they try again first). */
+static inline enum ringq_status
+mpmc_put(struct ringq_queue *q, const void *item, int64_t deadline)
+{
+  enum ringq_status st = ringq__mpmc_push(mpmc_of(q), item, memory_order_seq_cst); /* [MP3] */
+  return st != RINGQ_FULL ? st : mpmc_put_full(q, item, deadline);
+}
+
+static inline enum ringq_status
+mpmc_get(struct ringq_queue *q, void *item, int64_t deadline)
+{
+  enum ringq_status st = ringq__mpmc_pop(mpmc_of(q), item, memory_order_seq_cst); /* [MC3] */
+  return st != RINGQ_EMPTY ? st : mpmc_get_empty(q, item, deadline);
 }
 
 /* One try on the ring: RINGQ_OK, RINGQ_FULL or RINGQ_SHUTDOWN (closed: nothing accepted). The
