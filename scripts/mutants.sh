@@ -19,7 +19,7 @@ jobs=${MUTANTS_JOBS:-2}
 # Test selections (ctest -R regexes).
 ring_fast='^(spsc_test|mpmc_test|rings_misuse_test|queue_test|queue_misuse_test)$'
 ring_slow='^(spsc_stress_.*|mpmc_stress_.*|queue_stress_spsc|queue_stress_2x2)$'
-queue_fast='^(queue_test|queue_syscalls_test|queue_misuse_test|example_queue_tour)$'
+queue_fast='^(queue_test|queue_syscalls_test|queue_wait_steps_test|queue_misuse_test|example_queue_tour)$'
 queue_slow='^(queue_pingpong_.*|queue_stress_.*|queue_faketime_.*)$'
 
 ids=() files=() pats=() reps=() kinds=() descs=()
@@ -34,13 +34,15 @@ mutant drop_notify_put src/queue.c queue "a put does not notify getters" \
 mutant drop_notify_get src/queue.c queue "a get does not notify putters" \
   'notify(q, &q->not_full);' '(void)0; /* mutant */'
 mutant skip_recheck src/queue.c queue "wait_step skips the re-check [W2]" \
-  'if (!ready(q)) {' 'if (1) { /* mutant */'
+  'if (!ready(q)) {' 'if (!ready(q) || 1) { /* mutant */'
 mutant skip_takeback src/queue.c queue "wait_step never takes its announcement back [W3]" \
   'while (EPOCH_OF(s) == e &&' 'while (0 && EPOCH_OF(s) == e &&'
 mutant notify_always_wakes src/queue.c queue "notify bumps and wakes even with no waiter [N2]" \
   'if (WAITERS_OF(s) == 0)' 'if (0 && WAITERS_OF(s) == 0)'
 mutant recheck_ignores_closed_mark src/queue.c queue "get_may_proceed ignores the closed mark" \
   'return (t & RINGQ__CLOSED) || t != h;' 'return t != h; /* mutant */'
+mutant put_recheck_ignores_closed_mark src/queue.c queue "put_may_proceed ignores the closed mark" \
+  'return (t & RINGQ__CLOSED) || t - h < full_span(q);' 'return t - h < full_span(q); /* mutant */'
 mutant discard_not_counted_done src/queue.c queue "an immediate MPMC shutdown forgets to count discarded items done" \
   'atomic_fetch_add_explicit(&q->done, RINGQ__STEP, memory_order_seq_cst);' '(void)0; /* mutant */'
 mutant task_done_off_by_one src/queue.c queue "task_done accepts one call too many" \
