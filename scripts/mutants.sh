@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Mutation testing: apply seeded bugs to a scratch copy of the sources one at a time, build, run the
+# tests that should notice, and report which mutants the suite kills.
+# Usage: scripts/mutants.sh [mutant-id...]   (default: all; ids are listed below)
+# Environment: MUTANTS_DIR (scratch, default /tmp/ringq-mutants), MUTANTS_JOBS (build jobs, 2),
+# MUTANTS_SANITIZE=thread (build with ThreadSanitizer and run only the plain stress executables,
+# since Criterion cannot run under TSan: the way to kill an ordering mutant that x86 hides).
+#
+# Each mutant is a literal substitution that must match exactly once in its file; one that does
+# not (the source moved on) is reported STALE and counts neither as killed nor as survived. A
+# mutant is KILLED when a test fails or times out, SURVIVED when every selected test passes.
+# The fast tests (unit, misuse) run first; the stress tests only if the fast ones all pass.
+# Not part of scripts/test.sh: it takes about 2 to 40 minutes on 2 CPUs (survivors cost most).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scratch=${MUTANTS_DIR:-/tmp/ringq-mutants}
+jobs=${MUTANTS_JOBS:-2}
+
+# Test selections (ctest -R regexes).
+ring_fast='^(spsc_test|mpmc_test|rings_misuse_test|queue_test|queue_misuse_test)$'
+ring_slow='^(spsc_stress_.*|mpmc_stress_.*|queue_stress_spsc|queue_stress_2x2)$'
+queue_fast='^(queue_test|queue_syscalls_test|queue_wait_steps_test|queue_misuse_test|example_queue_tour)$'
+queue_slow='^(queue_pingpong_.*|queue_stress_.*|queue_faketime_.*)$'
+
+ids=() files=() pats=() reps=() kinds=() descs=()
+# mutant <id> <file> ring|queue <description> <pattern> <replacement>
+mutant() {
+  ids+=("$1") files+=("$2") kinds+=("$3") descs+=("$4") pats+=("$5") reps+=("$6")
+}
+
+# --- the wait protocol and the contract (src/queue.c: lines unlikely to change) ---
+mutant drop_notify_put src/queue.c queue "a put does not notify getters" \
+  'notify(q, &q->not_empty);' '(void)0; /* mutant */'
+mutant drop_notify_get src/queue.c queue "a get does not notify putters" \
+  'notify(q, &q->not_full);' '(void)0; /* mutant */'
+mutant skip_recheck src/queue.c queue "wait_step skips the re-check [W2]" \
+  'if (!ready(q)) {' 'if (!ready(q) || 1) { /* mutant */'
+mutant skip_takeback src/queue.c queue "wait_step never takes its announcement back [W3]" \
+  'while (EPOCH_OF(s) == e &&' 'while (0 && EPOCH_OF(s) == e &&'
+mutant notify_always_wakes src/queue.c queue "notify bumps and wakes even with no waiter [N2]" \
+  'if (WAITERS_OF(s) == 0)' 'if (0 && WAITERS_OF(s) == 0)'
+# (Not get_may_proceed's `(t & RINGQ__CLOSED) ||`: an equivalent mutant, since head is even and a
+# closed tail always differs from it.)
+mutant put_recheck_ignores_closed_mark src/queue.c queue "put_may_proceed ignores the closed mark" \
+  'return (t & RINGQ__CLOSED) || t - h < full_span(q);' 'return t - h < full_span(q); /* mutant */'
+mutant discard_not_counted_done src/queue.c queue "an immediate MPMC shutdown forgets to count discarded items done" \
+  'atomic_fetch_add_explicit(&q->done, RINGQ__STEP, memory_order_seq_cst);' '(void)0; /* mutant */'
+mutant task_done_off_by_one src/queue.c queue "task_done accepts one call too many" \
+  'if ((int64_t)(h - d) <= 0)' 'if ((int64_t)(h - d) < 0)'
+mutant join_one_early src/queue.c queue "join returns with one task left" \
+  'return done == target;' 'return done + RINGQ__STEP >= target;'
+mutant no_heavy_barrier src/queue.c queue "the asymmetric waiter skips membarrier (x86 rarely shows it)" \
+  'ringq__heavy_barrier(); /* the asymmetric variant' '(void)0; /* mutant: the asymmetric variant'
+
+# --- the futex layer (src/wait_linux.c) ---
+mutant eagain_is_error src/wait_linux.c queue "futex EAGAIN (word changed) reported as a failure" \
+  'else if (errno == EAGAIN || errno == EINTR)' 'else if (errno == EINTR)'
+mutant wake_only_one src/wait_linux.c queue "futex_wake wakes one waiter instead of all" \
+  '(void)syscall(SYS_futex, word, op, count, NULL, NULL, 0);' \
+  '(void)count; (void)syscall(SYS_futex, word, op, 1, NULL, NULL, 0);'
+mutant deadline_nsec_wrong src/wait_linux.c queue "the deadline's nanoseconds lose a digit" \
+  'ts.tv_nsec = (long)(deadline_ns % 1000000000);' 'ts.tv_nsec = (long)(deadline_ns % 100000000);'
+mutant deadline_1ms_early src/wait_linux.c queue "a wait gives up 1 ms before its deadline" \
+  'if (deadline_ns <= ringq__now_ns())' 'if (deadline_ns - 1000000 <= ringq__now_ns())'
+
+# --- the rings (include/ringq/spsc.h, mpmc.h) ---
+mutant spsc_capacity_plus_one include/ringq/spsc.h ring "SPSC holds one item more than its capacity" \
+  'r->full_span = (uint64_t)capacity * RINGQ__STEP;' 'r->full_span = (uint64_t)(capacity + 1) * RINGQ__STEP;'
+mutant mpmc_bound_plus_one include/ringq/mpmc.h ring "MPMC capacity bound lets one item too many in" \
+  'int64_t room = (int64_t)r->full_span - (int64_t)(t - h);' \
+  'int64_t room = (int64_t)r->full_span + RINGQ__STEP - (int64_t)(t - h);'
+mutant spsc_pop_double_step include/ringq/spsc.h ring "SPSC pop advances head by two tickets" \
+  'RINGQ__STORE(&r->head, h + RINGQ__STEP, release_mo);' 'RINGQ__STORE(&r->head, h + 2 * RINGQ__STEP, release_mo);'
+mutant mpmc_push_double_step include/ringq/mpmc.h ring "MPMC push claims two tickets for one item" \
+  'if (RINGQ__CAS(&r->tail, &t, t + RINGQ__STEP, claim_mo, RINGQ__MO(relaxed)))' \
+  'if (RINGQ__CAS(&r->tail, &t, t + 2 * RINGQ__STEP, claim_mo, RINGQ__MO(relaxed)))'
+mutant spsc_ignores_closed_mark include/ringq/spsc.h ring "SPSC consumer ignores the closed mark" \
+  '*closed = (int)(t & RINGQ__CLOSED);' '*closed = 0; /* mutant */'
+mutant mpmc_burst_wrong_lap include/ringq/mpmc.h ring "MPMC pop_burst hands the slot back one ticket short of a lap" \
+  'RINGQ__STORE(seq, ticket + r->lap, RINGQ__MO(release));' \
+  'RINGQ__STORE(seq, ticket + r->lap - RINGQ__STEP, RINGQ__MO(release));'
+mutant spsc_publish_relaxed include/ringq/spsc.h ring "SPSC [P3] relaxed instead of release (x86 hides it)" \
+  'RINGQ__STORE(&r->tail, next, RINGQ__MO(release));' 'RINGQ__STORE(&r->tail, next, RINGQ__MO(relaxed));'
+mutant spsc_close_lost include/ringq/spsc.h ring "SPSC close stores tail without the mark" \
+  'RINGQ__STORE(&r->tail, t | RINGQ__CLOSED, RINGQ__MO(release));' 'RINGQ__STORE(&r->tail, t, RINGQ__MO(release));'
+
+# Replace the one occurrence of $2 in file $1 by $3; exit 3 (printing the count) if not exactly one.
+substitute() {
+  perl -e '
+    my ($file, $pat, $rep) = @ARGV;
+    open(my $in, "<", $file) or die "$file: $!";
+    local $/; my $text = <$in>; close($in);
+    my $n = 0; my $at = -1; my $i = 0;
+    while (($i = index($text, $pat, $i)) >= 0) { $n++; $at = $i; $i += length($pat); }
+    if ($n != 1) { print "$n\n"; exit 3; }
+    substr($text, $at, length($pat)) = $rep;
+    open(my $out, ">", $file) or die "$file: $!";
+    print $out $text; close($out);' "$@"
+}
+
+selected=("$@")
+want() {
+  [ ${#selected[@]} -eq 0 ] && return 0
+  local s
+  for s in "${selected[@]}"; do [ "$s" = "$1" ] && return 0; done
+  return 1
+}
+
+echo "mutants: scratch copy in $scratch"
+rm -rf "$scratch"
+mkdir -p "$scratch/src" "$scratch/build"
+for d in CMakeLists.txt CMakePresets.json README.md cmake include src tests examples; do
+  [ -e "$root/$d" ] && cp -r "$root/$d" "$scratch/src/"
+done
+sanitize=${MUTANTS_SANITIZE:-}
+extra=()
+if [ -n "$sanitize" ]; then
+  extra=(-DRINGQ_SANITIZE="$sanitize" -DRINGQ_TIMEOUT_SCALE=8)
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" RINGQ_TIMEOUT_SCALE=8
+  ring_fast='^$' queue_fast='^$' # Criterion tests are not built under TSan
+fi
+cmake -S "$scratch/src" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DRINGQ_BUILD_BENCH=OFF "${extra[@]}" >"$scratch/configure.log" 2>&1 ||
+  { cat "$scratch/configure.log"; exit 1; }
+
+run_tests() { # <regex>: 0 when every selected test passes (an empty regex selects nothing)
+  [ "$1" = '^$' ] && return 0
+  (cd "$scratch/build" && ctest -R "$1" --stop-on-failure -j 1 >"$scratch/ctest.log" 2>&1)
+}
+
+echo "baseline: build and run every selected test on the unmutated copy"
+if ! cmake --build "$scratch/build" -j "$jobs" >"$scratch/build.log" 2>&1; then
+  tail -30 "$scratch/build.log"; echo "baseline build failed"; exit 1
+fi
+baseline=("$ring_fast" "$queue_fast")
+[ -n "$sanitize" ] && baseline=("$ring_slow" "$queue_slow")
+for re in "${baseline[@]}"; do
+  if ! run_tests "$re"; then tail -30 "$scratch/ctest.log"; echo "baseline tests fail: no verdict possible"; exit 1; fi
+done
+
+killed=0 survived=0 stale=0 broken=0
+survivors=() stales=()
+for i in "${!ids[@]}"; do
+  id=${ids[$i]}
+  want "$id" || continue
+  f=${files[$i]}
+  cp "$root/$f" "$scratch/src/$f"
+  start=$(date +%s)
+  if ! n=$(substitute "$scratch/src/$f" "${pats[$i]}" "${reps[$i]}"); then
+    printf '%-30s STALE    (pattern found %s times in %s)\n' "$id" "$n" "$f"
+    stale=$((stale + 1)); stales+=("$id")
+    continue
+  fi
+  if [ "${kinds[$i]}" = ring ]; then fast=$ring_fast slow=$ring_slow; else fast=$queue_fast slow=$queue_slow; fi
+  verdict=SURVIVED by=""
+  if ! cmake --build "$scratch/build" -j "$jobs" >"$scratch/build.log" 2>&1; then
+    verdict=BROKEN by="does not compile"
+  elif ! run_tests "$fast"; then
+    verdict=KILLED
+  elif ! run_tests "$slow"; then
+    verdict=KILLED
+  fi
+  if [ "$verdict" = KILLED ]; then
+    mkdir -p "$scratch/logs"
+    cp "$scratch/ctest.log" "$scratch/logs/$id.log"
+    by=$(grep -m1 -E '\*\*\*|Failed|Timeout|Exception' "$scratch/ctest.log" | sed 's/^ *//; s/  */ /g')
+    by="${by:-see $scratch/logs/$id.log}"
+  fi
+  case $verdict in
+    KILLED) killed=$((killed + 1)) ;;
+    SURVIVED) survived=$((survived + 1)); survivors+=("$id: ${descs[$i]}") ;;
+    BROKEN) broken=$((broken + 1)) ;;
+  esac
+  printf '%-30s %-8s %4ss  %s%s\n' "$id" "$verdict" "$(($(date +%s) - start))" "${descs[$i]}" \
+    "${by:+  [$by]}"
+  cp "$root/$f" "$scratch/src/$f" # restore
+done
+# Leave the scratch build matching the sources again.
+cmake --build "$scratch/build" -j "$jobs" >/dev/null 2>&1 || true
+
+judged=$((killed + survived))
+echo "killed $killed, survived $survived, stale $stale, not compiling $broken"
+if [ $judged -gt 0 ]; then
+  echo "kill rate: $killed/$judged = $((100 * killed / judged))%"
+fi
+for s in "${survivors[@]}"; do echo "survivor: $s"; done
+for s in "${stales[@]}"; do echo "stale: $s (update its pattern in scripts/mutants.sh)"; done
+[ $survived -eq 0 ]
