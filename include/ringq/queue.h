@@ -106,21 +106,21 @@ struct ringq_queue_stats {
  * carry no bytes, as Python code passes None through a Queue used as a throttle): item pointers
  * may then be NULL. Returns RINGQ_OK, RINGQ_EINVAL (bytes NULL, unknown kind, capacity 0) or
  * RINGQ_ERANGE. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status
+RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_size, size_t *bytes);
 
 /* Make a queue in caller memory (aligned to RINGQ_CACHE_LINE, at least memsize bytes); the queue
  * is `(struct ringq_queue *)mem`. flags: 0 or RINGQ_QUEUE_PROCESS_SHARED. Not thread-safe.
  * Returns RINGQ_OK, RINGQ_EINVAL (mem NULL, unknown kind or flag, capacity 0), RINGQ_ERANGE,
  * RINGQ_EALIGN or RINGQ_ETOOSMALL. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_init(void *mem, size_t mem_bytes,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_init(void *mem, size_t mem_bytes,
                                                               enum ringq_queue_kind kind,
                                                               size_t capacity, size_t elem_size,
                                                               unsigned flags);
 
 /* Allocate and init a process-private queue; *out is the queue or NULL. Returns RINGQ_OK,
  * RINGQ_EINVAL (out NULL, unknown kind, capacity 0), RINGQ_ERANGE or RINGQ_ENOMEM. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue_kind kind,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_create(enum ringq_queue_kind kind,
                                                                 size_t capacity, size_t elem_size,
                                                                 struct ringq_queue **out);
 
@@ -132,53 +132,53 @@ RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_create(enum ringq_queue
  * discard callback, oldest first, if one is set (so ringq_queue_destroy loses nothing).
  * Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY (threads are blocked in put, get or
  * join: shut the queue down and let them leave first). */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_fini(struct ringq_queue *q);
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_fini(struct ringq_queue *q);
 
 /* ringq_queue_fini, then free a queue made by ringq_queue_create. On RINGQ_EBUSY nothing is freed.
  * Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_destroy(struct ringq_queue *q);
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_destroy(struct ringq_queue *q);
 
 /* Put one item (elem_size bytes copied from item), waiting for room without limit.
  * Returns RINGQ_OK, RINGQ_SHUTDOWN (the queue was shut down; the item was not accepted),
  * RINGQ_EINVAL (q NULL, or item NULL with elem_size > 0) or RINGQ_ESYS (the futex call failed
  * unexpectedly). Every put and get below takes a NULL item in a queue of elem_size 0. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_put(struct ringq_queue *q,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_put(struct ringq_queue *q,
                                                              const void *item);
 
 /* Put, waiting at most timeout_ns nanoseconds for room (0: do not wait).
  * Returns RINGQ_OK, RINGQ_FULL (no room within the timeout), RINGQ_SHUTDOWN, RINGQ_EINVAL
  * (q or item NULL, timeout_ns < 0) or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status
+RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_put_timeout(struct ringq_queue *q, const void *item, int64_t timeout_ns);
 
 /* Put, waiting for room until the CLOCK_MONOTONIC time *deadline (a past deadline: do not wait).
  * Returns RINGQ_OK, RINGQ_FULL, RINGQ_SHUTDOWN, RINGQ_EINVAL (a NULL argument, an invalid
  * deadline) or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status
+RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_put_until(struct ringq_queue *q, const void *item, const struct timespec *deadline);
 
 /* Put without waiting. Returns RINGQ_OK, RINGQ_FULL, RINGQ_SHUTDOWN or RINGQ_EINVAL. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_put_nowait(struct ringq_queue *q,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_put_nowait(struct ringq_queue *q,
                                                                     const void *item);
 
 /* Get the oldest item into item (elem_size bytes), waiting without limit.
  * Returns RINGQ_OK, RINGQ_SHUTDOWN (shut down and drained, or shut down immediately),
  * RINGQ_EINVAL (q or item NULL) or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_get(struct ringq_queue *q, void *item);
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_get(struct ringq_queue *q, void *item);
 
 /* Get, waiting at most timeout_ns nanoseconds (0: do not wait). Returns RINGQ_OK, RINGQ_EMPTY (no
  * item within the timeout), RINGQ_SHUTDOWN, RINGQ_EINVAL (NULL argument, timeout_ns < 0) or
  * RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status
+RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_get_timeout(struct ringq_queue *q, void *item, int64_t timeout_ns);
 
 /* Get, waiting until the CLOCK_MONOTONIC time *deadline. Returns RINGQ_OK, RINGQ_EMPTY,
  * RINGQ_SHUTDOWN, RINGQ_EINVAL (a NULL argument, an invalid deadline) or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status
+RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_get_until(struct ringq_queue *q, void *item, const struct timespec *deadline);
 
 /* Get without waiting. Returns RINGQ_OK, RINGQ_EMPTY, RINGQ_SHUTDOWN or RINGQ_EINVAL. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_get_nowait(struct ringq_queue *q,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_get_nowait(struct ringq_queue *q,
                                                                     void *item);
 
 /* Put the n items of the array `items` (n * elem_size bytes), in order, waiting for room at most
@@ -187,16 +187,16 @@ RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_get_nowait(struct ringq
  * timeout or a shutdown (1 .. n-1: the rest was not accepted), or RINGQ_FULL (none within the
  * timeout), RINGQ_SHUTDOWN (none: shut down), RINGQ_EINVAL (q NULL, n 0, items NULL with
  * elem_size > 0, timeout_ns < 0) or RINGQ_ESYS. A cancellation point, like put. */
-RINGQ_API RINGQ__NODISCARD ptrdiff_t ringq_queue_put_many(struct ringq_queue *q, const void *items,
-                                                         size_t n, int64_t timeout_ns);
+RINGQ__NODISCARD RINGQ_API ptrdiff_t ringq_queue_put_many(struct ringq_queue *q, const void *items,
+                                                          size_t n, int64_t timeout_ns);
 
 /* Get up to max items into the array `items`, oldest first, waiting at most timeout_ns for the
  * first one and not at all for the rest (what is there is taken with one release of room and at
  * most one wake-up). Returns the number got (1 .. max), RINGQ_EMPTY (none within the timeout),
  * RINGQ_SHUTDOWN, RINGQ_EINVAL (q NULL, max 0, items NULL with elem_size > 0, timeout_ns < 0) or
  * RINGQ_ESYS. A cancellation point, like get. */
-RINGQ_API RINGQ__NODISCARD ptrdiff_t ringq_queue_get_many(struct ringq_queue *q, void *items,
-                                                         size_t max, int64_t timeout_ns);
+RINGQ__NODISCARD RINGQ_API ptrdiff_t ringq_queue_get_many(struct ringq_queue *q, void *items,
+                                                          size_t max, int64_t timeout_ns);
 
 /* Items in the queue: exact when no put or get is running; under concurrency a value between 0
  * and capacity. 0 after an immediate shutdown, and when q is NULL. */
@@ -214,18 +214,18 @@ RINGQ_API size_t ringq_queue_capacity(const struct ringq_queue *q);
  * extra atomic read-modify-write on the put path: accepted puts are counted by the ring itself.
  * Returns RINGQ_OK, RINGQ_ETASKDONE (called more times than items were put, discarded ones
  * counting as done; nothing changes) or RINGQ_EINVAL (q NULL). */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_task_done(struct ringq_queue *q);
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_task_done(struct ringq_queue *q);
 
 /* Wait until every accepted put has been matched by a task_done (or a discard of an immediate
  * shutdown). Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_join(struct ringq_queue *q);
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_join(struct ringq_queue *q);
 /* join, waiting at most timeout_ns. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (q NULL,
  * timeout_ns < 0) or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_join_timeout(struct ringq_queue *q,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_join_timeout(struct ringq_queue *q,
                                                                       int64_t timeout_ns);
 /* join until the CLOCK_MONOTONIC time *deadline. Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL
  * (a NULL argument, an invalid deadline) or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status
+RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_join_until(struct ringq_queue *q, const struct timespec *deadline);
 
 /* Shut the queue down, for good (a later call may only upgrade to immediate). Afterwards every put
@@ -237,7 +237,7 @@ ringq_queue_join_until(struct ringq_queue *q, const struct timespec *deadline);
  * thread, but not from a signal handler (it waits for a put or get under way to finish). Returns
  * once the shutdown is complete (a concurrent immediate shutdown: once its discarding is done).
  * Returns RINGQ_OK or RINGQ_EINVAL (q NULL). */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_shutdown(struct ringq_queue *q,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_shutdown(struct ringq_queue *q,
                                                                   bool immediate);
 
 /* Whether a shutdown has begun, as Python's is_shutdown: true from the first step of shutdown, so
@@ -252,7 +252,7 @@ RINGQ_API bool ringq_queue_is_shutdown(struct ringq_queue *q);
  * on the same queue (it would wait for itself, or free the queue under its caller). Returns
  * RINGQ_OK or RINGQ_EINVAL (q NULL; a RINGQ_QUEUE_PROCESS_SHARED queue, where a function pointer
  * means nothing to the other processes). */
-RINGQ_API RINGQ__NODISCARD enum ringq_status
+RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_set_discard(struct ringq_queue *q, ringq_discard_fn fn, void *ctx);
 
 /* ---- event loops and several queues (src/poll.c) ------------------------------------------ */
@@ -271,7 +271,7 @@ ringq_queue_set_discard(struct ringq_queue *q, ringq_discard_fn fn, void *ctx);
  * descriptor for every call. Returns RINGQ_OK, RINGQ_EINVAL (a NULL argument, a bad event, a
  * RINGQ_QUEUE_PROCESS_SHARED queue: another process could not signal this process's eventfd) or
  * RINGQ_ESYS (eventfd failed). */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_fd(struct ringq_queue *q, unsigned event,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_fd(struct ringq_queue *q, unsigned event,
                                                             int *fd);
 
 /* Before an event loop waits for the queue's descriptors: clear them, register interest in
@@ -279,7 +279,7 @@ RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_fd(struct ringq_queue *
  * drain and call again; 0 means waiting is safe. Makes the descriptors on first use. One loop
  * thread per queue and direction at a time. Returns RINGQ_OK, RINGQ_EINVAL (a NULL argument, an
  * empty or unknown mask, a process-shared queue) or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status
+RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready);
 
 /* Wait until one of the n queues can be got from (event RINGQ_POLL_READABLE) or put to
@@ -292,13 +292,13 @@ ringq_queue_poll_prepare(struct ringq_queue *q, unsigned events, unsigned *ready
  * not mix it with an event loop waiting on the same queue's descriptor. A cancellation point.
  * Returns RINGQ_OK, RINGQ_TIMEDOUT, RINGQ_EINVAL (qs or index NULL, n 0, a NULL queue, a bad event,
  * timeout_ns < 0), RINGQ_ENOMEM or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_wait_any(struct ringq_queue *const *qs,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_wait_any(struct ringq_queue *const *qs,
                                                                   size_t n, unsigned event,
                                                                   int64_t timeout_ns,
                                                                   size_t *index);
 /* wait_any until the CLOCK_MONOTONIC time *deadline. Same returns (RINGQ_EINVAL also for an
  * invalid deadline). */
-RINGQ_API RINGQ__NODISCARD enum ringq_status
+RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event,
                            const struct timespec *deadline, size_t *index);
 /* Get one item from the first of the n queues that has one, waiting at most timeout_ns; item must
@@ -306,7 +306,7 @@ ringq_queue_wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned eve
  * RINGQ_EMPTY (none within the timeout), RINGQ_SHUTDOWN (queue *index is shut down and drained:
  * drop it from the array, or it keeps winning), RINGQ_EINVAL, RINGQ_ENOMEM (the fallback, more
  * than 16 queues) or RINGQ_ESYS. */
-RINGQ_API RINGQ__NODISCARD enum ringq_status ringq_queue_get_any(struct ringq_queue *const *qs,
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_get_any(struct ringq_queue *const *qs,
                                                                  size_t n, void *item,
                                                                  int64_t timeout_ns, size_t *index);
 
