@@ -165,7 +165,7 @@ ringq__unbounded_init_at(struct ringq__unbounded *u, int kind, size_t elem_size,
   atomic_init(&u->head, first_ticket);
   atomic_init(&u->head_end, first_ticket + u->span);
   atomic_init(&u->head_seg, first);
-  u->tail_cache = first_ticket;
+  atomic_init(&u->tail_cache, first_ticket);
   return RINGQ_OK;
 }
 

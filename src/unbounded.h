@@ -95,8 +95,11 @@
  *         there (or later).
  *   [UC2] consumer acquire load of head_seg; pairs with [UC9]; same argument as [UP2].
  *   [UC3] consumer relaxed load of head (after [UC2]); same argument as [UP3].
- *   [UC4] consumer acquire load of tail; pairs with [UP4]/[UX1]: head == tail means empty
- *         (closed and drained if the mark is set); ticket h < tail was claimed by a producer.
+ *   [UC4] consumer relaxed load of tail_cache, the consumers' shared copy of tail: a value
+ *         tail had, so h below it was claimed by a producer (the item is ordered by [UC6]).
+ *         Only when h reaches the copy: [UC4'] acquire load of tail; pairs with [UP4]/[UX1]:
+ *         head == tail means empty (closed and drained if the mark is set). EMPTY and SHUTDOWN
+ *         are only ever decided on a fresh load of tail.
  *   [UC5] consumer claim, compare-exchange of head h -> h + STEP: relaxed (seq_cst from the
  *         blocking layer). Success proves head was still h: head_seg is h's segment, alive.
  *   [UC6] consumer acquire load of the slot's `written`, spinning until set; pairs with [UP8].
@@ -166,7 +169,8 @@ struct ringq__unbounded {
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) head; /* next ticket to pop; never above tail */
   _Atomic(uint64_t) head_end;                        /* ticket just past head_seg's last slot */
   _Atomic(struct ringq__useg *) head_seg;            /* the segment head's item is in */
-  uint64_t tail_cache; /* SPSC consumer's copy of tail without the mark; never ahead of tail */
+  _Atomic(uint64_t) tail_cache; /* consumers' copy of tail without the mark: a value tail had,
+                                   so never ahead of it (SPSC: the consumer's own) */
 
   /* Segment bookkeeping: touched once per segment. */
   _Alignas(RINGQ_CACHE_LINE) _Atomic(struct ringq__useg *) spare; /* a drained segment, or NULL */
@@ -271,11 +275,12 @@ ringq__unbounded_spsc_pop(struct ringq__unbounded *u, void *item, memory_order h
   uint64_t h, end;
   /* [UT0] relaxed: only the consumer moves head. */
   h = atomic_load_explicit(&u->head, memory_order_relaxed);
-  if (h == u->tail_cache) {
+  /* relaxed: the consumer's own copy. */
+  if (h == atomic_load_explicit(&u->tail_cache, memory_order_relaxed)) {
     /* [UT1] acquire; pairs with [US3] / [UX1]: the slots below tail are written. */
     uint64_t t = atomic_load_explicit(&u->tail, memory_order_acquire);
-    u->tail_cache = t & ~RINGQ__CLOSED;
-    if (h == u->tail_cache)
+    atomic_store_explicit(&u->tail_cache, t & ~RINGQ__CLOSED, memory_order_relaxed);
+    if (h == (t & ~RINGQ__CLOSED))
       return (t & RINGQ__CLOSED) ? RINGQ_SHUTDOWN : RINGQ_EMPTY;
   }
   /* relaxed: only the consumer writes head_end and head_seg in an SPSC queue. */
@@ -379,12 +384,19 @@ ringq__unbounded_mpmc_pop(struct ringq__unbounded *u, void *item, memory_order c
     seg = atomic_load_explicit(&u->head_seg, memory_order_acquire);
     /* [UC3] relaxed, after [UC2]. */
     h = atomic_load_explicit(&u->head, memory_order_relaxed);
-    /* [UC4] acquire; pairs with [UP4] / [UX1]. */
-    t = atomic_load_explicit(&u->tail, memory_order_acquire);
-    if ((int64_t)((t & ~RINGQ__CLOSED) - h) <= 0) {
-      if (h == (t & ~RINGQ__CLOSED))
-        return (t & RINGQ__CLOSED) ? RINGQ_SHUTDOWN : RINGQ_EMPTY;
-      continue; /* tail older than head (relaxed claims): read both again */
+    /* [UC4] relaxed load of the consumers' copy of tail: h below it was claimed by a producer
+     * (the item itself is synchronised by [UC6]). Only when the copy is used up, [UC4'] acquire
+     * load of tail; pairs with [UP4] / [UX1]. */
+    t = atomic_load_explicit(&u->tail_cache, memory_order_relaxed);
+    if ((int64_t)(t - h) <= 0) {
+      t = atomic_load_explicit(&u->tail, memory_order_acquire);
+      /* relaxed: any value tail had is a valid copy (the copy may go back a little). */
+      atomic_store_explicit(&u->tail_cache, t & ~RINGQ__CLOSED, memory_order_relaxed);
+      if ((int64_t)((t & ~RINGQ__CLOSED) - h) <= 0) {
+        if (h == (t & ~RINGQ__CLOSED))
+          return (t & RINGQ__CLOSED) ? RINGQ_SHUTDOWN : RINGQ_EMPTY;
+        continue; /* tail older than head (relaxed claims): read both again */
+      }
     }
     index = (h - (end - u->span)) / RINGQ__STEP;
     if (index >= u->slots) {
