@@ -194,6 +194,11 @@ ringq__unbounded_fini(struct ringq__unbounded *u)
     segment_free(u, s);
   atomic_store_explicit(&u->head_seg, NULL, memory_order_relaxed);
   atomic_store_explicit(&u->tail_seg, NULL, memory_order_relaxed);
+  /* Head at tail: a pop after fini (a second fini's discards) finds nothing to read. */
+  atomic_store_explicit(&u->head, atomic_load_explicit(&u->tail, memory_order_relaxed) &
+                                      ~RINGQ__CLOSED, memory_order_relaxed);
+  atomic_store_explicit(&u->tail_cache, atomic_load_explicit(&u->head, memory_order_relaxed),
+                        memory_order_relaxed);
 }
 
 size_t

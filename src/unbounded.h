@@ -265,11 +265,12 @@ ringq__unbounded_spsc_push(struct ringq__unbounded *u, const void *item, int clo
   return RINGQ_OK;
 }
 
-/* Pop the oldest item into item (NULL: discard it). Consumer thread only; wait-free (plus free()
- * at segment boundaries). head_mo: the order of the head store [UT3] (release, or seq_cst for the
- * blocking layer). Returns RINGQ_OK, RINGQ_EMPTY or RINGQ_SHUTDOWN (closed and drained). */
+/* Consumer, step 1 of a pop: *slot points at the oldest item's elem_size bytes, in place (its
+ * segment entered if needed). Consumer thread only; wait-free (plus free() at segment boundaries).
+ * Returns RINGQ_OK (then call ringq__unbounded_spsc_end_read), RINGQ_EMPTY or RINGQ_SHUTDOWN
+ * (closed and drained). */
 static inline enum ringq_status
-ringq__unbounded_spsc_pop(struct ringq__unbounded *u, void *item, memory_order head_mo)
+ringq__unbounded_spsc_begin_read(struct ringq__unbounded *u, void **slot)
 {
   struct ringq__useg *seg;
   uint64_t h, end;
@@ -296,11 +297,33 @@ ringq__unbounded_spsc_pop(struct ringq__unbounded *u, void *item, memory_order h
     atomic_store_explicit(&u->head_seg, seg, memory_order_relaxed);
     atomic_store_explicit(&u->head_end, end, memory_order_relaxed);
   }
-  if (item != NULL)
-    ringq__copy(item, ringq__useg_slot(u, seg, (h - (end - u->span)) / RINGQ__STEP),
-                u->elem_size);
+  *slot = ringq__useg_slot(u, seg, (h - (end - u->span)) / RINGQ__STEP);
+  return RINGQ_OK;
+}
+
+/* Consumer, step 2: the item shown by begin_read is gone. head_mo: the order of the head store
+ * [UT3] (release, or seq_cst for the blocking layer). */
+static inline void
+ringq__unbounded_spsc_end_read(struct ringq__unbounded *u, memory_order head_mo)
+{
+  /* [UT0] relaxed: only the consumer moves head. */
+  uint64_t h = atomic_load_explicit(&u->head, memory_order_relaxed);
   /* [UT3] release (seq_cst from the blocking layer): head is read by size and join only. */
   atomic_store_explicit(&u->head, h + RINGQ__STEP, head_mo);
+}
+
+/* Pop the oldest item into item (NULL: discard it): begin_read, copy, end_read. Consumer thread
+ * only. Returns RINGQ_OK, RINGQ_EMPTY or RINGQ_SHUTDOWN (closed and drained). */
+static inline enum ringq_status
+ringq__unbounded_spsc_pop(struct ringq__unbounded *u, void *item, memory_order head_mo)
+{
+  void *slot;
+  enum ringq_status st = ringq__unbounded_spsc_begin_read(u, &slot);
+  if (st != RINGQ_OK)
+    return st;
+  if (item != NULL)
+    ringq__copy(item, slot, u->elem_size);
+  ringq__unbounded_spsc_end_read(u, head_mo);
   return RINGQ_OK;
 }
 
@@ -365,16 +388,33 @@ ringq__unbounded_mpmc_push(struct ringq__unbounded *u, const void *item, memory_
   return RINGQ_OK;
 }
 
-/* Pop the oldest item into item (NULL: discard it). Any thread. claim_mo: the order of the claim
- * [UC5]. Waits for a claimed slot's producer to finish its copy (see Progress). Returns RINGQ_OK,
- * RINGQ_EMPTY (every accepted push was already popped) or RINGQ_SHUTDOWN (closed and drained). */
+/* A claimed MPMC ticket being read: its segment, its slot index, and the ticket just past the
+ * segment's last slot. */
+struct ringq__uread {
+  struct ringq__useg *seg;
+  uint64_t index;
+  uint64_t end;
+};
+
+/* The item of a claimed ticket, in place. */
+static inline void *
+ringq__unbounded_mpmc_item(const struct ringq__unbounded *u, const struct ringq__uread *rd)
+{
+  return ringq__useg_slot(u, rd->seg, rd->index) + sizeof(struct ringq__uslot);
+}
+
+/* Consumer, step 1 of a pop: claim the oldest ticket and wait until its producer has written it;
+ * the item is then at ringq__unbounded_mpmc_item(u, rd). Any thread. claim_mo: the order of the
+ * claim [UC5]. Waits for a claimed slot's producer to finish its copy (see Progress). Returns
+ * RINGQ_OK (then call ringq__unbounded_mpmc_end_read), RINGQ_EMPTY (every accepted push was
+ * already claimed by a pop) or RINGQ_SHUTDOWN (closed and drained). */
 static inline enum ringq_status
-ringq__unbounded_mpmc_pop(struct ringq__unbounded *u, void *item, memory_order claim_mo)
+ringq__unbounded_mpmc_begin_read(struct ringq__unbounded *u, struct ringq__uread *rd,
+                                 memory_order claim_mo)
 {
   struct ringq__useg *seg;
   struct ringq__uslot *slot;
   uint64_t h, end, index;
-  uint32_t rd;
   unsigned rounds = 0;
   for (;;) {
     uint64_t t;
@@ -414,22 +454,47 @@ ringq__unbounded_mpmc_pop(struct ringq__unbounded *u, void *item, memory_order c
   /* [UC6] acquire; pairs with [UP8]: wait for the producer of ticket h to finish its copy. */
   while (atomic_load_explicit(&slot->written, memory_order_acquire) == 0)
     ringq__unbounded_pause(&rounds);
-  if (item != NULL)
-    ringq__copy(item, slot + 1, u->elem_size);
-  if (index == u->slots - 1) {
+  rd->seg = seg;
+  rd->index = index;
+  rd->end = end;
+  return RINGQ_OK;
+}
+
+/* Consumer, step 2: the item of rd is read; the slot (and, with the last one, the segment) is
+ * handed back. */
+static inline void
+ringq__unbounded_mpmc_end_read(struct ringq__unbounded *u, const struct ringq__uread *rd)
+{
+  struct ringq__uslot *slot = (struct ringq__uslot *)ringq__useg_slot(u, rd->seg, rd->index);
+  uint32_t bits;
+  if (rd->index == u->slots - 1) {
     /* [UC8] acquire; pairs with [UP5] (already ordered by [UC6]): installed before the write. */
-    struct ringq__useg *next = atomic_load_explicit(&seg->next, memory_order_acquire);
+    struct ringq__useg *next = atomic_load_explicit(&rd->seg->next, memory_order_acquire);
     /* [UC9] release; pairs with [UC2]. */
     atomic_store_explicit(&u->head_seg, next, memory_order_release);
     /* [UC10] release; pairs with [UC1]: consumers may claim in the next segment. */
-    atomic_store_explicit(&u->head_end, end + u->span, memory_order_release);
-    ringq__unbounded_release_walk(u, seg, 0);
-    return RINGQ_OK;
+    atomic_store_explicit(&u->head_end, rd->end + u->span, memory_order_release);
+    ringq__unbounded_release_walk(u, rd->seg, 0);
+    return;
   }
   /* [UC7] acq_rel; see the table: the copy is done; continue a walk that stopped here. */
-  rd = atomic_fetch_or_explicit(&slot->rd, RINGQ__USLOT_READ, memory_order_acq_rel);
-  if (rd & RINGQ__USLOT_DESTROY)
-    ringq__unbounded_release_walk(u, seg, index + 1);
+  bits = atomic_fetch_or_explicit(&slot->rd, RINGQ__USLOT_READ, memory_order_acq_rel);
+  if (bits & RINGQ__USLOT_DESTROY)
+    ringq__unbounded_release_walk(u, rd->seg, rd->index + 1);
+}
+
+/* Pop the oldest item into item (NULL: discard it): begin_read, copy, end_read. Any thread.
+ * Returns RINGQ_OK, RINGQ_EMPTY or RINGQ_SHUTDOWN (closed and drained). */
+static inline enum ringq_status
+ringq__unbounded_mpmc_pop(struct ringq__unbounded *u, void *item, memory_order claim_mo)
+{
+  struct ringq__uread rd;
+  enum ringq_status st = ringq__unbounded_mpmc_begin_read(u, &rd, claim_mo);
+  if (st != RINGQ_OK)
+    return st;
+  if (item != NULL)
+    ringq__copy(item, ringq__unbounded_mpmc_item(u, &rd), u->elem_size);
+  ringq__unbounded_mpmc_end_read(u, &rd);
   return RINGQ_OK;
 }
 

@@ -100,6 +100,8 @@ struct ringq_queue_stats {
   uint64_t barriers; /* membarrier calls: a private SPSC queue makes one each time a thread
                         announces itself as a waiter, and one per shutdown (its asymmetric
                         wait protocol; see README) */
+  uint64_t bytes;    /* bytes the queue holds: its memsize for a bounded queue; for an unbounded
+                        one (capacity 0) the queue plus its segments, which follow the backlog */
 };
 
 /* Bytes of caller memory a queue needs, in *bytes. elem_size 0 makes a queue of tokens (items
