@@ -145,6 +145,21 @@
  * the only case where a result can differ from a sequential queue's, and only while a peer is
  * stopped in the middle of its copy for longer than the caller is willing to wait.
  *
+ * Unbounded queues (capacity 0 at create; src/unbounded.h, with its own ordering table). The
+ * queue keeps the rings' ticket words (tail with the closed mark, head), so everything above reads
+ * them unchanged through head_word / tail_word, and the small helpers spsc_push / spsc_pop and
+ * the branches in ring_put / ring_get / discard_one pick the implementation. [N1] for NOT_EMPTY
+ * is the SPSC publication [US3] (the seq_cst compare-exchange, or the asymmetric variant's release
+ * store under the same put_busy handshake) or the MPMC claim [UP4] (seq_cst); so a put racing a
+ * shutdown lands before the mark or fails, as for the rings. NOT_FULL is never waited for:
+ * put_may_proceed is true and a get does not notify it. A put that needs a segment it cannot
+ * allocate returns RINGQ_ENOMEM before it claims a ticket, so tail (the task count) is unchanged
+ * and nothing was accepted. An MPMC get claims the oldest ticket below tail and waits, in the
+ * unbounded queue, for that ticket's putter to finish its copy: it never reports EMPTY while a
+ * claimed item remains, and it waits only for a thread in the middle of a copy (the queue never
+ * dereferences a segment before it holds a claim in it, which is how it can free segments
+ * safely). Discards read in place (begin_read / end_read), like the rings' peek / release.
+ *
  * A refused membarrier. The asymmetric variant is chosen only when a real PRIVATE_EXPEDITED call
  * succeeds at registration. If a seccomp filter refuses it later, heavy_barrier() degrades the
  * queue for good: asym is cleared (seq_cst), so puts and gets that start afterwards use the
