@@ -11,11 +11,11 @@
  *
  * Segments. Each one knows nothing of its tickets: the queue keeps, per side, the current segment
  * (tail_seg / head_seg) and the ticket just past its last slot (tail_end / head_end), so the slot
- * of ticket t is (t - (end - span)) / RINGQ__STEP with span = slots * RINGQ__STEP. A drained segment
- * becomes the one spare (so a queue that oscillates across a segment boundary never allocates), or
- * is freed when a spare is already kept: the bytes held follow the backlog, one segment of slack.
- * No allocation per item; an allocation happens at most once per `slots` pushes, and only when
- * there is no spare.
+ * of ticket t is (t - (end - span)) / RINGQ__STEP with span = slots * RINGQ__STEP. A drained
+ * segment becomes the one spare (so a queue that oscillates across a segment boundary never
+ * allocates), or is freed when a spare is already kept: the bytes held follow the backlog, one
+ * segment of slack. No allocation per item; an allocation happens at most once per `slots` pushes,
+ * and only when there is no spare.
  *
  * Allocation failure. The segment a push will need is obtained BEFORE the push takes its ticket,
  * so RINGQ_ENOMEM means nothing was claimed, inserted or lost, and the queue keeps working.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/adapters/ringq_unbounded.c: adapters for ringq's unbounded queue (src/unbounded.h, the queue under
- * ringq_queue_create(kind, 0, ...)), SPSC and MPMC, and the bytes it holds around a 10M-item
- * backlog.
+/* bench/adapters/ringq_unbounded.c: adapters for ringq's unbounded queue (src/unbounded.h, the
+ * queue under ringq_queue_create(kind, 0, ...)), SPSC and MPMC, and the bytes it holds around a
+ * 10M-item backlog.
  *
  * Like the liburcu adapter, the producers refuse ("full") while `capacity` items are in flight,
  * so that the throughput workloads compare queues holding the same backlog, and memory stays
@@ -118,8 +118,8 @@ const struct bench_queue bench_q_ringq_unbounded_spsc = {
     .peer = "ringq",
     .roles = BENCH_ROLE_SPSC | BENCH_ROLE_PINGPONG,
     .esizes = BENCH_ESIZE_ALL,
-    .note = "ringq unbounded spsc: segments of slots linked as they fill; the adapter keeps at most "
-            "`capacity` items in flight (a cached head, like the bounded rings' own check)",
+    .note = "ringq unbounded spsc: segments of slots linked as they fill; the adapter keeps at "
+            "most `capacity` items in flight (a cached head, like the bounded rings' own check)",
     .create = spsc_create,
     .destroy = ubq_destroy,
     .single = {ubspsc_producer, ubspsc_consumer, ubspsc_ping, ubspsc_pong},

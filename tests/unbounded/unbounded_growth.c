@@ -104,11 +104,13 @@ grow_and_drain(int kind, uint64_t n)
          "%zu\n  push %.1f M items/s, %s %.1f M items/s (one thread%s)\n",
          name, n, u.slots, u.seg_bytes, empty_bytes, peak, (double)peak / (double)n, after,
          (double)n / ((double)(t1 - t0) / 1e3), "drain",
-         (double)n / ((double)(t2 - t1) / 1e3), kind == RINGQ__UNBOUNDED_MPMC ? "; drain: two" : "");
+         (double)n / ((double)(t2 - t1) / 1e3),
+         kind == RINGQ__UNBOUNDED_MPMC ? "; drain: two" : "");
   /* Peak: the segments the items need (+1: MPMC installs the next one with the last slot; +1
    * for a segment boundary), nothing per item. After draining: at most the current segment and
    * the spare. */
-  if (peak > sizeof u + (segs_needed + 2) * u.seg_bytes || peak < sizeof u + segs_needed * u.seg_bytes) {
+  if (peak > sizeof u + (segs_needed + 2) * u.seg_bytes ||
+      peak < sizeof u + segs_needed * u.seg_bytes) {
     fprintf(stderr, "FAIL: %s peak %zu bytes, expected about %" PRIu64 " segments\n", name, peak,
             segs_needed);
     return 1;

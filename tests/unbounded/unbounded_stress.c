@@ -188,7 +188,7 @@ check_end(void *q, uint64_t items, char *note, size_t note_len)
   }
 }
 
-#define ADAPTER(var, label, maker, mp, push_fn, pop_fn)                                                \
+#define ADAPTER(var, label, maker, mp, push_fn, pop_fn)                                            \
   static const struct stress_adapter var = {                                                     \
       .name = label,                                                                             \
       .multi_producer = mp,                                                                      \

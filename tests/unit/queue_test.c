@@ -329,7 +329,8 @@ Test(queue, a_blocking_stream_between_two_threads_keeps_every_item_in_order,
   }
 }
 
-Test(queue, capacities_one_two_and_three_hold_exactly_that_many_items, .timeout = RINGQ_T(10), .disabled = UNBOUNDED_RUN) {
+Test(queue, capacities_one_two_and_three_hold_exactly_that_many_items, .timeout = RINGQ_T(10),
+     .disabled = UNBOUNDED_RUN) {
   size_t k, capacity;
   for (k = 0; k < NKINDS; k++) {
     for (capacity = 1; capacity <= 3; capacity++) {
@@ -396,7 +397,8 @@ Test(queue, items_of_odd_and_large_sizes_are_copied_whole, .timeout = RINGQ_T(10
 
 static const int64_t short_timeouts[] = {10 * MS, 100 * MS};
 
-Test(queue_timeout, put_on_a_full_queue_times_out_with_full_never_early, .timeout = RINGQ_T(10), .disabled = UNBOUNDED_RUN) {
+Test(queue_timeout, put_on_a_full_queue_times_out_with_full_never_early, .timeout = RINGQ_T(10),
+     .disabled = UNBOUNDED_RUN) {
   size_t k, t;
   for (k = 0; k < NKINDS; k++) {
     struct ringq_queue *q = new_queue(kinds[k], 1);
