@@ -11,6 +11,7 @@
 #include "../../src/unbounded.h"
 #include "adapter.h"
 #include "loops.h"
+#include "ringq/queue.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,100 @@ const struct bench_queue bench_q_ringq_unbounded_mpmc = {
     .single = {ubmpmc_producer, ubmpmc_consumer, ubmpmc_ping, ubmpmc_pong},
 };
 
+/* ---- the blocking queue with capacity 0 (queue.h), in the blocking workloads ---- */
+
+static int
+blocking_create(void **q, const struct bench_queue_params *p, char *why, size_t why_len,
+                enum ringq_queue_kind kind)
+{
+  struct ringq_queue *rq;
+  enum ringq_status st = ringq_queue_create(kind, 0, p->esize, &rq); /* 0: unbounded */
+  if (st != RINGQ_OK) {
+    snprintf(why, why_len, "%s", ringq_strerror(st));
+    return -1;
+  }
+  *q = rq;
+  return 0;
+}
+
+static int
+bspsc_create(void **q, const struct bench_queue_params *p, char *why, size_t why_len)
+{
+  return blocking_create(q, p, why, why_len, RINGQ_QUEUE_SPSC);
+}
+
+static int
+bmpmc_create(void **q, const struct bench_queue_params *p, char *why, size_t why_len)
+{
+  return blocking_create(q, p, why, why_len, RINGQ_QUEUE_MPMC);
+}
+
+static void
+blocking_destroy(void *q)
+{
+  if (ringq_queue_destroy((struct ringq_queue *)q) != RINGQ_OK)
+    fprintf(stderr, "ringq-bench: ringq_queue_destroy: threads still blocked (leaked)\n");
+}
+
+static void
+blocking_wake(void *q)
+{
+  if (ringq_queue_shutdown((struct ringq_queue *)q, true) != RINGQ_OK)
+    fprintf(stderr, "ringq-bench: ringq_queue_shutdown failed\n");
+}
+
+static uint64_t
+blocking_syscalls(void *q)
+{
+  struct ringq_queue_stats s;
+  ringq_queue_stats((struct ringq_queue *)q, &s);
+  return s.waits + s.wakes + s.barriers;
+}
+
+BENCH_OP int
+uq_put(void *q, const void *item)
+{
+  return ringq_queue_put((struct ringq_queue *)q, item) == RINGQ_OK;
+}
+
+BENCH_OP int
+uq_get(void *q, void *item)
+{
+  return ringq_queue_get((struct ringq_queue *)q, item) == RINGQ_OK;
+}
+
+BENCH_BLOCKING_LOOPS(uq, uq_put, uq_get)
+
+const struct bench_queue bench_q_ringq_queue_unbounded_spsc = {
+    .name = "ringq queue unbounded (SPSC)",
+    .peer = "ringq",
+    .roles = BENCH_ROLE_BLOCKING | BENCH_ROLE_SPSC,
+    .esizes = BENCH_ESIZE_ALL,
+    .unbounded = 1,
+    .note = "ringq queue unbounded: ringq_queue_create(kind, 0, ...); put never blocks, so the "
+            "backlog grows while the putter is faster (no cap in the blocking workloads)",
+    .create = bspsc_create,
+    .destroy = blocking_destroy,
+    .wake = blocking_wake,
+    .syscalls = blocking_syscalls,
+    .blocking = {uq_producer_blocking, uq_consumer_blocking, uq_ping_blocking, uq_pong_blocking},
+    .solo = uq_solo,
+};
+
+const struct bench_queue bench_q_ringq_queue_unbounded_mpmc = {
+    .name = "ringq queue unbounded (MPMC)",
+    .peer = "ringq",
+    .roles = BENCH_ROLE_BLOCKING | BENCH_ROLE_MPMC,
+    .esizes = BENCH_ESIZE_ALL,
+    .unbounded = 1,
+    .create = bmpmc_create,
+    .destroy = blocking_destroy,
+    .wake = blocking_wake,
+    .syscalls = blocking_syscalls,
+    .blocking = {uq_producer_blocking, uq_consumer_blocking, uq_ping_blocking, uq_pong_blocking},
+    .solo = uq_solo,
+};
+
 /* Bytes the unbounded queue holds empty, with a backlog of `items` 8-byte items, and after
  * draining it (one thread pushes them all, then pops them all, checking each). Printed by
  * ringq-bench under its tables. */
@@ -171,4 +266,5 @@ bench_unbounded_memory_report(FILE *f, uint64_t items)
   }
 }
 
-BENCH_ADAPTER(ringq_unbounded, &bench_q_ringq_unbounded_spsc, &bench_q_ringq_unbounded_mpmc);
+BENCH_ADAPTER(ringq_unbounded, &bench_q_ringq_unbounded_spsc, &bench_q_ringq_unbounded_mpmc,
+              &bench_q_ringq_queue_unbounded_spsc, &bench_q_ringq_queue_unbounded_mpmc);
