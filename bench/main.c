@@ -18,7 +18,7 @@
 /* adapters/ringq_unbounded.c: bytes the unbounded queue holds around a backlog of `items` items. */
 void bench_unbounded_memory_report(FILE *f, uint64_t items);
 
-#define MAX_TARGETS 16
+#define MAX_TARGETS 24
 
 static void
 usage(FILE *f)
