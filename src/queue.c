@@ -1612,8 +1612,6 @@ ringq_queue_fini(struct ringq_queue *q)
     while (discard_one(q) == RINGQ_OK)
       count_discard(q);
   ringq__poll_close(q);
-  if (q->unbounded)
-    ringq__unbounded_fini(unbounded_of(q)); /* its segments; items left are dropped */
   pthread_setcancelstate(cancel_state, NULL);
   return RINGQ_OK;
 }
@@ -1622,8 +1620,11 @@ enum ringq_status
 ringq_queue_destroy(struct ringq_queue *q)
 {
   enum ringq_status st = ringq_queue_fini(q);
-  if (st == RINGQ_OK)
-    free(q);
+  if (st != RINGQ_OK)
+    return st;
+  if (q->unbounded) /* fini leaves a queue usable; its segments go with it (items left dropped) */
+    ringq__unbounded_fini(unbounded_of(q));
+  free(q);
   return st;
 }
 
