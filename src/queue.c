@@ -246,19 +246,18 @@ tail_word(struct ringq_queue *q)
   return q->kind == RINGQ_QUEUE_SPSC ? &spsc_of(q)->tail : &mpmc_of(q)->tail;
 }
 
-/* Up to n items into an unbounded queue, one push each (there is always room): the count pushed,
- * or the first push's status (RINGQ_SHUTDOWN, RINGQ_ENOMEM) when none was. */
+/* Up to n items into an unbounded queue (there is always room; SPSC: one publication, MPMC: one
+ * claim per item): the count pushed, or RINGQ_SHUTDOWN / RINGQ_ENOMEM when none was. */
 static ptrdiff_t
 unbounded_give(struct ringq_queue *q, const void *items, size_t n, int closable)
 {
   struct ringq__unbounded *u = unbounded_of(q);
   const unsigned char *from = (const unsigned char *)items;
   size_t i;
+  if (q->kind == RINGQ_QUEUE_SPSC) /* one publication for the whole burst */
+    return ringq__unbounded_spsc_push_n(u, items, n, closable); /* [N1] = [US3] */
   for (i = 0; i < n; i++, from += u->elem_size) {
-    enum ringq_status st =
-        q->kind == RINGQ_QUEUE_SPSC
-            ? ringq__unbounded_spsc_push(u, from, closable) /* [N1] = [US3] */
-            : ringq__unbounded_mpmc_push(u, from, memory_order_seq_cst); /* [N1] = [UP4] */
+    enum ringq_status st = ringq__unbounded_mpmc_push(u, from, memory_order_seq_cst); /* [UP4] */
     if (st != RINGQ_OK)
       return i > 0 ? (ptrdiff_t)i : (ptrdiff_t)st;
   }
@@ -266,17 +265,18 @@ unbounded_give(struct ringq_queue *q, const void *items, size_t n, int closable)
 }
 
 /* Up to n items out of an unbounded queue: the count (0: empty) or RINGQ_SHUTDOWN. head_mo: the
- * SPSC head store [UT3]; an MPMC get claims with seq_cst and waits for a claimed putter's copy. */
+ * SPSC head store [UT3] (one for the burst); an MPMC get claims each item with seq_cst and waits
+ * for a claimed putter's copy. */
 static ptrdiff_t
 unbounded_take(struct ringq_queue *q, void *items, size_t n, memory_order head_mo)
 {
   struct ringq__unbounded *u = unbounded_of(q);
   unsigned char *to = (unsigned char *)items;
   size_t i;
+  if (q->kind == RINGQ_QUEUE_SPSC) /* one store of head for the whole burst */
+    return ringq__unbounded_spsc_pop_n(u, items, n, head_mo);
   for (i = 0; i < n; i++, to += u->elem_size) {
-    enum ringq_status st = q->kind == RINGQ_QUEUE_SPSC
-                               ? ringq__unbounded_spsc_pop(u, to, head_mo)
-                               : ringq__unbounded_mpmc_pop(u, to, memory_order_seq_cst);
+    enum ringq_status st = ringq__unbounded_mpmc_pop(u, to, memory_order_seq_cst);
     if (st != RINGQ_OK)
       return i > 0 ? (ptrdiff_t)i : st == RINGQ_EMPTY ? 0 : (ptrdiff_t)st;
   }

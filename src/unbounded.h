@@ -327,6 +327,108 @@ ringq__unbounded_spsc_pop(struct ringq__unbounded *u, void *item, memory_order h
   return RINGQ_OK;
 }
 
+/* Push up to n items (the array `items`, n * elem_size bytes) with one publication. Producer
+ * thread only; closable as for ringq__unbounded_spsc_push. Returns the number pushed (all n,
+ * unless a segment could not be allocated: then those that fit in the segments held), or
+ * RINGQ_SHUTDOWN / RINGQ_ENOMEM when none was. */
+static inline ptrdiff_t
+ringq__unbounded_spsc_push_n(struct ringq__unbounded *u, const void *items, size_t n,
+                             int closable)
+{
+  const unsigned char *from = (const unsigned char *)items;
+  struct ringq__useg *seg;
+  uint64_t t, end, p;
+  size_t i;
+  /* [US1] relaxed: only the producer moves tail. */
+  t = atomic_load_explicit(&u->tail, memory_order_relaxed);
+  if (t & RINGQ__CLOSED)
+    return RINGQ_SHUTDOWN;
+  /* relaxed: only the producer writes tail_end and tail_seg in an SPSC queue. */
+  end = atomic_load_explicit(&u->tail_end, memory_order_relaxed);
+  seg = atomic_load_explicit(&u->tail_seg, memory_order_relaxed);
+  for (i = 0, p = t; i < n; i++, p += RINGQ__STEP, from += u->elem_size) {
+    if (p == end) {
+      /* relaxed: only this thread links a segment after seg (see ringq__unbounded_spsc_push). */
+      struct ringq__useg *next = atomic_load_explicit(&seg->next, memory_order_relaxed);
+      if (next == NULL) {
+        next = ringq__unbounded_take_segment(u);
+        if (next == NULL)
+          break;
+        /* [US2] release; pairs with [UT2]. */
+        atomic_store_explicit(&seg->next, next, memory_order_release);
+      }
+      seg = next;
+      end += u->span;
+      /* relaxed: producer-private in an SPSC queue. */
+      atomic_store_explicit(&u->tail_seg, seg, memory_order_relaxed);
+      atomic_store_explicit(&u->tail_end, end, memory_order_relaxed);
+    }
+    ringq__copy(ringq__useg_slot(u, seg, (p - (end - u->span)) / RINGQ__STEP), from,
+                u->elem_size);
+  }
+  if (i == 0)
+    return RINGQ_ENOMEM;
+  if (closable) {
+    /* [US3] seq_cst CAS; pairs with [UT1]; fails only when another thread set RINGQ__CLOSED. */
+    if (!atomic_compare_exchange_strong_explicit(&u->tail, &t, p, memory_order_seq_cst,
+                                                 memory_order_relaxed))
+      return RINGQ_SHUTDOWN;
+    return (ptrdiff_t)i;
+  }
+  /* [US3] release; pairs with [UT1]: publishes the slots written above. */
+  atomic_store_explicit(&u->tail, p, memory_order_release);
+  return (ptrdiff_t)i;
+}
+
+/* Pop up to n items into the array `items` (NULL: discard them) with one store of head. Consumer
+ * thread only. Returns the number popped (0 when empty) or RINGQ_SHUTDOWN (closed and drained). */
+static inline ptrdiff_t
+ringq__unbounded_spsc_pop_n(struct ringq__unbounded *u, void *items, size_t n,
+                            memory_order head_mo)
+{
+  unsigned char *to = (unsigned char *)items;
+  struct ringq__useg *seg;
+  uint64_t h, end, p, avail;
+  size_t i;
+  /* [UT0] relaxed: only the consumer moves head. */
+  h = atomic_load_explicit(&u->head, memory_order_relaxed);
+  /* relaxed: the consumer's own copy. */
+  avail = (atomic_load_explicit(&u->tail_cache, memory_order_relaxed) - h) / RINGQ__STEP;
+  if (avail < n) {
+    /* [UT1] acquire; pairs with [US3] / [UX1]: the slots below tail are written. */
+    uint64_t t = atomic_load_explicit(&u->tail, memory_order_acquire);
+    atomic_store_explicit(&u->tail_cache, t & ~RINGQ__CLOSED, memory_order_relaxed);
+    avail = ((t & ~RINGQ__CLOSED) - h) / RINGQ__STEP;
+    if (avail == 0)
+      return (t & RINGQ__CLOSED) ? RINGQ_SHUTDOWN : 0;
+  }
+  if (avail > n)
+    avail = n;
+  /* relaxed: only the consumer writes head_end and head_seg in an SPSC queue. */
+  end = atomic_load_explicit(&u->head_end, memory_order_relaxed);
+  seg = atomic_load_explicit(&u->head_seg, memory_order_relaxed);
+  for (i = 0, p = h; i < avail; i++, p += RINGQ__STEP) {
+    if (p == end) {
+      /* [UT2] acquire; pairs with [US2]. Ticket p < tail is published, so the link exists. */
+      struct ringq__useg *next = atomic_load_explicit(&seg->next, memory_order_acquire);
+      ringq__unbounded_recycle(u, seg);
+      seg = next;
+      end += u->span;
+      /* relaxed: consumer-private in an SPSC queue. */
+      atomic_store_explicit(&u->head_seg, seg, memory_order_relaxed);
+      atomic_store_explicit(&u->head_end, end, memory_order_relaxed);
+    }
+    if (to != NULL) {
+      ringq__copy(to, ringq__useg_slot(u, seg, (p - (end - u->span)) / RINGQ__STEP),
+                  u->elem_size);
+      to += u->elem_size;
+    }
+  }
+  /* [UT3] release (seq_cst from the blocking layer). */
+  atomic_store_explicit(&u->head, p, head_mo);
+  return (ptrdiff_t)avail;
+}
+
 /* ---- MPMC ---------------------------------------------------------------------------------- */
 
 /* Push one item. Any thread. claim_mo: the order of the claim [UP4] (relaxed, or seq_cst for the

@@ -131,6 +131,37 @@ spsc_pop(void *q, uint64_t *item)
 }
 
 static enum stress_rc
+map_count(ptrdiff_t k, size_t n, size_t *done, const char *what)
+{
+  if (k > 0 && (size_t)k <= n) {
+    *done = (size_t)k;
+    return STRESS_OK;
+  }
+  if (k == 0 || k == RINGQ_ENOMEM)
+    return STRESS_AGAIN; /* empty; or no segment: nothing inserted, the driver retries */
+  if (k == RINGQ_SHUTDOWN)
+    return STRESS_CLOSED;
+  stress_fail("%s returned %td for n = %zu", what, k, n);
+}
+
+static enum stress_rc
+spsc_push_burst(void *q, const uint64_t *items, size_t n, size_t *done)
+{
+  struct uq *w = q;
+  if (over_limit(w))
+    return STRESS_AGAIN;
+  return map_count(ringq__unbounded_spsc_push_n(&w->u, items, n, 0), n, done, "spsc push_n");
+}
+
+static enum stress_rc
+spsc_pop_burst(void *q, uint64_t *items, size_t n, size_t *done)
+{
+  return map_count(ringq__unbounded_spsc_pop_n(&((struct uq *)q)->u, items, n,
+                                               memory_order_release),
+                   n, done, "spsc pop_n");
+}
+
+static enum stress_rc
 mpmc_push(void *q, const uint64_t *item)
 {
   struct uq *w = q;
@@ -202,6 +233,30 @@ check_end(void *q, uint64_t items, char *note, size_t note_len)
       .check_end = check_end,                                                                    \
   };
 ADAPTER(spsc1, "unb-spsc-seg1", make_spsc_1, 0, spsc_push, spsc_pop)
+static const struct stress_adapter spsc4b = {
+    .name = "unb-spsc-seg4",
+    .can_start_at = 1,
+    .create = make_spsc_4,
+    .destroy = destroy,
+    .push = spsc_push,
+    .pop = spsc_pop,
+    .push_burst = spsc_push_burst,
+    .pop_burst = spsc_pop_burst,
+    .close = uq_close,
+    .check_end = check_end,
+};
+static const struct stress_adapter spscfb = {
+    .name = "unb-spsc-seg4-enomem",
+    .can_start_at = 1,
+    .create = make_spsc_failing,
+    .destroy = destroy,
+    .push = spsc_push,
+    .pop = spsc_pop,
+    .push_burst = spsc_push_burst,
+    .pop_burst = spsc_pop_burst,
+    .close = uq_close,
+    .check_end = check_end,
+};
 ADAPTER(spsc4, "unb-spsc-seg4", make_spsc_4, 0, spsc_push, spsc_pop)
 ADAPTER(spscd, "unb-spsc", make_spsc_default, 0, spsc_push, spsc_pop)
 ADAPTER(spscf, "unb-spsc-seg4-enomem", make_spsc_failing, 0, spsc_push, spsc_pop)
@@ -232,6 +287,9 @@ static const struct stress_config table[] = {
   {"spsc", &spsc4, 1, 1, 7, S, 1, END, 500 * K},
   {"spsc", &spscd, 1, 1, U, S, 1, END, 2000 * K},
   {"spsc", &spscf, 1, 1, 100, S, 0, END, 1000 * K},
+  {"spsc", &spsc4b, 1, 1, 100, STRESS_BURST, 0, END, 2000 * K},
+  {"spsc", &spsc4b, 1, 1, U, STRESS_BURST, 1, END, 2000 * K},
+  {"spsc", &spscfb, 1, 1, 300, STRESS_BURST, 0, END, 1000 * K},
   {"mpmc", &mpmc1, 1, 1, 3, S, 0, END, 250 * K},
   {"mpmc", &mpmc1, 2, 2, U, S, 0, END, 250 * K},
   {"mpmc", &mpmc2, 2, 2, 5, S, 0, END, 250 * K},
