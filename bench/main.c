@@ -15,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_TARGETS 16
+/* adapters/ringq_unbounded.c: bytes the unbounded queue holds around a backlog of `items` items. */
+void bench_unbounded_memory_report(FILE *f, uint64_t items);
+
+#define MAX_TARGETS 24
 
 static void
 usage(FILE *f)
@@ -420,6 +423,8 @@ main(int argc, char **argv)
   bench_report_console(stdout, &report);
   if (cfg.only == NULL || strstr("idle-loop", cfg.only) != NULL)
     bench_idle_loop(stdout, quick ? 1.0 : 10.0);
+  if (cfg.only == NULL || strstr("unbounded", cfg.only) != NULL)
+    bench_unbounded_memory_report(stdout, 10000000);
   fflush(stdout);
   if (csv && bench_report_csv(csv, &report) != 0)
     fprintf(stderr, "ringq-bench: cannot write %s\n", csv);

@@ -48,6 +48,19 @@ static const struct ratio_target ratio_targets[] = {
     {"Wake-up round trip: wait-any over 2 queues / the single queue (MPMC, median ns)", "<= 1.2x",
      "wakeup-8B", "ringq queue (MPMC) via wait-any of 2", {"ringq queue (MPMC)", NULL, NULL}, 1.2,
      1},
+    /* The unbounded queue (issue 13): against the bounded ring of its kind, and liburcu's list. */
+    {"SPSC single items: ringq unbounded spsc / ringq spsc (ring 1024)", ">= 0.8x",
+     "spsc-1024-single-8B", "ringq unbounded spsc", {"ringq spsc", NULL, NULL}, 0.8, 0},
+    {"MPMC 1P1C single items: ringq unbounded mpmc / ringq mpmc", ">= 0.8x",
+     "mpmc-1p1c-single-8B", "ringq unbounded mpmc", {"ringq mpmc", NULL, NULL}, 0.8, 0},
+    {"MPMC 2P2C single items: ringq unbounded mpmc / ringq mpmc", ">= 0.8x",
+     "mpmc-2p2c-single-8B", "ringq unbounded mpmc", {"ringq mpmc", NULL, NULL}, 0.8, 0},
+    {"MPMC 1P1C single items: ringq unbounded mpmc / liburcu wfcqueue", ">= 3x",
+     "mpmc-1p1c-single-8B", "ringq unbounded mpmc", {"liburcu wfcqueue", NULL, NULL}, 3.0, 0},
+    {"MPMC 2P2C single items: ringq unbounded mpmc / liburcu wfcqueue", ">= 3x",
+     "mpmc-2p2c-single-8B", "ringq unbounded mpmc", {"liburcu wfcqueue", NULL, NULL}, 3.0, 0},
+    {"MPMC 4P4C single items: ringq unbounded mpmc / liburcu wfcqueue", ">= 3x",
+     "mpmc-4p4c-single-8B", "ringq unbounded mpmc", {"liburcu wfcqueue", NULL, NULL}, 3.0, 0},
 };
 
 /* The case of `label` in workload `key`: NULL when it was not built (its peer's package is

@@ -145,6 +145,21 @@
  * the only case where a result can differ from a sequential queue's, and only while a peer is
  * stopped in the middle of its copy for longer than the caller is willing to wait.
  *
+ * Unbounded queues (capacity 0 at create; src/unbounded.h, with its own ordering table). The
+ * queue keeps the rings' ticket words (tail with the closed mark, head), so everything above reads
+ * them unchanged through head_word / tail_word, and the small helpers spsc_push / spsc_pop and
+ * the branches in ring_put / ring_get / discard_one pick the implementation. [N1] for NOT_EMPTY
+ * is the SPSC publication [US3] (the seq_cst compare-exchange, or the asymmetric variant's release
+ * store under the same put_busy handshake) or the MPMC claim [UP4] (seq_cst); so a put racing a
+ * shutdown lands before the mark or fails, as for the rings. NOT_FULL is never waited for:
+ * put_may_proceed is true and a get does not notify it. A put that needs a segment it cannot
+ * allocate returns RINGQ_ENOMEM before it claims a ticket, so tail (the task count) is unchanged
+ * and nothing was accepted. An MPMC get claims the oldest ticket below tail and waits, in the
+ * unbounded queue, for that ticket's putter to finish its copy: it never reports EMPTY while a
+ * claimed item remains, and it waits only for a thread in the middle of a copy (the queue never
+ * dereferences a segment before it holds a claim in it, which is how it can free segments
+ * safely). Discards read in place (begin_read / end_read), like the rings' peek / release.
+ *
  * A refused membarrier. The asymmetric variant is chosen only when a real PRIVATE_EXPEDITED call
  * succeeds at registration. If a seccomp filter refuses it later, heavy_barrier() degrades the
  * queue for good: asym is cleared (seq_cst), so puts and gets that start afterwards use the
@@ -163,6 +178,7 @@
  * there. shutdown and fini disable cancellation: a half-done shutdown would strand its waiters.
  */
 #include "queue_internal.h"
+#include "unbounded.h"
 #include "wait.h"
 
 #include <pthread.h>
@@ -206,16 +222,65 @@ mpmc_of(struct ringq_queue *q)
   return (struct ringq_mpmc *)((unsigned char *)q + q->ring_offset);
 }
 
+static inline struct ringq__unbounded *
+unbounded_of(struct ringq_queue *q)
+{
+  return (struct ringq__unbounded *)((unsigned char *)q + q->ring_offset);
+}
+
+/* The unbounded queue keeps the rings' ticket words (head, tail with the closed mark), so task
+ * accounting and the [W2] re-checks read them the same way. */
 static inline _Atomic(uint64_t) *
 head_word(struct ringq_queue *q)
 {
+  if (q->unbounded)
+    return &unbounded_of(q)->head;
   return q->kind == RINGQ_QUEUE_SPSC ? &spsc_of(q)->head : &mpmc_of(q)->head;
 }
 
 static inline _Atomic(uint64_t) *
 tail_word(struct ringq_queue *q)
 {
+  if (q->unbounded)
+    return &unbounded_of(q)->tail;
   return q->kind == RINGQ_QUEUE_SPSC ? &spsc_of(q)->tail : &mpmc_of(q)->tail;
+}
+
+/* Up to n items into an unbounded queue (there is always room; SPSC: one publication, MPMC: one
+ * claim per item): the count pushed, or RINGQ_SHUTDOWN / RINGQ_ENOMEM when none was. */
+static ptrdiff_t
+unbounded_give(struct ringq_queue *q, const void *items, size_t n, int closable)
+{
+  struct ringq__unbounded *u = unbounded_of(q);
+  const unsigned char *from = (const unsigned char *)items;
+  size_t i;
+  if (q->kind == RINGQ_QUEUE_SPSC) /* one publication for the whole burst */
+    return ringq__unbounded_spsc_push_n(u, items, n, closable); /* [N1] = [US3] */
+  for (i = 0; i < n; i++, from += u->elem_size) {
+    enum ringq_status st = ringq__unbounded_mpmc_push(u, from, memory_order_seq_cst); /* [UP4] */
+    if (st != RINGQ_OK)
+      return i > 0 ? (ptrdiff_t)i : (ptrdiff_t)st;
+  }
+  return (ptrdiff_t)n;
+}
+
+/* Up to n items out of an unbounded queue: the count (0: empty) or RINGQ_SHUTDOWN. head_mo: the
+ * SPSC head store [UT3] (one for the burst); an MPMC get claims each item with seq_cst and waits
+ * for a claimed putter's copy. */
+static ptrdiff_t
+unbounded_take(struct ringq_queue *q, void *items, size_t n, memory_order head_mo)
+{
+  struct ringq__unbounded *u = unbounded_of(q);
+  unsigned char *to = (unsigned char *)items;
+  size_t i;
+  if (q->kind == RINGQ_QUEUE_SPSC) /* one store of head for the whole burst */
+    return ringq__unbounded_spsc_pop_n(u, items, n, head_mo);
+  for (i = 0; i < n; i++, to += u->elem_size) {
+    enum ringq_status st = ringq__unbounded_mpmc_pop(u, to, memory_order_seq_cst);
+    if (st != RINGQ_OK)
+      return i > 0 ? (ptrdiff_t)i : st == RINGQ_EMPTY ? 0 : (ptrdiff_t)st;
+  }
+  return (ptrdiff_t)n;
 }
 
 static inline uint64_t
@@ -230,11 +295,14 @@ is_shared(const struct ringq_queue *q)
   return (q->flags & RINGQ_QUEUE_PROCESS_SHARED) != 0;
 }
 
-/* A single push as a count: 1 pushed, 0 full, or a negative status. */
+/* A single push as a count: 1 pushed, 0 full, or a negative status (an unbounded queue's too). */
 static inline ptrdiff_t
-spsc_push_n(struct ringq_spsc *r, const void *items, size_t n, int closable)
+spsc_push_n(struct ringq_queue *q, const void *items, size_t n, int closable)
 {
+  struct ringq_spsc *r = spsc_of(q);
   enum ringq_status st;
+  if (q->unbounded)
+    return unbounded_give(q, items, n, closable);
   if (n != 1)
     return ringq__spsc_push_burst(r, items, n, closable);
   st = ringq__spsc_push(r, items, closable);
@@ -253,7 +321,7 @@ spsc_give_asym(struct ringq_queue *q, const void *items, size_t n)
   atomic_store_explicit(&q->put_busy, 1, memory_order_relaxed);
   atomic_signal_fence(memory_order_seq_cst);
   if (!(atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_CLOSING))
-    k = spsc_push_n(spsc_of(q), items, n, 0); /* [N1] = [P3], release */
+    k = spsc_push_n(q, items, n, 0); /* [N1] = [P3] / [US3], release */
   /* [A2] release; pairs with [A4]: the push is complete before shutdown sets the mark. */
   atomic_store_explicit(&q->put_busy, 0, memory_order_release);
   return k;
@@ -442,8 +510,12 @@ ring_put(struct ringq_queue *q, const void *item, int64_t deadline)
     return ring_put_asym(q, item);
   if (closing(q))
     return RINGQ_SHUTDOWN;
-  st = q->kind == RINGQ_QUEUE_SPSC ? ringq__spsc_push(spsc_of(q), item, 1)
-                                   : mpmc_put(q, item, deadline);
+  if (q->unbounded) { /* [N1] = [US3] / [UP4]; never FULL, never waits for room */
+    ptrdiff_t k = unbounded_give(q, item, 1, 1);
+    st = k == 1 ? RINGQ_OK : (enum ringq_status)k; /* RINGQ_SHUTDOWN or RINGQ_ENOMEM */
+  } else
+    st = q->kind == RINGQ_QUEUE_SPSC ? ringq__spsc_push(spsc_of(q), item, 1)
+                                     : mpmc_put(q, item, deadline);
   if (st == RINGQ_SHUTDOWN)
     /* acquire; pairs with shutdown's seq_cst fetch-or of the mark, which follows its CLOSING: the
      * mark was read relaxed, and whoever learns of this failure must find is_shutdown() true. */
@@ -473,8 +545,10 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     state = atomic_load_explicit(&q->state, memory_order_seq_cst);
   }
   if (!(state & STATE_DISCARD)) {
-    memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] */
-    if (n != 1) {
+    memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] */
+    if (q->unbounded) {
+      k = unbounded_take(q, items, n, mo);
+    } else if (n != 1) {
       k = ringq__spsc_pop_burst(spsc_of(q), items, n, mo);
     } else {
       enum ringq_status st = ringq__spsc_pop(spsc_of(q), items, mo);
@@ -504,6 +578,8 @@ ring_get(struct ringq_queue *q, void *item, int64_t deadline)
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
   if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
     return RINGQ_SHUTDOWN;
+  if (q->unbounded) /* linearizable by itself: it waits for the claimed slot's putter */
+    return ringq__unbounded_mpmc_pop(unbounded_of(q), item, memory_order_seq_cst);
   return mpmc_get(q, item, deadline);
 }
 
@@ -591,9 +667,12 @@ get_may_proceed(struct ringq_queue *q)
 static int
 put_may_proceed(struct ringq_queue *q)
 {
+  uint64_t h, t;
+  if (q->unbounded)
+    return 1; /* there is always room (a put may fail with RINGQ_ENOMEM, but never waits) */
   /* [W2] seq_cst; pairs with the gets' [N1] on head and shutdown's [N1] on tail. */
-  uint64_t h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
-  uint64_t t = atomic_load_explicit(tail_word(q), memory_order_seq_cst);
+  h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
+  t = atomic_load_explicit(tail_word(q), memory_order_seq_cst);
   return (t & RINGQ__CLOSED) || t - h < full_span(q);
 }
 
@@ -772,7 +851,7 @@ static enum ringq_status
 attempt_get(struct ringq_queue *q, void *item, int64_t deadline)
 {
   enum ringq_status st = ring_get(q, item, deadline);
-  if (st == RINGQ_OK)
+  if (st == RINGQ_OK && !q->unbounded) /* nobody waits for room in an unbounded queue */
     notify(q, &q->not_full);
   return st;
 }
@@ -940,7 +1019,9 @@ ring_give(struct ringq_queue *q, const void *items, size_t n, int64_t deadline)
   if (closing(q))
     return RINGQ_SHUTDOWN;
   if (q->kind == RINGQ_QUEUE_SPSC)
-    k = spsc_push_n(spsc_of(q), items, n, 1); /* [N1] = [P3q] */
+    k = spsc_push_n(q, items, n, 1); /* [N1] = [P3q] / [US3] */
+  else if (q->unbounded)
+    k = unbounded_give(q, items, n, 1); /* [N1] = [UP4] */
   else if ((k = ringq__mpmc_push_burst(mpmc_of(q), items, n, memory_order_seq_cst)) == 0)
     k = (st = mpmc_put(q, items, deadline)) == RINGQ_OK ? 1 : st == RINGQ_FULL ? 0 : st;
   if (k == RINGQ_SHUTDOWN)
@@ -960,6 +1041,8 @@ ring_take(struct ringq_queue *q, void *items, size_t n, int64_t deadline)
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
   if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
     return RINGQ_SHUTDOWN;
+  if (q->unbounded)
+    return unbounded_take(q, items, n, memory_order_seq_cst);
   if ((k = ringq__mpmc_pop_burst(mpmc_of(q), items, n, memory_order_seq_cst)) == 0)
     k = (st = mpmc_get(q, items, deadline)) == RINGQ_OK ? 1 : st == RINGQ_EMPTY ? 0 : st;
   return k;
@@ -977,6 +1060,8 @@ static const unsigned char tokens_in[256];
 static size_t
 elem_bytes(struct ringq_queue *q)
 {
+  if (q->unbounded)
+    return (size_t)unbounded_of(q)->elem_size;
   return q->kind == RINGQ_QUEUE_SPSC ? (size_t)spsc_of(q)->elem_size
                                      : (size_t)mpmc_of(q)->elem_size;
 }
@@ -1005,7 +1090,8 @@ attempt_get_many(struct ringq_queue *q, void *arg, int64_t deadline)
   if (k <= 0)
     return k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
   b->done = (size_t)k;
-  notify(q, &q->not_full);
+  if (!q->unbounded) /* nobody waits for room in an unbounded queue */
+    notify(q, &q->not_full);
   return RINGQ_OK;
 }
 
@@ -1014,7 +1100,7 @@ attempt_get_many(struct ringq_queue *q, void *arg, int64_t deadline)
 static size_t
 burst_step(struct ringq_queue *q)
 {
-  size_t cap = ringq_queue_capacity(q);
+  size_t cap = q->unbounded ? SIZE_MAX : ringq_queue_capacity(q); /* unbounded: no limit */
   return q->token && cap > sizeof tokens_in ? sizeof tokens_in : cap;
 }
 
@@ -1061,6 +1147,8 @@ ringq_queue_qsize(struct ringq_queue *q)
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown the queue is empty. */
   if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
     return 0;
+  if (q->unbounded)
+    return ringq__unbounded_size(unbounded_of(q));
   return q->kind == RINGQ_QUEUE_SPSC ? ringq_spsc_size(spsc_of(q)) : ringq_mpmc_size(mpmc_of(q));
 }
 
@@ -1073,13 +1161,13 @@ ringq_queue_empty(struct ringq_queue *q)
 bool
 ringq_queue_full(struct ringq_queue *q)
 {
-  return q != NULL && ringq_queue_qsize(q) == ringq_queue_capacity(q);
+  return q != NULL && !q->unbounded && ringq_queue_qsize(q) == ringq_queue_capacity(q);
 }
 
 size_t
 ringq_queue_capacity(const struct ringq_queue *q)
 {
-  if (q == NULL)
+  if (q == NULL || q->unbounded)
     return 0;
   return q->kind == RINGQ_QUEUE_SPSC ? ringq_spsc_capacity(spsc_of((struct ringq_queue *)q))
                                      : ringq_mpmc_capacity(mpmc_of((struct ringq_queue *)q));
@@ -1199,12 +1287,38 @@ hand_over(struct ringq_queue *q, const void *item)
     q->discard(q->token ? NULL : (void *)(uintptr_t)item, q->discard_ctx);
 }
 
+/* discard_one for an unbounded queue: the item is handed over in its segment's slot. */
+static enum ringq_status
+discard_one_unbounded(struct ringq_queue *q)
+{
+  struct ringq__unbounded *u = unbounded_of(q);
+  enum ringq_status st;
+  if (q->kind == RINGQ_QUEUE_SPSC) {
+    void *view = NULL;
+    st = ringq__unbounded_spsc_begin_read(u, &view);
+    if (st != RINGQ_OK)
+      return st;
+    hand_over(q, view);
+    ringq__unbounded_spsc_end_read(u, memory_order_release);
+  } else {
+    struct ringq__uread rd;
+    st = ringq__unbounded_mpmc_begin_read(u, &rd, memory_order_seq_cst); /* [UC5] */
+    if (st != RINGQ_OK)
+      return st;
+    hand_over(q, ringq__unbounded_mpmc_item(u, &rd));
+    ringq__unbounded_mpmc_end_read(u, &rd);
+  }
+  return RINGQ_OK;
+}
+
 /* Take the oldest item out of the ring for good, handing it over: RINGQ_OK, RINGQ_EMPTY (the next
  * one is claimed but not yet written, or nothing is left) or RINGQ_SHUTDOWN (closed and drained).
  * SPSC: only the one consumer (the discarder after [G3], or fini) may call it. */
 static enum ringq_status
 discard_one(struct ringq_queue *q)
 {
+  if (q->unbounded)
+    return discard_one_unbounded(q);
   if (q->kind == RINGQ_QUEUE_SPSC) {
     const void *view = NULL;
     ptrdiff_t n = ringq_spsc_peek(spsc_of(q), 1, &view);
@@ -1358,6 +1472,9 @@ ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_siz
   return RINGQ_OK;
 }
 
+static void init_common(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned flags,
+                        size_t elem_size, int unbounded);
+
 enum ringq_status
 ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t capacity,
                  size_t elem_size, unsigned flags)
@@ -1375,23 +1492,60 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   if (st != RINGQ_OK)
     return st;
   q = (struct ringq_queue *)mem;
+  init_common(q, kind, flags, elem_size, 0);
+  if (q->token)
+    elem_size = 1;
+  ring_mem = (unsigned char *)mem + q->ring_offset;
+  return kind == RINGQ_QUEUE_SPSC
+             ? ringq_spsc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size)
+             : ringq_mpmc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size);
+}
+
+/* An unbounded queue (capacity 0): the queue and its struct ringq__unbounded in one allocation,
+ * the segments allocated by the latter as the backlog grows. */
+static enum ringq_status
+create_unbounded(enum ringq_queue_kind kind, size_t elem_size, struct ringq_queue **out)
+{
+  size_t bytes = sizeof(struct ringq_queue) + sizeof(struct ringq__unbounded);
+  struct ringq_queue *q;
+  enum ringq_status st;
+  if (kind != RINGQ_QUEUE_SPSC && kind != RINGQ_QUEUE_MPMC)
+    return RINGQ_EINVAL;
+  if (elem_size > RINGQ_MAX_ELEM_SIZE)
+    return RINGQ_ERANGE;
+  bytes = (bytes + RINGQ_CACHE_LINE - 1) & ~(size_t)(RINGQ_CACHE_LINE - 1);
+  q = (struct ringq_queue *)aligned_alloc(RINGQ_CACHE_LINE, bytes);
+  if (q == NULL)
+    return RINGQ_ENOMEM;
+  init_common(q, kind, 0, elem_size, 1);
+  /* A token queue needs no byte per item here: elem_size 0 is copied as nothing. */
+  st = ringq__unbounded_init(unbounded_of(q),
+                             kind == RINGQ_QUEUE_SPSC ? RINGQ__UNBOUNDED_SPSC
+                                                      : RINGQ__UNBOUNDED_MPMC,
+                             elem_size);
+  if (st != RINGQ_OK) {
+    free(q);
+    return st;
+  }
+  *out = q;
+  return RINGQ_OK;
+}
+
+/* Everything but the ring. */
+static void
+init_common(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned flags, size_t elem_size,
+            int unbounded)
+{
   q->kind = (uint32_t)kind;
   q->flags = flags;
   q->ring_offset = sizeof(struct ringq_queue);
   q->token = elem_size == 0;
+  q->unbounded = (uint32_t)unbounded;
   q->discard = NULL;
   q->discard_ctx = NULL;
   atomic_init(&q->asym, kind == RINGQ_QUEUE_SPSC && !(flags & RINGQ_QUEUE_PROCESS_SHARED) &&
                             ringq__heavy_barrier_available());
   atomic_init(&q->degraded, 0);
-  if (q->token)
-    elem_size = 1;
-  ring_mem = (unsigned char *)mem + q->ring_offset;
-  st = kind == RINGQ_QUEUE_SPSC
-           ? ringq_spsc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size)
-           : ringq_mpmc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size);
-  if (st != RINGQ_OK)
-    return st;
   /* Relaxed: the queue is not shared until init returns; handing it over publishes it. */
   atomic_init(&q->not_empty.word, 0);
   atomic_init(&q->not_full.word, 0);
@@ -1411,7 +1565,6 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   atomic_init(&q->poll_fd[POLL_WRITABLE], -1);
   atomic_init(&q->poll_word[POLL_READABLE], 0);
   atomic_init(&q->poll_word[POLL_WRITABLE], 0);
-  return RINGQ_OK;
 }
 
 enum ringq_status
@@ -1424,6 +1577,8 @@ ringq_queue_create(enum ringq_queue_kind kind, size_t capacity, size_t elem_size
   if (out == NULL)
     return RINGQ_EINVAL;
   *out = NULL;
+  if (capacity == 0)
+    return create_unbounded(kind, elem_size, out);
   st = ringq_queue_memsize(kind, capacity, elem_size, &bytes);
   if (st != RINGQ_OK)
     return st;
@@ -1465,9 +1620,27 @@ enum ringq_status
 ringq_queue_destroy(struct ringq_queue *q)
 {
   enum ringq_status st = ringq_queue_fini(q);
-  if (st == RINGQ_OK)
-    free(q);
+  if (st != RINGQ_OK)
+    return st;
+  if (q->unbounded) /* fini leaves a queue usable; its segments go with it (items left dropped) */
+    ringq__unbounded_fini(unbounded_of(q));
+  free(q);
   return st;
+}
+
+/* The bytes the queue holds: a bounded queue its fixed size, an unbounded one also its segments. */
+static uint64_t
+held_bytes(struct ringq_queue *q)
+{
+  size_t bytes = 0;
+  if (q->unbounded)
+    return sizeof *q + ringq__unbounded_bytes(unbounded_of(q));
+  if (ringq_queue_memsize((enum ringq_queue_kind)q->kind, ringq_queue_capacity(q),
+                          q->kind == RINGQ_QUEUE_SPSC ? spsc_of(q)->elem_size
+                                                      : mpmc_of(q)->elem_size,
+                          &bytes) != RINGQ_OK)
+    return 0;
+  return bytes;
 }
 
 void
@@ -1478,10 +1651,12 @@ ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out)
   out->waits = 0;
   out->wakes = 0;
   out->barriers = 0;
+  out->bytes = 0;
   if (q == NULL)
     return;
   /* relaxed: statistics. */
   out->waits = atomic_load_explicit(&q->stat_waits, memory_order_relaxed);
   out->wakes = atomic_load_explicit(&q->stat_wakes, memory_order_relaxed);
   out->barriers = atomic_load_explicit(&q->stat_barriers, memory_order_relaxed);
+  out->bytes = held_bytes(q);
 }

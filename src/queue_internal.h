@@ -32,6 +32,8 @@ struct ringq_queue {
   uint32_t flags;             /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
   uint64_t ring_offset;       /* bytes from the queue to its ring; read-only after init */
   uint32_t token;             /* 1: elem_size 0, items carry no bytes; read-only after init */
+  uint32_t unbounded;         /* 1: made with capacity 0, an unbounded queue (src/unbounded.h)
+                                 at ring_offset instead of a ring; read-only after init */
   _Atomic(uint32_t) asym;     /* 1: the asymmetric (membarrier) protocol; cleared for good (never
                                  set again) when membarrier is refused at run time */
   _Atomic(uint32_t) degraded; /* 1: membarrier was refused after the queue relied on it */

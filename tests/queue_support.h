@@ -35,11 +35,23 @@ kind_name(enum ringq_queue_kind kind) {
   return kind == RINGQ_QUEUE_SPSC ? "SPSC" : "MPMC";
 }
 
+/* RINGQ_QUEUE_TEST_UNBOUNDED=1 (tests/unbounded/ builds queue_test.c again with it): every queue
+ * a test makes through test_capacity / new_queue is unbounded (capacity 0), and the tests that
+ * need a bound are disabled (.disabled = UNBOUNDED_RUN). */
+#ifndef RINGQ_QUEUE_TEST_UNBOUNDED
+#define RINGQ_QUEUE_TEST_UNBOUNDED 0
+#endif
+#define UNBOUNDED_RUN (RINGQ_QUEUE_TEST_UNBOUNDED != 0)
+static inline size_t
+test_capacity(size_t capacity) {
+  return UNBOUNDED_RUN ? 0 : capacity;
+}
+
 /* A queue of uint64_t items. */
 static inline struct ringq_queue *
 new_queue(enum ringq_queue_kind kind, size_t capacity) {
   struct ringq_queue *q = NULL;
-  enum ringq_status st = ringq_queue_create(kind, capacity, sizeof(uint64_t), &q);
+  enum ringq_status st = ringq_queue_create(kind, test_capacity(capacity), sizeof(uint64_t), &q);
   cr_assert_eq(st, RINGQ_OK, "create(%s, %zu): %s", kind_name(kind), capacity, ringq_strerror(st));
   return q;
 }

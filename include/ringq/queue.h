@@ -41,6 +41,19 @@
  * report FULL for the gets it counted. An SPSC queue never waits for another thread in its nowait
  * calls.
  *
+ * Unbounded queues. ringq_queue_create(kind, 0, elem_size, &q) makes a queue without a bound, as
+ * Python's Queue() (maxsize <= 0): put never reports FULL and never waits for room; items go into
+ * segments of slots allocated as the backlog grows (no allocation per item; one drained segment is
+ * kept as a spare, the others are freed, so the bytes held, reported by ringq_queue_stats, follow
+ * the backlog). A put that needs a new segment when no memory is left returns RINGQ_ENOMEM and
+ * accepts nothing. full() is always false and capacity() is 0; everything else (timeouts, nowait,
+ * bursts, task_done / join, shutdown, discards) is as above, with one difference: an unbounded
+ * MPMC get that finds a put claimed but not yet copied waits for that putter, as Python's get
+ * waits for the lock a put holds, instead of reporting EMPTY at once (its gets never overtake a
+ * claim), and a timed get may then return after its deadline. Unbounded queues live in process
+ * memory: ringq_queue_memsize and ringq_queue_init (caller memory, process-shared queues) refuse
+ * capacity 0.
+ *
  * Threads, signals, cancellation. The calls that may wait (put, get, join and their timed
  * variants; and put_nowait / get_nowait of an MPMC queue, see above) are cancellation points:
  * pthread_cancel of a thread waiting in one takes back its place among the waiters, so notifiers
@@ -100,26 +113,29 @@ struct ringq_queue_stats {
   uint64_t barriers; /* membarrier calls: a private SPSC queue makes one each time a thread
                         announces itself as a waiter, and one per shutdown (its asymmetric
                         wait protocol; see README) */
+  uint64_t bytes;    /* bytes the queue holds: its memsize for a bounded queue; for an unbounded
+                        one (capacity 0) the queue plus its segments, which follow the backlog */
 };
 
 /* Bytes of caller memory a queue needs, in *bytes. elem_size 0 makes a queue of tokens (items
  * carry no bytes, as Python code passes None through a Queue used as a throttle): item pointers
- * may then be NULL. Returns RINGQ_OK, RINGQ_EINVAL (bytes NULL, unknown kind, capacity 0) or
- * RINGQ_ERANGE. */
+ * may then be NULL. Returns RINGQ_OK, RINGQ_EINVAL (bytes NULL, unknown kind, capacity 0: an
+ * unbounded queue allocates, see ringq_queue_create) or RINGQ_ERANGE. */
 RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_size, size_t *bytes);
 
 /* Make a queue in caller memory (aligned to RINGQ_CACHE_LINE, at least memsize bytes); the queue
  * is `(struct ringq_queue *)mem`. flags: 0 or RINGQ_QUEUE_PROCESS_SHARED. Not thread-safe.
- * Returns RINGQ_OK, RINGQ_EINVAL (mem NULL, unknown kind or flag, capacity 0), RINGQ_ERANGE,
- * RINGQ_EALIGN or RINGQ_ETOOSMALL. */
+ * Returns RINGQ_OK, RINGQ_EINVAL (mem NULL, unknown kind or flag, capacity 0: unbounded queues
+ * are made by ringq_queue_create only), RINGQ_ERANGE, RINGQ_EALIGN or RINGQ_ETOOSMALL. */
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_init(void *mem, size_t mem_bytes,
                                                               enum ringq_queue_kind kind,
                                                               size_t capacity, size_t elem_size,
                                                               unsigned flags);
 
-/* Allocate and init a process-private queue; *out is the queue or NULL. Returns RINGQ_OK,
- * RINGQ_EINVAL (out NULL, unknown kind, capacity 0), RINGQ_ERANGE or RINGQ_ENOMEM. */
+/* Allocate and init a process-private queue; *out is the queue or NULL. capacity 0 makes an
+ * unbounded queue (see "Unbounded queues" above). Returns RINGQ_OK, RINGQ_EINVAL (out NULL,
+ * unknown kind), RINGQ_ERANGE or RINGQ_ENOMEM. */
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_create(enum ringq_queue_kind kind,
                                                                 size_t capacity, size_t elem_size,
                                                                 struct ringq_queue **out);
@@ -140,8 +156,11 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_destroy(struct ringq_qu
 
 /* Put one item (elem_size bytes copied from item), waiting for room without limit.
  * Returns RINGQ_OK, RINGQ_SHUTDOWN (the queue was shut down; the item was not accepted),
- * RINGQ_EINVAL (q NULL, or item NULL with elem_size > 0) or RINGQ_ESYS (the futex call failed
- * unexpectedly). Every put and get below takes a NULL item in a queue of elem_size 0. */
+ * RINGQ_EINVAL (q NULL, or item NULL with elem_size > 0), RINGQ_ESYS (the futex call failed
+ * unexpectedly) or RINGQ_ENOMEM (unbounded queue only: no memory for a new segment; the item was
+ * not accepted, at once, whatever the call's timeout). Every put and get below takes a NULL item in
+ * a queue of elem_size 0, and every put below may return RINGQ_ENOMEM as put does (put_many: when
+ * none was put, else the count). */
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_put(struct ringq_queue *q,
                                                              const void *item);
 
@@ -199,13 +218,14 @@ RINGQ__NODISCARD RINGQ_API ptrdiff_t ringq_queue_get_many(struct ringq_queue *q,
                                                           size_t max, int64_t timeout_ns);
 
 /* Items in the queue: exact when no put or get is running; under concurrency a value between 0
- * and capacity. 0 after an immediate shutdown, and when q is NULL. */
+ * and capacity (any value for an unbounded queue). 0 after an immediate shutdown, and when q is
+ * NULL. */
 RINGQ_API size_t ringq_queue_qsize(struct ringq_queue *q);
 /* qsize == 0. */
 RINGQ_API bool ringq_queue_empty(struct ringq_queue *q);
-/* qsize == capacity (false when q is NULL). */
+/* qsize == capacity (false when q is NULL, and always for an unbounded queue). */
 RINGQ_API bool ringq_queue_full(struct ringq_queue *q);
-/* The capacity given at creation (0 when q is NULL). */
+/* The capacity given at creation (0 when q is NULL, and for an unbounded queue). */
 RINGQ_API size_t ringq_queue_capacity(const struct ringq_queue *q);
 
 /* Mark one task as processed, as Python's task_done: every accepted put adds an unfinished task,

@@ -130,8 +130,13 @@ Test(queue_misuse, create_refuses_bad_arguments_and_sets_out_to_null) {
   struct ringq_queue *q;
   for (k = 0; k < NKINDS; k++) {
     EXPECT_STATUS(ringq_queue_create(kinds[k], 4, 8, NULL), RINGQ_EINVAL);
+    /* Capacity 0 is an unbounded queue (create only: init and memsize refuse it). */
+    q = NULL;
+    EXPECT_STATUS(ringq_queue_create(kinds[k], 0, 8, &q), RINGQ_OK);
+    cr_assert_not_null(q);
+    EXPECT_STATUS(ringq_queue_destroy(q), RINGQ_OK);
     q = (struct ringq_queue *)&q;
-    EXPECT_STATUS(ringq_queue_create(kinds[k], 0, 8, &q), RINGQ_EINVAL);
+    EXPECT_STATUS(ringq_queue_create(kinds[k], 0, RINGQ_MAX_ELEM_SIZE + 1, &q), RINGQ_ERANGE);
     cr_assert_null(q, "a failed create left *out set");
     q = (struct ringq_queue *)&q;
     EXPECT_STATUS(ringq_queue_create(kinds[k], RINGQ_MAX_CAPACITY + 1, 8, &q), RINGQ_ERANGE);
@@ -143,6 +148,9 @@ Test(queue_misuse, create_refuses_bad_arguments_and_sets_out_to_null) {
   for (i = 0; i < NBAD_KINDS; i++) {
     q = (struct ringq_queue *)&q;
     EXPECT_STATUS(ringq_queue_create(bad_kinds[i], 4, 8, &q), RINGQ_EINVAL);
+    cr_assert_null(q);
+    q = (struct ringq_queue *)&q;
+    EXPECT_STATUS(ringq_queue_create(bad_kinds[i], 0, 8, &q), RINGQ_EINVAL);
     cr_assert_null(q);
   }
 }
@@ -178,7 +186,7 @@ join_main(void *arg) {
 static void
 await_sleeper(struct ringq_queue *q, struct blocked *b) {
   int64_t give_up = test_now_ns() + FALL_ASLEEP_NS;
-  struct ringq_queue_stats s = {0, 0, 0};
+  struct ringq_queue_stats s = {0, 0, 0, 0};
   while (s.waits == 0) {
     cr_assert(!atomic_load(&b->finished), "join returned %s instead of blocking",
               ringq_strerror(b->status));

@@ -2,7 +2,8 @@
 /* tests/stress/queue_batch_stress.c: put_many / get_many between threads: every item once, in
  * order per producer, with random batch sizes across the ring's wrap, for an SPSC queue (1x1) and
  * an MPMC queue (2x2; more threads than the 2 CPUs once the main thread counts). A plain executable
- * (runs under TSan). Usage: queue_batch_stress <spsc|mpmc>. */
+ * (runs under TSan). Usage: queue_batch_stress <spsc|mpmc> [unbounded] (unbounded: capacity 0
+ * instead of 100). */
 #include <ringq/queue.h>
 
 #include <inttypes.h>
@@ -86,13 +87,14 @@ int
 main(int argc, char **argv)
 {
   int mpmc = argc > 1 && strcmp(argv[1], "mpmc") == 0;
+  int unbounded = argc > 2 && strcmp(argv[2], "unbounded") == 0; /* capacity 0 */
   unsigned np = mpmc ? 2 : 1, nc = mpmc ? 2 : 1, i;
   pthread_t p[MAXP], c[MAXP];
   struct consumer cs[MAXP];
   uint64_t total = 0;
   per_producer = test_scaled_count(400000);
-  if (ringq_queue_create(mpmc ? RINGQ_QUEUE_MPMC : RINGQ_QUEUE_SPSC, 100, sizeof(uint64_t), &q) !=
-      RINGQ_OK)
+  if (ringq_queue_create(mpmc ? RINGQ_QUEUE_MPMC : RINGQ_QUEUE_SPSC, unbounded ? 0 : 100,
+                         sizeof(uint64_t), &q) != RINGQ_OK)
     fail("create", 0, 0);
   memset(cs, 0, sizeof cs);
   for (i = 0; i < nc; i++)

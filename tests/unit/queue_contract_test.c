@@ -193,7 +193,7 @@ Test(queue_contract, an_mpmc_timed_get_after_a_completed_put_does_not_time_out_o
 }
 
 Test(queue_contract, an_mpmc_get_nowait_reports_empty_at_once_when_only_a_paused_put_is_in_flight,
-     .timeout = RINGQ_T(20)) {
+     .timeout = RINGQ_T(20), .disabled = UNBOUNDED_RUN) {
   struct ringq_queue *q = mpmc(4);
   struct call paused;
   uint64_t got = 0;
@@ -240,7 +240,7 @@ Test(queue_contract, an_mpmc_get_nowait_on_an_empty_queue_returns_at_once_while_
 /* Point 1, put side: room freed by a completed get is there for a later put, even when an earlier
  * getter is paused mid-copy in the slot the put needs. */
 Test(queue_contract, an_mpmc_put_nowait_after_a_completed_get_waits_for_a_paused_earlier_getter,
-     .timeout = RINGQ_T(20)) {
+     .timeout = RINGQ_T(20), .disabled = UNBOUNDED_RUN) {
   struct ringq_queue *q = mpmc(2);
   struct call paused;
   uint64_t got = 0, item = 3;
@@ -272,7 +272,7 @@ Test(queue_contract, an_mpmc_put_nowait_after_a_completed_get_waits_for_a_paused
 }
 
 Test(queue_contract, an_mpmc_put_nowait_reports_full_at_once_when_only_a_paused_get_frees_room,
-     .timeout = RINGQ_T(20)) {
+     .timeout = RINGQ_T(20), .disabled = UNBOUNDED_RUN) {
   struct ringq_queue *q = mpmc(2);
   struct call paused;
   uint64_t item = 3;
@@ -293,7 +293,7 @@ Test(queue_contract, an_mpmc_put_nowait_reports_full_at_once_when_only_a_paused_
 /* Results that count a claim still being copied must agree with each other: after a put said
  * FULL because two putters hold both slots, a get must not say EMPTY. */
 Test(queue_contract, an_mpmc_get_after_a_full_put_waits_for_the_putters_it_counted,
-     .timeout = RINGQ_T(20)) {
+     .timeout = RINGQ_T(20), .disabled = UNBOUNDED_RUN) {
   struct ringq_queue *q = mpmc(2);
   struct call a, b;
   uint64_t item = 7, got = 0;
@@ -366,7 +366,7 @@ Test(queue_contract, an_mpmc_get_after_task_done_counted_a_paused_put_waits_for_
 
 /* A timed call waits for a paused peer only until its own deadline. */
 Test(queue_contract, an_mpmc_timed_get_waits_for_a_paused_putter_only_until_its_deadline,
-     .timeout = RINGQ_T(20)) {
+     .timeout = RINGQ_T(20), .disabled = UNBOUNDED_RUN) {
   struct ringq_queue *q = mpmc(4);
   struct call paused;
   uint64_t mine = 2, got = 0;
