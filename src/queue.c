@@ -843,7 +843,7 @@ attempt_put(struct ringq_queue *q, void *item, int64_t deadline)
 {
   enum ringq_status st = ring_put(q, item, deadline);
   if (st == RINGQ_OK)
-    notify(q, &q->not_empty);
+    notify(q, &q->not_empty); /* [N2]..[N4] for getters */
   return st;
 }
 
@@ -852,7 +852,7 @@ attempt_get(struct ringq_queue *q, void *item, int64_t deadline)
 {
   enum ringq_status st = ring_get(q, item, deadline);
   if (st == RINGQ_OK && !q->unbounded) /* nobody waits for room in an unbounded queue */
-    notify(q, &q->not_full);
+    notify(q, &q->not_full); /* [N2]..[N4] for putters */
   return st;
 }
 
