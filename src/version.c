@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* src/version.c: the library's version, as CMake's project() states it (the build passes it in). */
-#include "ringq/queue.h"
+/* src/version.c: the library's version, as CMake's project() states it (the build passes it in),
+ * and the fingerprint of the memory layout processes sharing a queue must agree on. */
+#include "queue_internal.h"
+
+#include <stddef.h>
 
 #if !defined(RINGQ_VERSION_NUMBER) || !defined(RINGQ_VERSION_STRING)
 #error "build src/version.c through ringq's CMakeLists.txt (it defines the version macros)"
@@ -16,4 +19,66 @@ const char *
 ringq_version_string(void)
 {
   return RINGQ_VERSION_STRING;
+}
+
+unsigned
+ringq_layout_version(void)
+{
+  return RINGQ_LAYOUT_VERSION;
+}
+
+/* FNV-1a, 64 bits, over one number at a time. */
+static uint64_t
+mix(uint64_t h, uint64_t v)
+{
+  int i;
+  for (i = 0; i < 8; i++) {
+    h ^= (v >> (8 * i)) & 0xffu;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+uint64_t
+ringq_layout_hash(void)
+{
+  /* Everything another process reads from a shared queue: the encoding of tickets, the cache line
+   * that spaces the fields, and the size and place of every field of the queue and of both rings.
+   * A compile-time list: the value is the same on every call and in every process that runs a
+   * library built the same way. */
+  static const uint64_t layout[] = {
+      RINGQ_LAYOUT_VERSION,
+      RINGQ_CACHE_LINE,
+      RINGQ__STEP,
+      RINGQ__CLOSED,
+      sizeof(struct waitq),
+      sizeof(struct ringq_queue),
+      offsetof(struct ringq_queue, kind),
+      offsetof(struct ringq_queue, flags),
+      offsetof(struct ringq_queue, ring_offset),
+      offsetof(struct ringq_queue, not_empty),
+      offsetof(struct ringq_queue, not_full),
+      offsetof(struct ringq_queue, all_done),
+      offsetof(struct ringq_queue, state),
+      offsetof(struct ringq_queue, done),
+      offsetof(struct ringq_queue, blocked),
+      offsetof(struct ringq_queue, put_busy),
+      offsetof(struct ringq_queue, get_busy),
+      sizeof(struct ringq_spsc),
+      offsetof(struct ringq_spsc, mask),
+      offsetof(struct ringq_spsc, elem_size),
+      offsetof(struct ringq_spsc, tail),
+      offsetof(struct ringq_spsc, head),
+      sizeof(struct ringq_mpmc),
+      offsetof(struct ringq_mpmc, mask),
+      offsetof(struct ringq_mpmc, stride),
+      offsetof(struct ringq_mpmc, lap),
+      offsetof(struct ringq_mpmc, tail),
+      offsetof(struct ringq_mpmc, head),
+  };
+  uint64_t h = 0xcbf29ce484222325ull;
+  size_t i;
+  for (i = 0; i < sizeof layout / sizeof layout[0]; i++)
+    h = mix(h, layout[i]);
+  return h;
 }

@@ -60,7 +60,8 @@
  * stop paying for it and fini does not report EBUSY for it. shutdown and fini are not
  * cancellation points (they run with cancellation disabled). A thread may be cancelled only while
  * it waits, never while it holds a slot. Async-signal-safe: qsize, empty, full, capacity,
- * is_shutdown, stats, ringq_version and ringq_version_string; nothing else.
+ * is_shutdown, stats, ringq_version, ringq_version_string, ringq_layout_version and
+ * ringq_layout_hash; nothing else.
  */
 #ifndef RINGQ_QUEUE_H
 #define RINGQ_QUEUE_H
@@ -338,6 +339,19 @@ RINGQ_API void ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats
  * with another shared library of the same ABI (the same SONAME, libringq.so.N) works unchanged. */
 RINGQ_API unsigned ringq_version(void);
 RINGQ_API const char *ringq_version_string(void);
+
+/* The version of the memory layout that processes sharing a queue read: bumped on any change to
+ * it (a field added, moved or resized, a new state bit, another ticket encoding). A program can
+ * compare it with the RINGQ_LAYOUT_VERSION it was compiled with. */
+#define RINGQ_LAYOUT_VERSION 1u
+RINGQ_API unsigned ringq_layout_version(void);
+
+/* A fingerprint of that layout as this library was built: RINGQ_LAYOUT_VERSION, RINGQ_CACHE_LINE,
+ * the ticket encoding, and the size and offset of every shared field of the queue and the rings.
+ * Two processes may share a queue only if their libraries give the same value (the same version
+ * number is not enough: RINGQ_CACHE_LINE or a compiler's packing can differ). Never 0; the same
+ * on every call. Async-signal-safe. */
+RINGQ_API uint64_t ringq_layout_hash(void);
 
 #ifdef __cplusplus
 }
