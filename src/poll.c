@@ -15,8 +15,10 @@
  *   [E2] unless already announced in the current    [N2] load the waitq word (seq_cst)
  *        epoch: [W1] announce (seq_cst RMW)              no waiters: done
  *   [E3] re-check the condition [W2] (seq_cst)      [N3] bump the epoch (CAS), [N4] futex wake
- *        holds: report it ready, do not wait        [N5] write the eventfd (release, see below)
+ *   [E4] holds: write the eventfd, report it ready  [N5] write the eventfd (see below)
  *   otherwise: wait for the eventfd in the loop
+ * The descriptor is armed ([E1]..[E4]) when it is made, so a loop that waits on it before its
+ * first prepare still sees the items already there and the next ones.
  *
  * Why readiness is never missed: [W1] / [W2] against [N1] / [N2] is the store-buffering pair of
  * queue.c, so either the re-check [E3] sees the item (or room, or shutdown), or the notifier sees
@@ -122,6 +124,7 @@ ringq__poll_close(struct ringq_queue *q)
 }
 
 static enum ringq_status get_fd(struct ringq_queue *q, int dir, int *fd);
+static int prepare_one(struct ringq_queue *q, int dir, int fd);
 
 enum ringq_status
 ringq_queue_fd(struct ringq_queue *q, unsigned event, int *fd)
@@ -156,10 +159,13 @@ get_fd(struct ringq_queue *q, int dir, int *fd)
     /* acq_rel: publishes the descriptor to ringq__poll_signal (release); on failure, reads the
      * winner's (acquire). */
     if (atomic_compare_exchange_strong_explicit(&q->poll_fd[dir], &cur, mine, memory_order_acq_rel,
-                                                memory_order_acquire))
+                                                memory_order_acquire)) {
       cur = mine;
-    else
+      /* Armed from the start: readable at once if the event holds, signalled when it comes. */
+      (void)prepare_one(q, dir, mine);
+    } else {
       close(mine);
+    }
   }
   *fd = cur;
   return RINGQ_OK;
@@ -170,7 +176,7 @@ static int
 prepare_one(struct ringq_queue *q, int dir, int fd)
 {
   struct waitq *w = waitq_of(q, dir);
-  uint64_t count, s, mark;
+  uint64_t count, s, mark, one = 1;
   int saved = errno;
   /* [E1] clear: the loop is about to wait for the next signal. */
   if (read(fd, &count, sizeof count) < 0) {
@@ -185,7 +191,15 @@ prepare_one(struct ringq_queue *q, int dir, int fd)
     /* relaxed: only pollers of this queue read it. */
     atomic_store_explicit(&q->poll_word[dir], (uint64_t)e | ANNOUNCED, memory_order_relaxed);
   }
-  return ready_in(q, dir); /* [E3] = [W2], seq_cst loads */
+  if (!ready_in(q, dir)) /* [E3] = [W2], seq_cst loads */
+    return 0;
+  /* [E4] The event holds already: make the descriptor readable too, so that a loop that waits
+   * anyway (or only polls the descriptor) finds it ready: level semantics. */
+  saved = errno;
+  if (write(fd, &one, sizeof one) < 0) {
+  }
+  errno = saved;
+  return 1;
 }
 
 enum ringq_status

@@ -284,7 +284,8 @@ ringq_queue_set_discard(struct ringq_queue *q, ringq_discard_fn fn, void *ctx);
 
 /* The descriptor (an eventfd, made on first request, closed by fini) that an event loop waits on
  * for `event` (exactly one of RINGQ_POLL_READABLE, RINGQ_POLL_WRITABLE): wait for POLLIN / EPOLLIN
- * on it. Readiness follows the queue's wait protocol, so while no loop has called
+ * on it. It is armed when it is made: readable at once if the event already holds, and
+ * signalled when it comes. Readiness follows the queue's wait protocol, so while no loop has called
  * ringq_queue_poll_prepare, puts and gets make no system call. The loop's order, every time the
  * descriptor is readable: drain with get_nowait (or put_nowait) until EMPTY (FULL), then call
  * ringq_queue_poll_prepare; if it reports the event ready, drain again; otherwise wait for the
