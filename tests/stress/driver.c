@@ -74,6 +74,7 @@ struct stress_run {
 
 static char g_label[192] = "setup";
 static double g_scale = 1.0;
+static int64_t g_started_ns; /* when stress_main began: the time budget counts from there */
 static uint64_t g_seed = 0x5eed0001u;
 static long g_cpus = 1;
 static unsigned g_spin = 0;        /* --spin=N: fixed spin budget (0: adaptive) */
@@ -558,7 +559,7 @@ run_config(const struct stress_config *cfg, size_t row, uint64_t *items_out, dou
   run.a = cfg->adapter;
   run.producers = cfg->producers;
   run.consumers = cfg->consumers;
-  total = (uint64_t)((double)test_scaled_count(cfg->items) * g_scale);
+  total = (uint64_t)((double)test_budgeted_count(cfg->items, g_started_ns) * g_scale);
   if (total < cfg->producers)
     total = cfg->producers;
   run.total = total;
@@ -684,6 +685,7 @@ stress_main(int argc, char **argv, const struct stress_config *table, size_t cou
   uint64_t items = 0;
   double secs = 0;
   int a, list = 0;
+  g_started_ns = test_now_ns();
   g_cpus = sysconf(_SC_NPROCESSORS_ONLN);
   if (g_cpus < 1)
     g_cpus = 1;

@@ -7,7 +7,8 @@
  * ThreadSanitizer cannot see a lost wake-up (it is not a data race): the symptom is a thread that
  * sleeps for good. So every configuration runs under a watchdog that fails the run, and says which
  * thread waits in which call and at which hook point it was last seen, when nothing moves for
- * PP_WATCHDOG_NS (2.5 s; see there why it is not longer).
+ * PP_WATCHDOG_NS (10 s, scaled); and a wake-up lost then papered over by the queue's cap on one
+ * sleep is caught by counting the sleeps that ended on that cap.
  *
  * Shapes (each run for RINGQ_QUEUE_SPSC and RINGQ_QUEUE_MPMC, all queues of capacity 1):
  *   pingpong  A: put(q1), get(q2); B: get(q1), put(q2). Only NOT_EMPTY waits happen.
@@ -44,11 +45,12 @@
 #include "stress_util.h"
 #include "wait.h"
 
-/* How long nothing may move before the watchdog fails the run. Not scaled for sanitizer builds
- * (an operation takes microseconds there too), and below the 5 s cap that src/queue.c puts on
- * every futex sleep (MAX_SLEEP_NS): there a lost wake-up shows as a pause of about 5 s followed by
- * normal progress, not as a hang, so a limit of 5 s or more would let it pass unseen. */
-#define PP_WATCHDOG_NS 2500000000LL
+/* How long nothing may move before the watchdog fails the run: seconds that no scheduler delay
+ * reaches on a loaded 2-CPU machine (pauses of 3 s were seen there with yields injected), scaled
+ * for sanitizer builds. It is above the 5 s cap that src/queue.c puts on every futex sleep
+ * (MAX_SLEEP_NS), where a lost wake-up shows as a pause of about 5 s followed by normal progress:
+ * ringq__test_capped_sleeps counts those, and a run with any fails. */
+#define PP_WATCHDOG_NS ((int64_t)10000000000 * RINGQ_TIMEOUT_SCALE)
 
 /* Timeout of one timed get or put in the timed variants. */
 #define PP_TIMED_NS 100000
@@ -474,7 +476,7 @@ run_one(const struct pp_config *cfg, long cpus)
   if (run == NULL)
     fail("out of memory");
   run->cfg = cfg;
-  run->count = test_scaled_count(cfg->count);
+  run->count = test_budgeted_count(cfg->count, g_started_ns);
   atomic_init(&run->progress, 0);
   atomic_init(&run->got, 0);
   atomic_init(&run->finished, 0);
@@ -633,7 +635,7 @@ main(int argc, char **argv)
   int j, any_group, list = 0;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned ran = 0;
-  int64_t t0 = test_now_ns();
+  int64_t t0 = g_started_ns = test_now_ns();
 
   any_group = parse_options(argc, argv, &g_seed, &list);
   if (g_seed == 0)
