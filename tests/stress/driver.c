@@ -24,6 +24,13 @@
 /* Seconds without any item moving before the watchdog fails the run (times the build's scale). */
 #define STRESS_WATCHDOG_SECONDS 10
 
+/* Seconds after which a configuration's producers stop early (times the build's scale), once each
+ * has pushed STRESS_MIN_ITEMS (enough to pass the wrap point of a near-wrap run). On a loaded
+ * machine a ring whose threads spin and yield moves a few items per scheduler time slice; the
+ * checks hold for whatever moved, and the run ends far below its CTest timeout. */
+#define STRESS_CONFIG_SECONDS 10
+#define STRESS_MIN_ITEMS 2048
+
 /* A thread that cannot move an item spins (pause instruction) through `budget` failed attempts,
  * then yields its CPU at every further one. The budget adapts per thread, like an adaptive mutex:
  * it doubles when the wait ended while spinning (the peer runs on another CPU and a hand-off costs
@@ -69,11 +76,14 @@ struct stress_run {
   atomic_uint producers_left;
   atomic_int closed; /* set just before adapter->close is called */
   atomic_int stop_watchdog;
+  uint64_t stop_at;         /* now_ns() after which producers stop early (STRESS_CONFIG_SECONDS) */
+  atomic_int stopped_early; /* a producer did */
   struct stress_thread *threads; /* producers first, then consumers */
 };
 
 static char g_label[192] = "setup";
 static double g_scale = 1.0;
+static int64_t g_started_ns; /* when stress_main began: the time budget counts from there */
 static uint64_t g_seed = 0x5eed0001u;
 static long g_cpus = 1;
 static unsigned g_spin = 0;        /* --spin=N: fixed spin budget (0: adaptive) */
@@ -278,6 +288,7 @@ producer_main(void *arg)
   uint64_t stop = closes_midway ? n / 2 : n;
   struct backoff bo;
   int state = TS_STARTING, last;
+  unsigned attempts = 0;
   backoff_init(&bo);
   pthread_barrier_wait(&run->barrier);
   set_state(t, &state, TS_MOVING);
@@ -286,6 +297,11 @@ producer_main(void *arg)
     enum stress_rc rc;
     if (closes_midway && pushed_so_far(run) >= run->total / 2)
       break;
+    if (next >= STRESS_MIN_ITEMS && (++attempts & 255) == 0 && now_ns() > run->stop_at) {
+      /* relaxed: read by main after every thread is joined. */
+      atomic_store_explicit(&run->stopped_early, 1, memory_order_relaxed);
+      break; /* the time limit: what was accepted so far is what must arrive */
+    }
     rc = push_some(t, id, next, stop - next, &done);
     if (rc == STRESS_OK) {
       next += done;
@@ -357,6 +373,21 @@ pop_some(struct stress_thread *t, uint64_t *buf, size_t *done)
   return rc;
 }
 
+/* Every producer has finished, and every item their pushes got accepted was popped (producers
+ * that stopped at the time limit accepted fewer than run->total). */
+static int
+all_accepted_popped(const struct stress_run *run) {
+  uint64_t sum = 0;
+  unsigned i;
+  /* acquire: pairs with the producers' seq_cst fetch_sub, which follows their write of
+   * accepted[] (the last one's value heads a release sequence holding every earlier one). */
+  if (atomic_load_explicit(&run->producers_left, memory_order_acquire) != 0)
+    return 0;
+  for (i = 0; i < run->producers; i++)
+    sum += run->accepted[i];
+  return popped_so_far(run) >= sum;
+}
+
 static void *
 consumer_main(void *arg)
 {
@@ -388,7 +419,8 @@ consumer_main(void *arg)
         stress_fail("consumer %u: pop reported closed, then %s", t->index, rc_name(rc));
       break;
     } else {
-      if (run->finish == STRESS_BY_COUNT && popped_so_far(run) >= run->total)
+      if (run->finish == STRESS_BY_COUNT &&
+          (popped_so_far(run) >= run->total || all_accepted_popped(run)))
         break;
       set_state(t, &state, TS_WAITING);
       backoff(&bo);
@@ -549,7 +581,7 @@ run_config(const struct stress_config *cfg, size_t row, uint64_t *items_out, dou
   unsigned n, i;
   uint64_t t0, t1, total, moved;
   size_t words = 0;
-  char note[96] = "", midway[64] = "";
+  char note[96] = "", midway[64] = "", limited[48] = "";
   make_label(cfg);
   validate(cfg);
 
@@ -558,7 +590,7 @@ run_config(const struct stress_config *cfg, size_t row, uint64_t *items_out, dou
   run.a = cfg->adapter;
   run.producers = cfg->producers;
   run.consumers = cfg->consumers;
-  total = (uint64_t)((double)test_scaled_count(cfg->items) * g_scale);
+  total = (uint64_t)((double)test_budgeted_count(cfg->items, g_started_ns) * g_scale);
   if (total < cfg->producers)
     total = cfg->producers;
   run.total = total;
@@ -568,6 +600,8 @@ run_config(const struct stress_config *cfg, size_t row, uint64_t *items_out, dou
   atomic_init(&run.producers_left, run.producers);
   atomic_init(&run.closed, 0);
   atomic_init(&run.stop_watchdog, 0);
+  atomic_init(&run.stopped_early, 0);
+  run.stop_at = now_ns() + (uint64_t)STRESS_CONFIG_SECONDS * RINGQ_TIMEOUT_SCALE * 1000000000u;
 
   run.per_producer = calloc(run.producers, sizeof *run.per_producer);
   run.accepted = calloc(run.producers, sizeof *run.accepted);
@@ -633,11 +667,15 @@ run_config(const struct stress_config *cfg, size_t row, uint64_t *items_out, dou
   *secs_out = (double)(t1 - t0) / 1e9;
   if (cfg->finish == STRESS_CLOSE_MIDWAY)
     snprintf(midway, sizeof midway, " (%" PRIu64 " of %" PRIu64 " accepted)", moved, total);
-  printf("%-14s %-6s %ux%u cap %-5zu items %9" PRIu64 "  %7.3f s  %6.2f M/s%s%s%s%s%s%s%s\n",
+  /* relaxed: every producer was joined. */
+  if (atomic_load_explicit(&run.stopped_early, memory_order_relaxed))
+    snprintf(limited, sizeof limited, "  stopped at the %d s limit (of %" PRIu64 ")",
+             STRESS_CONFIG_SECONDS * RINGQ_TIMEOUT_SCALE, total);
+  printf("%-14s %-6s %ux%u cap %-5zu items %9" PRIu64 "  %7.3f s  %6.2f M/s%s%s%s%s%s%s%s%s\n",
          run.a->name, path_name(cfg->path), cfg->producers, cfg->consumers, cfg->capacity, moved,
          *secs_out, *secs_out > 0 ? (double)moved / *secs_out / 1e6 : 0.0,
          cfg->near_wrap ? "  near-wrap" : "", cfg->finish ? "  " : "", finish_name(cfg->finish),
-         midway, note[0] ? "  " : "", note, (long)n > g_cpus ? "  oversubscribed" : "");
+         midway, note[0] ? "  " : "", note, limited, (long)n > g_cpus ? "  oversubscribed" : "");
   fflush(stdout);
 
   for (i = 0; i < n; i++) {
@@ -684,6 +722,7 @@ stress_main(int argc, char **argv, const struct stress_config *table, size_t cou
   uint64_t items = 0;
   double secs = 0;
   int a, list = 0;
+  g_started_ns = test_now_ns();
   g_cpus = sysconf(_SC_NPROCESSORS_ONLN);
   if (g_cpus < 1)
     g_cpus = 1;

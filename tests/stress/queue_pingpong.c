@@ -7,7 +7,8 @@
  * ThreadSanitizer cannot see a lost wake-up (it is not a data race): the symptom is a thread that
  * sleeps for good. So every configuration runs under a watchdog that fails the run, and says which
  * thread waits in which call and at which hook point it was last seen, when nothing moves for
- * PP_WATCHDOG_NS (2.5 s; see there why it is not longer).
+ * PP_WATCHDOG_NS (10 s, scaled); and a wake-up lost then papered over by the queue's cap on one
+ * sleep is caught by counting the sleeps that ended on that cap.
  *
  * Shapes (each run for RINGQ_QUEUE_SPSC and RINGQ_QUEUE_MPMC, all queues of capacity 1):
  *   pingpong  A: put(q1), get(q2); B: get(q1), put(q2). Only NOT_EMPTY waits happen.
@@ -44,11 +45,18 @@
 #include "stress_util.h"
 #include "wait.h"
 
-/* How long nothing may move before the watchdog fails the run. Not scaled for sanitizer builds
- * (an operation takes microseconds there too), and below the 5 s cap that src/queue.c puts on
- * every futex sleep (MAX_SLEEP_NS): there a lost wake-up shows as a pause of about 5 s followed by
- * normal progress, not as a hang, so a limit of 5 s or more would let it pass unseen. */
-#define PP_WATCHDOG_NS 2500000000LL
+/* How long nothing may move before the watchdog fails the run: seconds that no scheduler delay
+ * reaches on a loaded 2-CPU machine (pauses of 3 s were seen there with yields injected), scaled
+ * for sanitizer builds. It is above the 5 s cap that src/queue.c puts on every futex sleep
+ * (MAX_SLEEP_NS), where a lost wake-up shows as a pause of about 5 s followed by normal progress:
+ * ringq__test_capped_sleeps counts those, and a run with any fails. */
+#define PP_WATCHDOG_NS ((int64_t)10000000000 * RINGQ_TIMEOUT_SCALE)
+
+/* Seconds after which a pingpong or stream configuration stops early (times the build's scale),
+ * once PP_MIN_ITEMS moved: with yields injected on a loaded machine a round trip can take tens of
+ * milliseconds, and the checks hold for however many moved. */
+#define PP_CONFIG_NS ((int64_t)20000000000 * RINGQ_TIMEOUT_SCALE)
+#define PP_MIN_ITEMS 2000
 
 /* Timeout of one timed get or put in the timed variants. */
 #define PP_TIMED_NS 100000
@@ -111,6 +119,9 @@ struct pp_run {
   struct pp_thread th[PP_MAX_THREADS];
   unsigned nth;
   uint64_t count;                 /* round trips or items per putter, scaled */
+  _Atomic uint64_t limit;         /* pingpong, stream: round trips or items to do; the leading
+                                     thread (A, the putter) lowers it at the time limit */
+  int64_t stop_at;                /* test_now_ns() of the time limit (PP_CONFIG_NS) */
   size_t seen_words;              /* 2x2: words of one putter's bitmap */
   pthread_barrier_t start;
   _Atomic uint64_t progress;      /* bumped on every round trip, item and phase change */
@@ -237,6 +248,25 @@ reply_of(uint64_t v)
   return ~v * 0x9e3779b97f4a7c15u;
 }
 
+/* The leading thread, before round trip or item i: past the time limit, make i the last one.
+ * The follower reads the limit after it got item i - 1, so it still expects item i; it reads it
+ * again after item i, which the store below happens-before. Returns whether i is the last. */
+static int
+lead_limit(struct pp_run *run, uint64_t i) {
+  if (i < PP_MIN_ITEMS || (i & 63) != 0 || test_now_ns() <= run->stop_at)
+    return 0;
+  /* release: pairs with the follower's acquire load (the put of item i orders it as well). */
+  atomic_store_explicit(&run->limit, i + 1, memory_order_release);
+  return 1;
+}
+
+/* The follower's bound for round trip or item i. */
+static uint64_t
+follow_limit(struct pp_run *run) {
+  /* acquire: pairs with lead_limit's release store. */
+  return atomic_load_explicit(&run->limit, memory_order_acquire);
+}
+
 /* pingpong A: put(q1), get(q2). */
 static void *
 ping_main(void *arg)
@@ -248,12 +278,15 @@ ping_main(void *arg)
   pthread_barrier_wait(&run->start);
   for (i = 0; i < run->count; i++) {
     uint64_t r = 0;
+    int last = lead_limit(run, i);
     put_item(t, run->q[0], "put(q1)", i);
     (void)get_item(t, run->q[1], run->cfg->timed ? "get_timeout(q2) loop" : "get(q2)", &r, 0);
     if (r != reply_of(i))
       fail("%s: round trip %" PRIu64 " came back as %#" PRIx64 ", expected %#" PRIx64, t->name,
            i, r, reply_of(i));
     count_moved(t);
+    if (last)
+      break;
   }
   set_where(t, "finished");
   return NULL;
@@ -268,7 +301,7 @@ pong_main(void *arg)
   uint64_t i;
   thread_setup(t);
   pthread_barrier_wait(&run->start);
-  for (i = 0; i < run->count; i++) {
+  for (i = 0; i < follow_limit(run); i++) {
     uint64_t v = 0;
     (void)get_item(t, run->q[0], run->cfg->timed ? "get_timeout(q1) loop" : "get(q1)", &v, 0);
     if (v != i)
@@ -290,8 +323,11 @@ stream_put_main(void *arg)
   thread_setup(t);
   pthread_barrier_wait(&run->start);
   for (i = 0; i < run->count; i++) {
+    int last = lead_limit(run, i);
     put_item(t, run->q[0], run->cfg->timed ? "put_timeout(q1) loop" : "put(q1)", i);
     count_moved(t);
+    if (last)
+      break;
   }
   set_where(t, "finished");
   return NULL;
@@ -305,7 +341,7 @@ stream_get_main(void *arg)
   uint64_t i;
   thread_setup(t);
   pthread_barrier_wait(&run->start);
-  for (i = 0; i < run->count; i++) {
+  for (i = 0; i < follow_limit(run); i++) {
     uint64_t v = 0;
     (void)get_item(t, run->q[0], run->cfg->timed ? "get_timeout(q1) loop" : "get(q1)", &v, 0);
     if (v != i)
@@ -467,14 +503,16 @@ run_one(const struct pp_config *cfg, long cpus)
   uint64_t yields = 0, sleeps = 0, timeouts = 0, futex_before, futex_calls;
   int64_t t0, t1;
   double secs;
-  int err;
+  int err, stopped = 0;
 
   snprintf(g_label, sizeof g_label, "%s", cfg->name);
   run = calloc(1, sizeof *run);
   if (run == NULL)
     fail("out of memory");
   run->cfg = cfg;
-  run->count = test_scaled_count(cfg->count);
+  run->count = test_budgeted_count(cfg->count, g_started_ns);
+  atomic_init(&run->limit, run->count);
+  run->stop_at = test_now_ns() + PP_CONFIG_NS;
   atomic_init(&run->progress, 0);
   atomic_init(&run->got, 0);
   atomic_init(&run->finished, 0);
@@ -569,6 +607,11 @@ run_one(const struct pp_config *cfg, long cpus)
   } else {
     for (i = 0; i < workers; i++)
       pthread_join(run->th[i].tid, NULL);
+    /* relaxed: both threads were joined. */
+    if (atomic_load_explicit(&run->limit, memory_order_relaxed) < run->count) {
+      run->count = atomic_load_explicit(&run->limit, memory_order_relaxed);
+      stopped = 1;
+    }
   }
   t1 = test_now_ns();
   /* release: pairs with the watchdog's acquire load. */
@@ -614,11 +657,12 @@ run_one(const struct pp_config *cfg, long cpus)
   secs = (double)(t1 - t0) / 1e9;
   printf("PASS %-32s %7" PRIu64 " %s in %6.2f s (%5.1f us each), %" PRIu64
          " futex calls, injected %" PRIu64 " yields + %" PRIu64 " sleeps, %" PRIu64
-         " timeouts, longest pause %.0f ms%s\n",
+         " timeouts, longest pause %.0f ms%s%s\n",
          cfg->name, cfg->shape == SHAPE_2X2 ? 2 * run->count : run->count,
          cfg->shape == SHAPE_PINGPONG ? "round trips" : "items      ", secs,
-         secs * 1e6 / (double)(cfg->shape == SHAPE_2X2 ? 2 * run->count : run->count),
-         futex_calls, yields, sleeps, timeouts, (double)run->longest_pause / 1e6,
+         secs * 1e6 / (double)(cfg->shape == SHAPE_2X2 ? 2 * run->count : run->count), futex_calls,
+         yields, sleeps, timeouts, (double)run->longest_pause / 1e6,
+         stopped ? "; stopped at the time limit" : "",
          (long)workers > cpus ? "; oversubscribed" : "");
   fflush(stdout);
   pthread_barrier_destroy(&run->start);
@@ -633,7 +677,7 @@ main(int argc, char **argv)
   int j, any_group, list = 0;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned ran = 0;
-  int64_t t0 = test_now_ns();
+  int64_t t0 = g_started_ns = test_now_ns();
 
   any_group = parse_options(argc, argv, &g_seed, &list);
   if (g_seed == 0)

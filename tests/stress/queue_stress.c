@@ -43,12 +43,14 @@
 
 #include "driver.h" /* the item layout: STRESS_ITEM */
 #include "stress_util.h"
+#include "wait.h" /* ringq__test_capped_sleeps */
 
-/* How long nothing may move before the watchdog fails the run. Not scaled for sanitizer builds
- * (an operation takes microseconds there too), and below the 5 s cap that src/queue.c puts on
- * every futex sleep (MAX_SLEEP_NS): there a lost wake-up shows as a pause of about 5 s followed by
- * normal progress, not as a hang, so a limit of 5 s or more would let it pass unseen. */
-#define QS_WATCHDOG_NS 2500000000LL
+/* How long nothing may move before the watchdog fails the run: seconds that no scheduler delay
+ * reaches on a loaded 2-CPU machine, scaled for sanitizer builds. It is above the 5 s cap that
+ * src/queue.c puts on every futex sleep (MAX_SLEEP_NS), where a lost wake-up shows as a pause of
+ * about 5 s followed by normal progress: ringq__test_capped_sleeps counts those, and a
+ * configuration with any fails. */
+#define QS_WATCHDOG_NS ((int64_t)10000000000 * RINGQ_TIMEOUT_SCALE)
 
 /* Longest limit of one timed operation. */
 #define QS_TIMED_MAX_US 200
@@ -545,7 +547,7 @@ run_one(const struct qs_config *cfg, long cpus, unsigned row)
   run->cfg = cfg;
   run->producers = cfg->producers;
   run->consumers = cfg->consumers;
-  run->per_producer = test_scaled_count(cfg->items) / cfg->producers;
+  run->per_producer = test_budgeted_count(cfg->items, g_started_ns) / cfg->producers;
   if (run->per_producer == 0)
     run->per_producer = 1;
   run->total = run->per_producer * cfg->producers;
@@ -593,6 +595,11 @@ run_one(const struct qs_config *cfg, long cpus, unsigned row)
   /* release: pairs with the watchdog's acquire load. */
   atomic_store_explicit(&run->finished, 1, memory_order_release);
   pthread_join(dog, NULL);
+  /* relaxed: read after every thread is joined. A sleep that ran into the queue's cap on a single
+   * sleep means no notification came for it: a lost wake-up the cap only papered over. */
+  if (atomic_load_explicit(&ringq__test_capped_sleeps, memory_order_relaxed) != 0)
+    fail("%" PRIu64 " sleeps ended on the queue's sleep cap: lost wake-ups",
+         atomic_load_explicit(&ringq__test_capped_sleeps, memory_order_relaxed));
 
   check_end(run, &got, &accepted);
   ringq_queue_stats(run->q, &stats);
@@ -627,7 +634,7 @@ main(int argc, char **argv)
   int j, any_group, list = 0;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned ran = 0;
-  int64_t t0 = test_now_ns();
+  int64_t t0 = g_started_ns = test_now_ns();
 
   any_group = parse_options(argc, argv, &g_seed, &list);
   for (j = 1; j < argc; j++) {

@@ -6,8 +6,8 @@
 #   queue_stress_*    producers x consumers with blocking, non-blocking and timed operations mixed;
 #                     conservation, order, task_done/join, shutdown while busy
 foreach(group spsc mpmc 2x2)
-  ringq_plain_test(queue_pingpong_${group} 60 SOURCES queue_pingpong.c ARGS ${group})
+  ringq_plain_test(queue_pingpong_${group} 300 SOURCES queue_pingpong.c ARGS ${group})
 endforeach()
 foreach(group spsc 2x2 4x4)
-  ringq_plain_test(queue_stress_${group} 60 SOURCES queue_stress.c ARGS ${group})
+  ringq_plain_test(queue_stress_${group} 300 SOURCES queue_stress.c ARGS ${group})
 endforeach()

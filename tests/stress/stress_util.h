@@ -16,9 +16,13 @@
 #include <unistd.h>
 
 #include "support.h"
+#include "wait.h" /* ringq__test_capped_sleeps */
 
 /* The configuration that runs, named in every failure line. */
 static char g_label[128] = "setup";
+
+/* When main began: the time budget of test_budgeted_count counts from there. */
+static int64_t g_started_ns;
 
 /* Exit with status 1 at once, with threads still blocked or not joined. exit_group directly: the
  * sanitizers' exit-time checks would add a "thread leak" report to a failure already reported. */
@@ -72,7 +76,8 @@ next_rand(uint64_t *s)
 
 /* The watchdog's loop, until *finished: every 10 ms, see whether *progress moved, keep the longest
  * pause in *longest_pause, and call stuck(arg, seconds) (which reports and dies) once nothing moved
- * for more than limit_ns. */
+ * for more than limit_ns, or as soon as a sleep ended on the queue's cap on one sleep (a lost
+ * wake-up: without this it would show only as 5 s pauses, below limit_ns). */
 static void
 watch_progress(_Atomic uint64_t *progress, _Atomic int *finished, int64_t limit_ns,
                int64_t *longest_pause, void (*stuck)(void *arg, double secs), void *arg)
@@ -87,6 +92,13 @@ watch_progress(_Atomic uint64_t *progress, _Atomic int *finished, int64_t limit_
     nanosleep(&tick, NULL);
     p = atomic_load_explicit(progress, memory_order_relaxed);
     now = test_now_ns();
+    /* relaxed: a statistic; any count but 0 fails the run. */
+    if (atomic_load_explicit(&ringq__test_capped_sleeps, memory_order_relaxed) != 0) {
+      fflush(stdout);
+      fprintf(stderr, "FAIL [%s]: a sleep ended on the queue's cap, not a wake-up: lost wake-up\n",
+              g_label);
+      stuck(arg, (double)(now - last_change) / 1e9);
+    }
     if (p != last) {
       if (now - last_change > *longest_pause)
         *longest_pause = now - last_change;
