@@ -524,6 +524,13 @@ ringq_queue_get_any(struct ringq_queue *const *qs, size_t n, void *item, int64_t
       *index = n;
     return RINGQ_EINVAL;
   }
+  if (qs != NULL && item == NULL) /* a NULL item suits token queues (elem_size 0) only */
+    for (size_t k = 0; k < n; k++)
+      if (qs[k] != NULL && !qs[k]->token) {
+        if (index != NULL)
+          *index = n;
+        return RINGQ_EINVAL;
+      }
   deadline = deadline_after(timeout_ns);
   for (;;) {
     size_t i;

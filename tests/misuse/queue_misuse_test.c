@@ -442,3 +442,42 @@ Test(queue_misuse, every_queue_status_has_a_distinct_message) {
       cr_assert_str_neq(ringq_strerror(all[i]), ringq_strerror(all[j]));
   }
 }
+
+/* Event-loop descriptors and wait-any: bad arguments, and no descriptor for a process-shared
+ * queue (another process could not signal this process's eventfd). */
+Test(queue_misuse, descriptors_refuse_bad_arguments_and_process_shared_queues) {
+  size_t bytes = 0, idx = 99;
+  unsigned ready = 7;
+  int fd = 5;
+  void *mem;
+  struct ringq_queue *q = new_queue(RINGQ_QUEUE_MPMC, 4), *shared, *qs[2];
+  EXPECT_STATUS(ringq_queue_fd(NULL, RINGQ_POLL_READABLE, &fd), RINGQ_EINVAL);
+  cr_assert_eq(fd, -1, "a refused ringq_queue_fd leaves -1");
+  EXPECT_STATUS(ringq_queue_fd(q, RINGQ_POLL_READABLE, NULL), RINGQ_EINVAL);
+  EXPECT_STATUS(ringq_queue_fd(q, 0, &fd), RINGQ_EINVAL);
+  EXPECT_STATUS(ringq_queue_fd(q, RINGQ_POLL_READABLE | RINGQ_POLL_WRITABLE, &fd), RINGQ_EINVAL);
+  EXPECT_STATUS(ringq_queue_poll_prepare(NULL, RINGQ_POLL_READABLE, &ready), RINGQ_EINVAL);
+  EXPECT_STATUS(ringq_queue_poll_prepare(q, 0, &ready), RINGQ_EINVAL);
+  EXPECT_STATUS(ringq_queue_poll_prepare(q, 0x4u, &ready), RINGQ_EINVAL);
+  EXPECT_STATUS(ringq_queue_poll_prepare(q, RINGQ_POLL_READABLE, NULL), RINGQ_EINVAL);
+  cr_assert_eq(ringq_queue_memsize(RINGQ_QUEUE_MPMC, 4, 8, &bytes), RINGQ_OK);
+  bytes = (bytes + RINGQ_CACHE_LINE - 1) & ~(size_t)(RINGQ_CACHE_LINE - 1);
+  mem = aligned_alloc(RINGQ_CACHE_LINE, bytes);
+  cr_assert_eq(ringq_queue_init(mem, bytes, RINGQ_QUEUE_MPMC, 4, 8, RINGQ_QUEUE_PROCESS_SHARED),
+               RINGQ_OK);
+  shared = mem;
+  EXPECT_STATUS(ringq_queue_fd(shared, RINGQ_POLL_READABLE, &fd), RINGQ_EINVAL);
+  EXPECT_STATUS(ringq_queue_poll_prepare(shared, RINGQ_POLL_READABLE, &ready), RINGQ_EINVAL);
+  /* wait-any works for it (futex_waitv takes shared futexes): room is there at once */
+  qs[0] = shared;
+  qs[1] = q;
+  EXPECT_STATUS(ringq_queue_wait_any(qs, 2, RINGQ_POLL_WRITABLE, 0, &idx), RINGQ_OK);
+  cr_assert_eq(idx, 0);
+  EXPECT_STATUS(ringq_queue_wait_any(qs, 2, RINGQ_POLL_READABLE, 0, &idx), RINGQ_TIMEDOUT);
+  EXPECT_STATUS(ringq_queue_wait_any_until(qs, 2, RINGQ_POLL_READABLE, NULL, &idx), RINGQ_EINVAL);
+  EXPECT_STATUS(ringq_queue_get_any(qs, 2, NULL, 0, &idx), RINGQ_EINVAL);
+  EXPECT_STATUS(ringq_queue_get_any(qs, 2, &bytes, -1, &idx), RINGQ_EINVAL);
+  cr_assert_eq(ringq_queue_fini(shared), RINGQ_OK);
+  free(mem);
+  free_queue(q);
+}
