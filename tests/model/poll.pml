@@ -11,24 +11,30 @@
  * eventfd itself, prepare's [E1] does). The poller stops once it got NITEMS items. ASYM=0 models
  * the symmetric (seq_cst) protocol, ASYM=1 the asymmetric (membarrier) protocol of private SPSC
  * queues. WAIT_FIRST=1: the loop waits on the descriptor before its first drain/prepare.
+ * MAKER=1: a third thread calls ringq_queue_fd concurrently (queue.h: "any thread"), so either
+ * thread may install the descriptor and run the arming prepare, concurrently with the loop's own
+ * prepares (they share poll_word and the eventfd).
  *
  * Memory model: x86-TSO as in wait.pml. The putter's plain stores (tail, ASYM only) go through its
  * FIFO store buffer, drained by a drainer process at any time; a locked instruction (the [P3q] CAS,
- * the [N3] CAS) or a system call (the eventfd write [N5]) first drains it. The poller's stores that
- * matter are all locked: the announcement [W1] (fetch_add), the descriptor's install (CAS); its
- * plain stores (head, get_busy, poll_word) are read by nobody this model checks (head only by
- * NOT_FULL, poll_word only by the poller itself, which sees its own buffered value), so they are
- * kept in poller-local variables. [E1], [E4], [N5] (read/write of the eventfd) are system calls:
- * each drains the caller's buffer and acts on efd atomically. membarrier drains every buffer.
+ * the [N3] CAS) or a system call (the eventfd write [N5]) first drains it. The poller's (and the
+ * maker's) stores that matter are locked: the announcement [W1] (fetch_add), the install (CAS).
+ * Their plain stores are not buffered here: head and get_busy are read by nobody this model
+ * checks (head only by NOT_FULL), and poll_word (mark, marked) is written directly, because every
+ * value ever stored in it is an epoch in which its writer had already announced, and
+ * announcements are never taken back, so a stale value read past a TSO buffer would only cost an
+ * extra announcement.
+ * [E1], [E4], [N5] (read/write of the eventfd) are system calls: each drains the caller's buffer
+ * and acts on efd atomically. membarrier drains every buffer.
  *
  * What stays uncovered: ARM/POWER reorderings beyond TSO (see wait.pml's header; there the
  * argument is src/poll.c's C11 one), several pollers of one queue (poll_word is one per direction),
  * the WRITABLE direction, shutdown during the loop, wait-any (futex_waitv and its eventfd
- * fallback), epoch wrap-around, eventfd counter saturation, store buffers deeper than 3.
+ * fallback), epoch wrap-around, eventfd counter saturation (EAGAIN), store buffers deeper than 3.
  *
  * Model step -> labelled step in src/poll.c / src/queue.c:
  *   INSTALL      get_fd's compare-exchange of poll_fd (acq_rel); N5 writes only once it is seen
- *   ARM          get_fd's prepare_one right after the install: [E1]..[E4]
+ *   ARM          get_fd's prepare_one by the thread whose install won: [E1]..[E4]
  *   prepare: E1  [E1] read(eventfd): efd = 0
  *            E2  [E2] relaxed load of the waitq word (epoch, waiters) and of poll_word (mark);
  *                skip unless mark != epoch | ANNOUNCED or no waiters, else [W1] via
@@ -46,9 +52,10 @@
  *
  * Properties checked (pan, safety mode, exhaustive):
  *   - no lost readiness, assertion form: monitor() asserts at every state that the poller is not
- *     waiting on a zero eventfd while an item is in the ring (in memory) and no notifier is
- *     pending (between its N1 and the end of its notify);
- *   - no lost readiness, end-state form: every valid end state has both threads finished (the
+ *     waiting on a zero eventfd while an item is in the ring (in memory), no notifier is
+ *     pending (between its N1 and the end of its notify) and the descriptor's maker is not
+ *     between its install and the end of its arming (MAKER: its E4 may still come);
+ *   - no lost readiness, end-state form: every valid end state has every thread finished (the
  *     poller waiting for ever on a zero eventfd with items left is an invalid end state);
  *   - final(): every item put was got.
  *
@@ -73,12 +80,17 @@
 #ifndef WAIT_FIRST
 #define WAIT_FIRST 0
 #endif
+#ifndef MAKER
+#define MAKER 0
+#endif
 
 /* ---- shared memory ---- */
 byte tail;             /* items published (the ring never fills here) */
 byte epoch;            /* NOT_EMPTY waitq word, low half: the futex word */
 byte nwait;            /* NOT_EMPTY waitq word, high half: waiters announced in this epoch */
 bit fd_made;           /* poll_fd[READABLE] installed */
+byte mark;             /* poll_word[READABLE]: the epoch of the last announcement ... */
+bit marked;            /* ... | ANNOUNCED */
 byte efd;              /* the eventfd counter */
 
 /* ---- the putter's store buffer (tail stores only) ---- */
@@ -88,6 +100,7 @@ chan sb = [3] of { byte };
 byte got;              /* items the poller got (its head) */
 byte pending;          /* notifiers between their N1 and the end of their notify */
 bit waiting;           /* the poller is in WAIT */
+bit arming;            /* between the winning INSTALL and the end of its ARM */
 byte finished;
 
 inline flush_putter() {
@@ -202,13 +215,41 @@ inline prepare(r) {
   fi
 }
 
-proctype poller() {
-  byte e, s_e, s_n, mark, bx;
-  bit marked, ready;
-  atomic { fd_made = 1 };                                     /* INSTALL */
+/* ringq_queue_fd's get_fd: INSTALL, and ARM by the thread whose install won. */
+inline get_fd() {
+  atomic {                                                    /* INSTALL: CAS of poll_fd */
+    if
+    :: !fd_made -> fd_made = 1; mine = 1; arming = 1
+    :: else -> skip
+    fi
+  };
 #ifndef BUG_NO_ARM
-  prepare(ready);                                             /* ARM */
+  if
+  :: mine -> prepare(ready)                                   /* ARM */
+  :: else -> skip
+  fi;
 #endif
+  if
+  :: mine -> arming = 0
+  :: else -> skip
+  fi;
+  mine = 0; ready = 0
+}
+
+#if MAKER
+/* Another thread calls ringq_queue_fd ("any thread") while the loop runs. */
+proctype maker() {
+  byte e, s_e, s_n, bx;
+  bit ready, mine;
+  get_fd();
+  finished++
+}
+#endif
+
+proctype poller() {
+  byte e, s_e, s_n, bx;
+  bit ready, mine;
+  get_fd();
 #if WAIT_FIRST
   goto wait;
 #endif
@@ -237,7 +278,7 @@ done:
 active proctype monitor() {
 end:
   atomic {
-    (waiting && efd == 0 && tail != got && pending == 0) ->
+    (waiting && efd == 0 && tail != got && pending == 0 && !arming) ->
     assert(false)
   }
 }
@@ -245,7 +286,7 @@ end:
 
 active proctype final() {
   atomic {
-    finished == 2 ->
+    finished == 2 + MAKER ->
     assert(got == NITEMS && tail == NITEMS && empty(sb))
   }
 }
@@ -254,6 +295,9 @@ init {
   atomic {
     run drainer();
     run putter();
-    run poller()
+    run poller();
+#if MAKER
+    run maker()
+#endif
   }
 }
