@@ -113,7 +113,7 @@ inline flush_putter() {
 
 /* notify(NOT_EMPTY) after N1: N2..N5, then this notifier is no longer pending. */
 inline notify() {
-  sep = epoch; snw = nwait;                                   /* N2: one plain load of the word */
+  atomic { sep = epoch; snw = nwait };                        /* N2: one plain load of the word */
   if
   :: snw == 0 -> skip
   :: else ->
@@ -173,7 +173,7 @@ end:
 
 /* [E2]: announce unless already announced in the current epoch. */
 inline announce_unless_current() {
-  s_e = epoch; s_n = nwait;                                   /* E2: relaxed load of the word */
+  atomic { s_e = epoch; s_n = nwait };                        /* E2: relaxed load of the word */
   if
 #ifdef BUG_SKIP_ANY_EPOCH
   :: marked -> skip
