@@ -442,7 +442,8 @@ out:
 
 static enum ringq_status
 wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t deadline,
-               size_t *index) {
+               size_t *index)
+{
   int dir = dir_of(event);
   size_t i;
   if (index != NULL)
@@ -479,45 +480,35 @@ wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t 
   }
 }
 
-/* Relative timeout to an absolute deadline (RINGQ__FOREVER when too far). */
-static int64_t
-deadline_after(int64_t timeout_ns)
-{
-  int64_t now = ringq__now_ns();
-  return timeout_ns >= RINGQ__FOREVER - now ? RINGQ__FOREVER : now + timeout_ns;
-}
-
 enum ringq_status
 ringq_queue_wait_any(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t timeout_ns,
-                     size_t *index) {
+                     size_t *index)
+{
   if (timeout_ns < 0) {
     if (index != NULL)
       *index = n;
     return RINGQ_EINVAL;
   }
-  return wait_any_until(qs, n, event, deadline_after(timeout_ns), index);
+  return wait_any_until(qs, n, event, ringq__deadline_after(timeout_ns), index);
 }
 
 enum ringq_status
 ringq_queue_wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event,
-                           const struct timespec *deadline, size_t *index) {
+                           const struct timespec *deadline, size_t *index)
+{
   int64_t d;
-  if (deadline == NULL || deadline->tv_sec < 0 || deadline->tv_nsec < 0 ||
-      deadline->tv_nsec >= 1000000000L) {
+  if (ringq__deadline_at(deadline, &d) != RINGQ_OK) {
     if (index != NULL)
       *index = n;
     return RINGQ_EINVAL;
   }
-  if ((int64_t)deadline->tv_sec >= (RINGQ__FOREVER - deadline->tv_nsec) / 1000000000)
-    d = RINGQ__FOREVER;
-  else
-    d = (int64_t)deadline->tv_sec * 1000000000 + deadline->tv_nsec;
   return wait_any_until(qs, n, event, d, index);
 }
 
 enum ringq_status
 ringq_queue_get_any(struct ringq_queue *const *qs, size_t n, void *item, int64_t timeout_ns,
-                    size_t *index) {
+                    size_t *index)
+{
   int64_t deadline;
   if (timeout_ns < 0) {
     if (index != NULL)
@@ -531,7 +522,7 @@ ringq_queue_get_any(struct ringq_queue *const *qs, size_t n, void *item, int64_t
           *index = n;
         return RINGQ_EINVAL;
       }
-  deadline = deadline_after(timeout_ns);
+  deadline = ringq__deadline_after(timeout_ns);
   for (;;) {
     size_t i;
     enum ringq_status st = wait_any_until(qs, n, RINGQ_POLL_READABLE, deadline, &i);

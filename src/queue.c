@@ -897,8 +897,8 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
 
 /* ---- deadlines ---------------------------------------------------------------------------- */
 
-static int64_t
-deadline_after(int64_t timeout_ns)
+int64_t
+ringq__deadline_after(int64_t timeout_ns)
 {
   int64_t now;
   if (timeout_ns == 0)
@@ -909,8 +909,8 @@ deadline_after(int64_t timeout_ns)
   return now + timeout_ns;
 }
 
-static enum ringq_status
-deadline_at(const struct timespec *ts, int64_t *deadline)
+enum ringq_status
+ringq__deadline_at(const struct timespec *ts, int64_t *deadline)
 {
   if (ts == NULL || ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
     return RINGQ_EINVAL;
@@ -966,14 +966,14 @@ ringq_queue_put_timeout(struct ringq_queue *q, const void *item, int64_t timeout
 {
   if (timeout_ns < 0)
     return RINGQ_EINVAL;
-  return put_until(q, item, deadline_after(timeout_ns));
+  return put_until(q, item, ringq__deadline_after(timeout_ns));
 }
 
 enum ringq_status
 ringq_queue_put_until(struct ringq_queue *q, const void *item, const struct timespec *deadline)
 {
   int64_t d;
-  enum ringq_status st = deadline_at(deadline, &d);
+  enum ringq_status st = ringq__deadline_at(deadline, &d);
   return st != RINGQ_OK ? st : put_until(q, item, d);
 }
 
@@ -994,14 +994,14 @@ ringq_queue_get_timeout(struct ringq_queue *q, void *item, int64_t timeout_ns)
 {
   if (timeout_ns < 0)
     return RINGQ_EINVAL;
-  return get_until(q, item, deadline_after(timeout_ns));
+  return get_until(q, item, ringq__deadline_after(timeout_ns));
 }
 
 enum ringq_status
 ringq_queue_get_until(struct ringq_queue *q, void *item, const struct timespec *deadline)
 {
   int64_t d;
-  enum ringq_status st = deadline_at(deadline, &d);
+  enum ringq_status st = ringq__deadline_at(deadline, &d);
   return st != RINGQ_OK ? st : get_until(q, item, d);
 }
 
@@ -1115,7 +1115,7 @@ ringq_queue_put_many(struct ringq_queue *q, const void *items, size_t n, int64_t
   b.n = n;
   b.done = 0;
   b.step = burst_step(q);
-  st = block_until(q, &b, deadline_after(timeout_ns), attempt_put_many, &q->not_full,
+  st = block_until(q, &b, ringq__deadline_after(timeout_ns), attempt_put_many, &q->not_full,
                    put_may_proceed, RINGQ_FULL);
   return b.done > 0 ? (ptrdiff_t)b.done : (ptrdiff_t)st;
 }
@@ -1132,7 +1132,7 @@ ringq_queue_get_many(struct ringq_queue *q, void *items, size_t max, int64_t tim
   b.n = max;
   b.done = 0;
   b.step = burst_step(q);
-  st = block_until(q, &b, deadline_after(timeout_ns), attempt_get_many, &q->not_empty,
+  st = block_until(q, &b, ringq__deadline_after(timeout_ns), attempt_get_many, &q->not_empty,
                    get_may_proceed, RINGQ_EMPTY);
   return st == RINGQ_OK ? (ptrdiff_t)b.done : (ptrdiff_t)st;
 }
@@ -1250,14 +1250,14 @@ ringq_queue_join_timeout(struct ringq_queue *q, int64_t timeout_ns)
 {
   if (timeout_ns < 0)
     return RINGQ_EINVAL;
-  return join_until(q, deadline_after(timeout_ns));
+  return join_until(q, ringq__deadline_after(timeout_ns));
 }
 
 enum ringq_status
 ringq_queue_join_until(struct ringq_queue *q, const struct timespec *deadline)
 {
   int64_t d;
-  enum ringq_status st = deadline_at(deadline, &d);
+  enum ringq_status st = ringq__deadline_at(deadline, &d);
   return st != RINGQ_OK ? st : join_until(q, d);
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Shutdown state, in the order shutdown sets the bits (they are never cleared):
  *   CLOSING    puts stop here ([A1], and a check before every other put); is_shutdown reads it;
@@ -92,6 +93,12 @@ uint32_t ringq__announce(struct ringq_queue *q, struct waitq *w);
 
 /* [W3] and the `blocked` count, for an announcement made by ringq__announce. */
 void ringq__take_back(struct ringq_queue *q, struct waitq *w, uint32_t epoch);
+
+/* A relative timeout as an absolute CLOCK_MONOTONIC deadline: NOWAIT (INT64_MIN) for 0,
+ * RINGQ__FOREVER when too far to represent. timeout_ns >= 0. */
+int64_t ringq__deadline_after(int64_t timeout_ns);
+/* A timespec deadline in nanoseconds; RINGQ_EINVAL for NULL or an invalid one. */
+enum ringq_status ringq__deadline_at(const struct timespec *ts, int64_t *deadline);
 
 /* Whether the queue's futex words are process-shared. */
 int ringq__is_shared(const struct ringq_queue *q);
