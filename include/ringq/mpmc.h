@@ -173,7 +173,10 @@ _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomic
   X(EALIGN, -20, "memory given to init is not aligned to RINGQ_CACHE_LINE")                      \
   X(ETASKDONE, -21, "task_done called more times than items were put")                           \
   X(EBUSY, -22, "threads are still blocked in the queue")                                        \
-  X(ESYS, -23, "unexpected failure of a system call")
+  X(ESYS, -23, "unexpected failure of a system call")                                            \
+  X(ECORRUPT, -24, "shared memory holds values no valid queue can have")                         \
+  X(EVERSION, -25, "the queue was made by an incompatible layout version or build")              \
+  X(EPROCESS, -26, "a process-private queue used from another process")
 
 enum ringq_status {
 #define RINGQ__ENUM(name, value, msg) RINGQ_##name = value,
