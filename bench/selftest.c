@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* bench/selftest.c: --selftest: the faulty queue (adapters/selftest_faulty.c) in the throughput,
- * blocking and ping-pong workloads, once per fault and once without; each faulty run must FAIL
- * (or, for a queue that stops delivering, stall), each clean run must pass. */
+ * blocking and ping-pong workloads, between threads and between processes, and carrying byte
+ * messages, once per fault and once without; each faulty run must FAIL (or, for a queue that
+ * stops delivering, stall), each clean run must pass. */
 #include "selftest.h"
 
 #include <stdio.h>
@@ -12,7 +13,8 @@ static const char *const fault_names[] = {"none", "drop", "duplicate", "swap", "
 static const char *const keys[] = {"spsc-1024-single-8B", "spsc-1024-burst32-8B",
                                    "spsc-1024-single-64B", "mpmc-2p2c-single-8B",
                                    "mpmc-1p1c-burst32-8B", "blocking-2p2c-busy-8B",
-                                   "pingpong-8B"};
+                                   "pingpong-8B", "proc-1p1c-8B", "proc-pingpong-8B",
+                                   "bytes-256B"};
 
 int
 bench_selftest(const struct bench_config *given)
@@ -44,11 +46,13 @@ bench_selftest(const struct bench_config *given)
       /* The faults come at every 100th item: on a loaded machine a window of 0.1 s can close
        * before the first, so a run that moved too few items to reach them runs again, longer. */
       for (double duration = 0.1;; duration *= 4) {
-        bench_case_init(&c, wl, &bench_q_faulty,
+        bench_case_init(&c, wl, wl->role == BENCH_ROLE_BYTES ? &bench_q_faulty_msgs
+                                                             : &bench_q_faulty,
                         wl->blocking ? BENCH_MODE_BLOCKING
                         : wl->burst > 1 ? BENCH_MODE_BURST
                                         : BENCH_MODE_SINGLE,
                         "", cfg);
+        c.processes = wl->role == BENCH_ROLE_PROCESS; /* forked workers, shared memory */
         bench_case_run(&c, cfg, duration, &s);
         if (s.status != BENCH_OK || s.items >= 1000 || duration > 6)
           break;
@@ -59,7 +63,8 @@ bench_selftest(const struct bench_config *given)
            : fault == BENCH_FAULT_HOLD ? s.status == BENCH_STALL || s.status == BENCH_FAIL
                                        : s.status == BENCH_FAIL;
       bad |= !ok;
-      printf("%-4s %-22s fault %-9s -> %s%s%s\n", ok ? "ok" : "BAD", wl->key, fault_names[fault],
+      printf("%-4s %-22s %-9s fault %-9s -> %s%s%s\n", ok ? "ok" : "BAD", wl->key,
+             c.processes ? "processes" : "threads", fault_names[fault],
              s.status == BENCH_OK     ? "no failure"
              : s.status == BENCH_FAIL ? "FAIL"
              : s.status == BENCH_STALL ? "stall"

@@ -19,6 +19,7 @@ enum bench_fault {
 /* The fault the next queue made by bench_q_faulty's create will inject. */
 extern enum bench_fault bench_fault_mode;
 extern const struct bench_queue bench_q_faulty;
+extern const struct bench_queue bench_q_faulty_msgs; /* the same, carrying byte messages */
 
 /* Runs the self-test, printing one line per run; returns 0 when every fault was caught and no
  * fault-free run failed. */
