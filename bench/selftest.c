@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const fault_names[] = {"none", "drop", "duplicate", "swap", "corrupt", "hold"};
+static const char *const fault_names[] = {"none",    "drop", "duplicate", "swap",
+                                          "corrupt", "hold", "die"};
 
 static const char *const keys[] = {"spsc-1024-single-8B", "spsc-1024-burst32-8B",
                                    "spsc-1024-single-64B", "mpmc-2p2c-single-8B",
@@ -30,12 +31,15 @@ bench_selftest(const struct bench_config *given)
         wl = &wls[i];
     if (wl == NULL)
       continue;
-    for (int fault = BENCH_FAULT_NONE; fault <= BENCH_FAULT_HOLD; fault++) {
+    for (int fault = BENCH_FAULT_NONE; fault <= BENCH_FAULT_DIE; fault++) {
       struct bench_case c;
       struct bench_sample s;
       int ok;
       /* One item in flight: nothing to drop or swap it with. */
       if (wl->kind == BENCH_PINGPONG && (fault == BENCH_FAULT_DROP || fault == BENCH_FAULT_SWAP))
+        continue;
+      /* Only a worker process may die: a thread would take the whole run with it. */
+      if (fault == BENCH_FAULT_DIE && wl->role != BENCH_ROLE_PROCESS)
         continue;
       bench_fault_mode = (enum bench_fault)fault;
       /* A queue that stops delivering must be caught by the watchdog, quickly. Every other run
@@ -61,6 +65,8 @@ bench_selftest(const struct bench_config *given)
            /* Stalls, or FAILs when the producer's window closed with everything pushed and the
             * consumer found the queue "empty" with items held back (a loaded machine). */
            : fault == BENCH_FAULT_HOLD ? s.status == BENCH_STALL || s.status == BENCH_FAIL
+           /* A worker process that dies: its death, never a number or a hang. */
+           : fault == BENCH_FAULT_DIE ? s.status == BENCH_FAIL && strstr(c.why, "died") != NULL
                                        : s.status == BENCH_FAIL;
       bad |= !ok;
       printf("%-4s %-22s %-9s fault %-9s -> %s%s%s\n", ok ? "ok" : "BAD", wl->key,

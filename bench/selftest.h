@@ -13,7 +13,8 @@ enum bench_fault {
   BENCH_FAULT_DUPLICATE, /* an item is handed out twice */
   BENCH_FAULT_SWAP,      /* two items change places */
   BENCH_FAULT_CORRUPT,   /* one byte of an item changes */
-  BENCH_FAULT_HOLD       /* after 100 items nothing comes out any more: must end in a stall */
+  BENCH_FAULT_HOLD,      /* after 100 items nothing comes out any more: must end in a stall */
+  BENCH_FAULT_DIE        /* the 100th pop kills its own process (process workloads only): FAIL */
 };
 
 /* The fault the next queue made by bench_q_faulty's create will inject. */

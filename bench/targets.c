@@ -147,8 +147,12 @@ eval_ratio(const struct ratio_target *t, const struct bench_case *cases, size_t 
     if ((den[nden] = find(cases, n, t->key, t->den[i], &left_out)) != NULL)
       nden++;
   if (num == NULL && !left_out && strcmp(t->num, RINGQ_BYTES) == 0) {
-    snprintf(out->detail, sizeof out->detail, "n/a (not built): no adapter registers a queue "
-             "named \"" RINGQ_BYTES "\" (bench/README.md, Adding a message queue)");
+    if (bench_ringq_bytes_registered())
+      snprintf(out->detail, sizeof out->detail, "n/a: " RINGQ_BYTES " does not take part in %s",
+               t->key);
+    else
+      snprintf(out->detail, sizeof out->detail, "n/a (not built): no adapter registers a queue "
+               "named \"" RINGQ_BYTES "\" (bench/README.md, Adding a message queue)");
     return;
   }
   if (num == NULL || nden == 0) {

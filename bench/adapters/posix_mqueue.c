@@ -23,7 +23,7 @@ struct posix_mq {
 };
 
 /* What the notes say: the deepest and largest queues made, and what was raised. */
-static char pmq_note[480] = "POSIX mq: no queue made";
+static char pmq_note[480] = "POSIX mq: no queue could be made (the rows say why)";
 static size_t used_depth, used_size;
 static char raised[160];
 

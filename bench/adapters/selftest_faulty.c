@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* bench/adapters/selftest_faulty.c: a deliberately broken queue for --selftest: a locked ring that,
  * on every 100th pop, drops an item, hands one out twice, swaps two, or corrupts one, or after 100
- * pops stops handing out items. The self-test checks that every such run ends in FAIL (or a stall),
+ * pops stops handing out items, or (between processes only) kills its own process. The self-test checks that every such run ends in FAIL (or a stall),
  * never in a number. Never part of a normal run. It lives in a MAP_SHARED mapping under a
  * process-shared mutex, so that it also runs between processes; bench_q_faulty_msgs is the same
  * ring carrying byte messages of the workload's size. */
@@ -11,6 +11,7 @@
 #include "selftest.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -92,6 +93,8 @@ faulty_pop(void *q, void *item)
   if (f->count > 0 && !(f->fault == BENCH_FAULT_HOLD && f->pops >= EVERY)) {
     int fault = ++f->pops % EVERY == 0;
     int advance = 1;
+    if (fault && f->fault == BENCH_FAULT_DIE)
+      raise(SIGKILL); /* a worker process killed mid-call, holding the mutex */
     if (fault && f->fault == BENCH_FAULT_DROP && f->count > 1) {
       f->head = (f->head + 1) % f->capacity; /* the oldest item vanishes */
       f->count--;
