@@ -165,11 +165,11 @@ watch(struct bench_run *run, struct bench_worker *workers, unsigned n, uint64_t 
   return stalled;
 }
 
+/* The run's result once every worker is done: timing, the first failure, or the stall. */
 static enum bench_status
-outcome(struct bench_run *run, struct bench_worker *workers, unsigned n, uint64_t t0, int stalled,
+outcome(const struct bench_worker *workers, unsigned n, uint64_t t0, int stalled,
         uint64_t stall_ns, struct bench_timing *timing, char *why, size_t why_len)
 {
-  (void)run;
   timing->start_ns = t0;
   timing->end_ns = t0;
   for (unsigned i = 0; i < n; i++)
@@ -240,7 +240,7 @@ bench_run_threads(struct bench_run *run, struct bench_worker *workers,
   __atomic_store_n(&run->go, 1, __ATOMIC_RELEASE);
   stalled = watch(run, workers, n, t0, duration_ns, stall_ns, wake, NULL, NULL);
   join_all(tids, n);
-  return outcome(run, workers, n, t0, stalled, stall_ns, timing, why, why_len);
+  return outcome(workers, n, t0, stalled, stall_ns, timing, why, why_len);
 }
 
 /* ---- processes ---- */
@@ -403,7 +403,7 @@ bench_run_processes(struct bench_run *run, struct bench_worker *workers,
   /* After a stall, the workers had the watchdog's wake and 10 s; the rest are killed. Processes
    * can be, unlike threads, so the run goes on. */
   reap_all(&r, stalled ? 2000000000u : 10000000000u);
-  return outcome(run, workers, n, t0, stalled, stall_ns, timing, why, why_len);
+  return outcome(workers, n, t0, stalled, stall_ns, timing, why, why_len);
 }
 
 static int

@@ -447,7 +447,9 @@ bench_produce_msgs(struct bench_worker *w, bench_send_fn send)
     if ((++seq & 1023) == 0)
       bench_publish_progress(w, seq);
   }
-  while (!send(q, msg, 0)) /* the end of the stream */
+  /* The end of the stream; not after an abort: the consumer may be gone, and a blocking send
+   * into a full queue would never return. */
+  while (bench_phase(run) != BENCH_ABORT && !send(q, msg, 0))
     if (bench_spin(run, &spins))
       break;
 out:
