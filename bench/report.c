@@ -337,7 +337,8 @@ bench_report_console(FILE *f, const struct bench_report *r)
     fprintf(f, "  %-7s %-12s %s\n          %s\n", state, t->rule, t->text, t->detail);
   }
   if (filtered)
-    fprintf(f, "  (%zu more not evaluated: their cases were left out by --only, --process or --bytes)\n", filtered);
+    fprintf(f, "  (%zu more not evaluated: their cases were left out by --only, --process or "
+               "--bytes)\n", filtered);
   fprintf(f, "\ntotal time: %.1f s\n", m->total_s);
 }
 

@@ -220,7 +220,8 @@ const struct bench_queue bench_q_posix_mq_items = {
     .create = pmq_items_create,
     .destroy = pmq_destroy,
     .wake = pmq_wake,
-    .blocking = {pmq_producer_blocking, pmq_consumer_blocking, pmq_ping_blocking, pmq_pong_blocking},
+    .blocking = {pmq_producer_blocking, pmq_consumer_blocking, pmq_ping_blocking,
+                 pmq_pong_blocking},
 };
 
 const struct bench_queue bench_q_posix_mq_msgs = {

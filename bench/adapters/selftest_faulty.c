@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* bench/adapters/selftest_faulty.c: a deliberately broken queue for --selftest: a locked ring that,
  * on every 100th pop, drops an item, hands one out twice, swaps two, or corrupts one, or after 100
- * pops stops handing out items, or (between processes only) kills its own process. The self-test checks that every such run ends in FAIL (or a stall),
- * never in a number. Never part of a normal run. It lives in a MAP_SHARED mapping under a
- * process-shared mutex, so that it also runs between processes; bench_q_faulty_msgs is the same
- * ring carrying byte messages of the workload's size. */
+ * pops stops handing out items, or (between processes only) kills its own process. The self-test
+ * checks that every such run ends in FAIL (or a stall), never in a number. Never part of a normal
+ * run. It lives in a MAP_SHARED mapping under a process-shared mutex, so that it also runs
+ * between processes; bench_q_faulty_msgs is the same ring carrying byte messages of the
+ * workload's size. */
 #define _GNU_SOURCE /* MAP_ANONYMOUS */
 #include "adapter.h"
 #include "loops.h"
