@@ -145,6 +145,14 @@ start_paused(struct call *c, struct ringq_queue *q, int is_put, uint64_t value) 
   start_paused_n(c, 1, q, is_put, value);
 }
 
+/* Let the paused call go on, and check that it succeeded. */
+static void
+release_paused(struct call *c) {
+  atomic_store(&trap_release, 1);
+  pthread_join(c->thread, NULL);
+  cr_assert_eq(c->st, RINGQ_OK, "the paused call: %s", ringq_strerror(c->st));
+}
+
 /* A thread that releases the paused one after HOLD_NS. */
 static void *
 releaser_main(void *arg) {
@@ -212,9 +220,7 @@ Test(queue_contract, an_mpmc_get_nowait_reports_empty_at_once_when_only_a_paused
   /* No put has returned: EMPTY is what a sequential queue says, and it needs no waiting. */
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_EMPTY);
   cr_assert_eq(ringq_queue_get_timeout(q, &got, 1 * MS), RINGQ_EMPTY);
-  atomic_store(&trap_release, 1);
-  pthread_join(paused.thread, NULL);
-  cr_assert_eq(paused.st, RINGQ_OK);
+  release_paused(&paused);
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
   free_queue(q);
 }
@@ -235,9 +241,7 @@ Test(queue_contract, an_mpmc_get_nowait_on_an_empty_queue_returns_at_once_while_
   cr_assert_eq(got, 3);
   /* The held getter is released only after this returns: a get that waits for it never ends. */
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_EMPTY);
-  atomic_store(&trap_release, 1);
-  pthread_join(paused.thread, NULL);
-  cr_assert_eq(paused.st, RINGQ_OK);
+  release_paused(&paused);
   cr_assert_eq(*(uint64_t *)trap_page, 2);
   free_queue(q);
 }
@@ -283,8 +287,7 @@ Test(queue_contract, an_mpmc_put_nowait_reports_full_at_once_when_only_a_paused_
   start_paused(&paused, q, 0, 0);
   /* The only get under way has not returned: FULL is what a sequential queue says. */
   cr_assert_eq(ringq_queue_put_nowait(q, &item), RINGQ_FULL);
-  atomic_store(&trap_release, 1);
-  pthread_join(paused.thread, NULL);
+  release_paused(&paused);
   cr_assert_eq(ringq_queue_put_nowait(q, &item), RINGQ_OK);
   free_queue(q);
 }
@@ -362,8 +365,7 @@ Test(queue_contract, an_mpmc_timed_get_waits_for_a_paused_putter_only_until_its_
   t0 = test_now_ns();
   cr_assert_eq(ringq_queue_get_timeout(q, &got, 20 * MS), RINGQ_EMPTY);
   cr_assert_geq(test_now_ns() - t0, 20 * MS, "never early");
-  atomic_store(&trap_release, 1);
-  pthread_join(paused.thread, NULL);
+  release_paused(&paused);
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
   cr_assert_eq(got, 2);
