@@ -3,6 +3,8 @@
 # Mutation testing: apply seeded bugs to a scratch copy of the sources one at a time, build, run the
 # tests that should notice, and report which mutants the suite kills.
 # Usage: scripts/mutants.sh [mutant-id...]   (default: all; ids are listed below)
+#        scripts/mutants.sh --check            (only check that every pattern applies: seconds)
+#        scripts/mutants.sh --list             (ids, kinds and descriptions)
 # Environment: MUTANTS_DIR (scratch, default /tmp/ringq-mutants), MUTANTS_JOBS (build jobs, 2),
 # MUTANTS_SANITIZE=thread (build with ThreadSanitizer and run only the plain stress executables,
 # since Criterion cannot run under TSan: the way to kill an ordering mutant that x86 hides).
@@ -21,11 +23,15 @@ jobs=${MUTANTS_JOBS:-2}
 # Test selections (ctest -R regexes).
 ring_fast='^(spsc_test|mpmc_test|rings_misuse_test|queue_test|queue_misuse_test)$'
 ring_slow='^(spsc_stress_.*|mpmc_stress_.*|queue_stress_spsc|queue_stress_2x2)$'
-queue_fast='^(queue_test|queue_syscalls_test|queue_wait_steps_test|queue_misuse_test|example_queue_tour)$'
+queue_fast='^(queue_test|queue_syscalls_test|queue_wait_steps_test|queue_misuse_test|queue_contract_test|example_queue_tour)$'
 queue_slow='^(queue_pingpong_.*|queue_stress_.*|queue_faketime_.*)$'
+poll_fast='^(eventloop_waitany|eventloop_waitany_fallback|queue_misuse_test)$'
+poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
+unb_fast='^(unbounded_queue_test|queue_unbounded_test|queue_contract_unbounded_test|unbounded_alloc|unbounded_growth)$'
+unb_slow='^(unbounded_stress_.*|queue_stress_unb_.*|queue_batch_stress_unb_.*)$'
 
 ids=() files=() pats=() reps=() kinds=() descs=()
-# mutant <id> <file> ring|queue <description> <pattern> <replacement>
+# mutant <id> <file> ring|queue|poll|unbounded <description> <pattern> <replacement>
 mutant() {
   ids+=("$1") files+=("$2") kinds+=("$3") descs+=("$4") pats+=("$5") reps+=("$6")
 }
@@ -57,6 +63,34 @@ mutant join_one_early src/queue.c queue "join returns with one task left" \
 # model catches it: tests/model, model_wait_bug_asymmetric_without_membarrier.
 mutant no_heavy_barrier src/queue.c queue "the asymmetric waiter skips membarrier (x86 rarely shows it)" \
   'heavy_barrier(q); /* the asymmetric variant' '(void)0; /* mutant: the asymmetric variant'
+# The marks that keep results consistent with each other (puts_seen / gets_seen; see "Results a
+# sequential queue would give" in queue.c): queue_contract_test pauses a peer mid-copy.
+mutant full_put_raises_no_mark src/queue.c queue "a put that reports FULL does not raise puts_seen" \
+  'raise_seen(&q->puts_seen, atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
+  return RINGQ_FULL;' 'return RINGQ_FULL; /* mutant */'
+mutant empty_get_raises_no_mark src/queue.c queue "a get that reports EMPTY does not raise gets_seen" \
+  'raise_seen(&q->gets_seen, h);' '(void)h; /* mutant */'
+mutant task_done_raises_no_mark src/queue.c queue "a task_done that counts a claimed put does not raise puts_seen" \
+  'raise_seen(&q->puts_seen, d + RINGQ__STEP);' '(void)d; /* mutant */'
+
+# --- wait-any (src/poll.c) ---
+mutant waitany_no_recheck src/poll.c poll "wait-any sleeps without re-checking after announcing [W2]" \
+  'if (first_ready(a->qs, a->n, a->dir) == a->n) /* [W2] */' 'if (1) /* mutant: no [W2] */'
+mutant waitany_sleeps_on_first_only src/poll.c poll "futex_waitv on the first queue's epoch only" \
+  'rc = syscall(SYS_futex_waitv, v, (unsigned)n, 0, tsp, CLOCK_MONOTONIC);' \
+  'rc = syscall(SYS_futex_waitv, v, 1u, 0, tsp, CLOCK_MONOTONIC); /* mutant */'
+mutant waitany_takes_back_first_only src/poll.c poll "wait-any takes back only the first queue's announcement [W3]" \
+  'for (i = 0; i < a->announced; i++) {' 'for (i = 0; i < a->announced && i < 1; i++) { /* mutant */'
+mutant fallback_polls_first_only src/poll.c poll "the eventfd fallback polls the first queue's descriptor only" \
+  'c.n = n;' 'c.n = 1; /* mutant */'
+
+# --- unbounded queues (src/unbounded.c) ---
+mutant unbounded_reuse_keeps_marks src/unbounded.c unbounded "a recycled MPMC segment keeps its slots' written/read marks" \
+  'if (u->kind != RINGQ__UNBOUNDED_MPMC)
+    return;' 'return; /* mutant */'
+mutant unbounded_walk_ignores_readers src/unbounded.c unbounded "the release walk recycles a segment a consumer still reads" \
+  'if (!(rd & RINGQ__USLOT_READ))
+      return;' '(void)rd; /* mutant */'
 
 # --- the futex layer (src/wait_linux.c) ---
 mutant eagain_is_error src/wait_linux.c queue "futex EAGAIN (word changed) reported as a failure" \
@@ -106,6 +140,11 @@ substitute() {
     print $out $text; close($out);' "$@"
 }
 
+mode=run
+case "${1:-}" in
+  --check) mode=check; shift ;;
+  --list) mode=list; shift ;;
+esac
 selected=("$@")
 want() {
   [ ${#selected[@]} -eq 0 ] && return 0
@@ -113,6 +152,27 @@ want() {
   for s in "${selected[@]}"; do [ "$s" = "$1" ] && return 0; done
   return 1
 }
+
+if [ "$mode" = list ]; then
+  for i in "${!ids[@]}"; do printf '%-32s %-9s %s\n' "${ids[$i]}" "${kinds[$i]}" "${descs[$i]}"; done
+  exit 0
+fi
+if [ "$mode" = check ]; then # every pattern must match exactly once in today's sources
+  tmp=$(mktemp)
+  trap 'rm -f "$tmp"' EXIT
+  bad=0
+  for i in "${!ids[@]}"; do
+    want "${ids[$i]}" || continue
+    cp "$root/${files[$i]}" "$tmp"
+    if ! n=$(substitute "$tmp" "${pats[$i]}" "${reps[$i]}"); then
+      printf '%-32s STALE    (pattern found %s times in %s)\n' "${ids[$i]}" "$n" "${files[$i]}"
+      bad=$((bad + 1))
+    fi
+  done
+  echo "${#ids[@]} mutants, $bad stale"
+  [ $bad -eq 0 ]
+  exit
+fi
 
 echo "mutants: scratch copy in $scratch"
 rm -rf "$scratch"
@@ -125,7 +185,7 @@ extra=()
 if [ -n "$sanitize" ]; then
   extra=(-DRINGQ_SANITIZE="$sanitize" -DRINGQ_TIMEOUT_SCALE=8)
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" RINGQ_TIMEOUT_SCALE=8
-  ring_fast='^$' queue_fast='^$' # Criterion tests are not built under TSan
+  ring_fast='^$' queue_fast='^$' unb_fast='^$' # Criterion tests are not built under TSan
 fi
 cmake -S "$scratch/src" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DRINGQ_BUILD_BENCH=OFF "${extra[@]}" >"$scratch/configure.log" 2>&1 ||
@@ -140,8 +200,8 @@ echo "baseline: build and run every selected test on the unmutated copy"
 if ! cmake --build "$scratch/build" -j "$jobs" >"$scratch/build.log" 2>&1; then
   tail -30 "$scratch/build.log"; echo "baseline build failed"; exit 1
 fi
-baseline=("$ring_fast" "$queue_fast")
-[ -n "$sanitize" ] && baseline=("$ring_slow" "$queue_slow")
+baseline=("$ring_fast" "$queue_fast" "$poll_fast" "$unb_fast")
+[ -n "$sanitize" ] && baseline=("$ring_slow" "$queue_slow" "$poll_slow" "$unb_slow")
 for re in "${baseline[@]}"; do
   if ! run_tests "$re"; then tail -30 "$scratch/ctest.log"; echo "baseline tests fail: no verdict possible"; exit 1; fi
 done
@@ -159,7 +219,12 @@ for i in "${!ids[@]}"; do
     stale=$((stale + 1)); stales+=("$id")
     continue
   fi
-  if [ "${kinds[$i]}" = ring ]; then fast=$ring_fast slow=$ring_slow; else fast=$queue_fast slow=$queue_slow; fi
+  case ${kinds[$i]} in
+    ring) fast=$ring_fast slow=$ring_slow ;;
+    poll) fast=$poll_fast slow=$poll_slow ;;
+    unbounded) fast=$unb_fast slow=$unb_slow ;;
+    *) fast=$queue_fast slow=$queue_slow ;;
+  esac
   verdict=SURVIVED by=""
   if ! cmake --build "$scratch/build" -j "$jobs" >"$scratch/build.log" 2>&1; then
     verdict=BROKEN by="does not compile"

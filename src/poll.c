@@ -339,6 +339,7 @@ announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_
   size_t i, m = a->n < WAITV_MAX ? a->n : WAITV_MAX;
   a->announced = 0;
   a->rc = 0;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   for (i = 0; i < m; i++) {
     /* relaxed: only ringq_queue_fini reads it. */
     atomic_fetch_add_explicit(&a->qs[i]->blocked, 1, memory_order_relaxed);
@@ -407,6 +408,7 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
     }
   if (fds == NULL && (fds = calloc(n, sizeof *fds)) == NULL)
     return RINGQ_ENOMEM;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   for (i = 0; i < n; i++) {
     int fd;
     if (get_fd(qs[i], dir, &fd) != RINGQ_OK) {

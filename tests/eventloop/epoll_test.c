@@ -227,6 +227,39 @@ work(void *arg) {
   return NULL;
 }
 
+/* An item that lands in the second queue after wait-any's first check and before it announces
+ * itself: no notifier sees the announcement, so only the re-check after announcing ([W2], or the
+ * fallback's prepare) finds it. The hook puts it at exactly that point, once. */
+static struct ringq_queue *late_queue;
+static atomic_int late_armed;
+
+static void
+put_before_announce(enum ringq__hook_point point) {
+  uint64_t item = 7;
+  int armed = 1;
+  /* seq_cst: the test arms it, the waiting thread (this one) fires it once. */
+  if (point == RINGQ__HOOK_BEFORE_ANNOUNCE && atomic_compare_exchange_strong(&late_armed, &armed, 0))
+    CHECK(ringq_queue_put_nowait(late_queue, &item) == RINGQ_OK, 0, 0);
+}
+
+static void
+test_waitany_recheck(struct ringq_queue *qs[2]) {
+  uint64_t item = 0;
+  size_t idx = 9;
+  int64_t t0, limit = 10000 * MS * SCALE;
+  enum ringq_status st;
+  late_queue = qs[1];
+  atomic_store(&late_armed, 1);
+  atomic_store_explicit(&ringq__test_hook, put_before_announce, memory_order_relaxed);
+  t0 = test_now_ns();
+  st = ringq_queue_get_any(qs, 2, &item, limit, &idx);
+  atomic_store_explicit(&ringq__test_hook, NULL, memory_order_relaxed);
+  CHECK(atomic_load(&late_armed) == 0, 0, 0); /* the hook fired */
+  CHECK(st == RINGQ_OK && idx == 1 && item == 7, st, idx);
+  /* Found by the re-check, not after the timeout: "late" by seconds only (a loaded machine). */
+  CHECK(test_now_ns() - t0 < limit / 2, test_now_ns() - t0, limit);
+}
+
 static void
 test_waitany(void) {
   struct ringq_queue *qs[2];
@@ -248,6 +281,7 @@ test_waitany(void) {
   CHECK(ringq_queue_wait_any(qs, 0, RINGQ_POLL_READABLE, 0, &idx) == RINGQ_EINVAL, 0, 0);
   CHECK(ringq_queue_wait_any(qs, 2, 3u, 0, &idx) == RINGQ_EINVAL, 0, 0);
   CHECK(ringq_queue_wait_any(qs, 2, RINGQ_POLL_READABLE, -1, &idx) == RINGQ_EINVAL, 0, 0);
+  test_waitany_recheck(qs);
   /* room is ready at once, without a system call */
   ringq_queue_stats(qs[0], &s);
   CHECK(ringq_queue_wait_any(qs, 2, RINGQ_POLL_WRITABLE, 0, &idx) == RINGQ_OK && idx == 0, idx, 0);
