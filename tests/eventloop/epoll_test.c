@@ -238,7 +238,8 @@ put_before_announce(enum ringq__hook_point point) {
   uint64_t item = 7;
   int armed = 1;
   /* seq_cst: the test arms it, the waiting thread (this one) fires it once. */
-  if (point == RINGQ__HOOK_BEFORE_ANNOUNCE && atomic_compare_exchange_strong(&late_armed, &armed, 0))
+  if (point == RINGQ__HOOK_BEFORE_ANNOUNCE &&
+      atomic_compare_exchange_strong(&late_armed, &armed, 0))
     CHECK(ringq_queue_put_nowait(late_queue, &item) == RINGQ_OK, 0, 0);
 }
 

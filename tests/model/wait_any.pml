@@ -171,7 +171,7 @@ inline membarrier() {
 
 /* notify(NOT_EMPTY) of queue nq by thread nt after its N1: N2..N5, then no longer pending. */
 inline notify(nt, nq) {
-  atomic { sep = epoch[nq]; snw = nwait[nq] };                  /* N2: one plain load of the word */
+  atomic { sep = epoch[nq]; snw = nwait[nq] };                /* N2: one plain load of the word */
   if
   :: snw == 0 -> skip
   :: else ->
@@ -182,7 +182,8 @@ inline notify(nt, nq) {
           :: else -> skip
           fi;
           if
-          :: epoch[nq] == sep && nwait[nq] == snw -> epoch[nq] = epoch[nq] + 1; nwait[nq] = 0; won = 1
+          :: epoch[nq] == sep && nwait[nq] == snw ->
+             epoch[nq] = epoch[nq] + 1; nwait[nq] = 0; won = 1
           :: else -> sep = epoch[nq]; snw = nwait[nq]
           fi
         };
