@@ -30,17 +30,28 @@ poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
 unb_fast='^(unbounded_queue_test|queue_unbounded_test|queue_contract_unbounded_test|unbounded_alloc|unbounded_growth)$'
 unb_slow='^(unbounded_stress_.*|queue_stress_unb_.*|queue_batch_stress_unb_.*)$'
 
-ids=() files=() pats=() reps=() kinds=() descs=()
+ids=() files=() pats=() reps=() kinds=() descs=() alt_pats=() alt_reps=()
 # mutant <id> <file> ring|queue|poll|unbounded <description> <pattern> <replacement>
 mutant() {
   ids+=("$1") files+=("$2") kinds+=("$3") descs+=("$4") pats+=("$5") reps+=("$6")
+  alt_pats+=("") alt_reps+=("")
+}
+# also <pattern> <replacement>: the same mutant in another version of the source (used when the
+# first pattern matches nowhere), e.g. before and after the shared-memory split of queue.c.
+also() {
+  local last=$((${#ids[@]} - 1))
+  alt_pats[last]=$1 alt_reps[last]=$2
 }
 
 # --- the wait protocol and the contract (src/queue.c: lines unlikely to change) ---
 mutant drop_notify_put src/queue.c queue "a put does not notify getters" \
   'notify(q, &q->not_empty); /* [N2]..[N4] for getters */' '(void)0; /* mutant */'
+also 'notify(q, &sh(q)->not_empty); /* [N2]..[N4] for getters */' \
+  '(void)0; /* mutant */'
 mutant drop_notify_get src/queue.c queue "a get does not notify putters" \
   'notify(q, &q->not_full); /* [N2]..[N4] for putters */' '(void)0; /* mutant */'
+also 'notify(q, &sh(q)->not_full); /* [N2]..[N4] for putters */' \
+  '(void)0; /* mutant */'
 mutant skip_recheck src/queue.c queue "wait_step skips the re-check [W2]" \
   'if (ready(q))' 'if (0 && ready(q)) /* mutant */'
 mutant skip_takeback src/queue.c queue "wait_step never takes its announcement back [W3]" \
@@ -68,10 +79,17 @@ mutant no_heavy_barrier src/queue.c queue "the asymmetric waiter skips membarrie
 mutant full_put_raises_no_mark src/queue.c queue "a put that reports FULL does not raise puts_seen" \
   'raise_seen(&q->puts_seen, atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
   return RINGQ_FULL;' 'return RINGQ_FULL; /* mutant */'
+also 'raise_seen(&sh(q)->puts_seen, atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
+  return RINGQ_FULL;' \
+  'return RINGQ_FULL; /* mutant */'
 mutant empty_get_raises_no_mark src/queue.c queue "a get that reports EMPTY does not raise gets_seen" \
   'raise_seen(&q->gets_seen, h);' '(void)h; /* mutant */'
+also 'raise_seen(&sh(q)->gets_seen, h);' \
+  '(void)h; /* mutant */'
 mutant task_done_raises_no_mark src/queue.c queue "a task_done that counts a claimed put does not raise puts_seen" \
   'raise_seen(&q->puts_seen, d + RINGQ__STEP);' '(void)d; /* mutant */'
+also 'raise_seen(&sh(q)->puts_seen, d + RINGQ__STEP);' \
+  '(void)d; /* mutant */'
 
 # --- wait-any (src/poll.c) ---
 mutant waitany_no_recheck src/poll.c poll "wait-any sleeps without re-checking after announcing [W2]" \
@@ -109,6 +127,8 @@ mutant spsc_capacity_plus_one include/ringq/spsc.h ring "SPSC holds one item mor
 mutant mpmc_bound_plus_one include/ringq/mpmc.h ring "MPMC capacity bound lets one item too many in" \
   'int64_t room = (int64_t)r->full_span - (int64_t)(t - h);' \
   'int64_t room = (int64_t)r->full_span + RINGQ__STEP - (int64_t)(t - h);'
+also 'return used >= g->full_span ? 0 : g->full_span - used;' \
+  'return used >= g->full_span + RINGQ__STEP ? 0 : g->full_span + RINGQ__STEP - used;'
 mutant spsc_pop_double_step include/ringq/spsc.h ring "SPSC pop advances head by two tickets" \
   'RINGQ__STORE(&r->head, h + RINGQ__STEP, release_mo);' 'RINGQ__STORE(&r->head, h + 2 * RINGQ__STEP, release_mo);'
 mutant mpmc_push_double_step include/ringq/mpmc.h ring "MPMC push claims two tickets for one item" \
@@ -119,6 +139,8 @@ mutant spsc_ignores_closed_mark include/ringq/spsc.h ring "SPSC consumer ignores
 mutant mpmc_burst_wrong_lap include/ringq/mpmc.h ring "MPMC pop_burst hands the slot back one ticket short of a lap" \
   'RINGQ__STORE(seq, ticket + r->lap, RINGQ__MO(release));' \
   'RINGQ__STORE(seq, ticket + r->lap - RINGQ__STEP, RINGQ__MO(release));'
+also 'RINGQ__STORE(seq, ticket + g->lap, RINGQ__MO(release));' \
+  'RINGQ__STORE(seq, ticket + g->lap - RINGQ__STEP, RINGQ__MO(release));'
 # Survives in the release build on x86 (stores are not reordered with stores); ThreadSanitizer
 # sees the missing happens-before: MUTANTS_SANITIZE=thread scripts/mutants.sh spsc_publish_relaxed.
 mutant spsc_publish_relaxed include/ringq/spsc.h ring "SPSC [P3] relaxed instead of release (x86 hides it)" \
@@ -145,6 +167,19 @@ case "${1:-}" in
   --check) mode=check; shift ;;
   --list) mode=list; shift ;;
 esac
+# Apply mutant $1 to file $2: its pattern, else its `also` pattern; prints the count if neither
+# matches exactly once (and returns non-zero).
+apply_mutant() {
+  local n
+  if n=$(substitute "$2" "${pats[$1]}" "${reps[$1]}"); then return 0; fi
+  if [ -n "${alt_pats[$1]}" ] && [ "$n" = 0 ]; then
+    substitute "$2" "${alt_pats[$1]}" "${alt_reps[$1]}"
+    return
+  fi
+  echo "$n"
+  return 3
+}
+
 selected=("$@")
 want() {
   [ ${#selected[@]} -eq 0 ] && return 0
@@ -164,7 +199,7 @@ if [ "$mode" = check ]; then # every pattern must match exactly once in today's 
   for i in "${!ids[@]}"; do
     want "${ids[$i]}" || continue
     cp "$root/${files[$i]}" "$tmp"
-    if ! n=$(substitute "$tmp" "${pats[$i]}" "${reps[$i]}"); then
+    if ! n=$(apply_mutant "$i" "$tmp"); then
       printf '%-32s STALE    (pattern found %s times in %s)\n' "${ids[$i]}" "$n" "${files[$i]}"
       bad=$((bad + 1))
     fi
@@ -214,7 +249,7 @@ for i in "${!ids[@]}"; do
   f=${files[$i]}
   cp "$root/$f" "$scratch/src/$f"
   start=$(date +%s)
-  if ! n=$(substitute "$scratch/src/$f" "${pats[$i]}" "${reps[$i]}"); then
+  if ! n=$(apply_mutant "$i" "$scratch/src/$f"); then
     printf '%-30s STALE    (pattern found %s times in %s)\n' "$id" "$n" "$f"
     stale=$((stale + 1)); stales+=("$id")
     continue
