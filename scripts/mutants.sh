@@ -70,8 +70,9 @@ mutant task_done_off_by_one src/queue.c queue "task_done accepts one call too ma
         return RINGQ_ETASKDONE;'
 mutant join_one_early src/queue.c queue "join returns with one task left" \
   'return (int64_t)(target - done) <= 0;' 'return (int64_t)(target - done) <= (int64_t)RINGQ__STEP;'
-# Survives on x86 (a store-buffer window of nanoseconds that no test can hold open); the Spin
-# model catches it: tests/model, model_wait_bug_asymmetric_without_membarrier.
+# The lost wake-up it allows needs a store-buffer window of nanoseconds that no test can hold
+# open on x86 (the Spin model shows it: model_wait_bug_asymmetric_without_membarrier); the suite
+# kills it because queue_syscalls_test checks that an SPSC waiter's membarrier call is counted.
 mutant no_heavy_barrier src/queue.c queue "the asymmetric waiter skips membarrier (x86 rarely shows it)" \
   'heavy_barrier(q); /* the asymmetric variant' '(void)0; /* mutant: the asymmetric variant'
 # The marks that keep results consistent with each other (puts_seen / gets_seen; see "Results a
@@ -93,7 +94,7 @@ also 'raise_seen(&sh(q)->puts_seen, d + RINGQ__STEP);' \
 
 # --- wait-any (src/poll.c) ---
 mutant waitany_no_recheck src/poll.c poll "wait-any sleeps without re-checking after announcing [W2]" \
-  'if (first_ready(a->qs, a->n, a->dir) == a->n) /* [W2] */' 'if (1) /* mutant: no [W2] */'
+  'if (first_ready(a->qs, a->n, a->dir) == a->n) { /* [W2] */' 'if (1) { /* mutant: no [W2] */'
 mutant waitany_sleeps_on_first_only src/poll.c poll "futex_waitv on the first queue's epoch only" \
   'rc = syscall(SYS_futex_waitv, v, (unsigned)n, 0, tsp, CLOCK_MONOTONIC);' \
   'rc = syscall(SYS_futex_waitv, v, 1u, 0, tsp, CLOCK_MONOTONIC); /* mutant */'
