@@ -5,6 +5,7 @@
 # Usage: scripts/mutants.sh [mutant-id...]   (default: all; ids are listed below)
 #        scripts/mutants.sh --check            (only check that every pattern applies: seconds)
 #        scripts/mutants.sh --list             (ids, kinds and descriptions)
+#        scripts/mutants.sh --quick            (the subset listed in `quick` below)
 # Environment: MUTANTS_DIR (scratch, default /tmp/ringq-mutants), MUTANTS_JOBS (build jobs, 2),
 # MUTANTS_SANITIZE=thread (build with ThreadSanitizer and run only the plain stress executables,
 # since Criterion cannot run under TSan: the way to kill an ordering mutant that x86 hides).
@@ -163,10 +164,19 @@ substitute() {
     print $out $text; close($out);' "$@"
 }
 
+# --quick: the mutants of src/ that the fast tests kill in seconds (no header mutant, which
+# rebuilds everything, and none killed only by a test's timeout): the subset CI can afford.
+quick=(skip_recheck skip_takeback notify_always_wakes put_recheck_ignores_closed_mark
+  discard_not_counted_done task_done_off_by_one join_one_early no_heavy_barrier
+  full_put_raises_no_mark empty_get_raises_no_mark task_done_raises_no_mark
+  waitany_no_recheck waitany_sleeps_on_first_only waitany_takes_back_first_only
+  fallback_polls_first_only unbounded_reuse_keeps_marks unbounded_walk_ignores_readers
+  wake_only_one deadline_nsec_wrong deadline_1ms_early)
 mode=run
 case "${1:-}" in
   --check) mode=check; shift ;;
   --list) mode=list; shift ;;
+  --quick) shift; set -- "${quick[@]}" ;;
 esac
 # Apply mutant $1 to file $2: its pattern, else its `also` pattern; prints the count if neither
 # matches exactly once (and returns non-zero).
