@@ -339,6 +339,7 @@ announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_
   size_t i, m = a->n < WAITV_MAX ? a->n : WAITV_MAX;
   a->announced = 0;
   a->rc = 0;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   for (i = 0; i < m; i++) {
     /* relaxed: only ringq_queue_fini reads it. */
     atomic_fetch_add_explicit(&a->qs[i]->blocked, 1, memory_order_relaxed);
@@ -346,8 +347,10 @@ announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_
     a->announced = i + 1;
   }
   pthread_cleanup_push(take_back_all, a);
-  if (first_ready(a->qs, a->n, a->dir) == a->n) /* [W2] */
+  if (first_ready(a->qs, a->n, a->dir) == a->n) { /* [W2] */
+    RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
     a->rc = sleep(a, m, a->deadline);
+  }
   pthread_cleanup_pop(1); /* [W3] */
 }
 
@@ -407,6 +410,7 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
     }
   if (fds == NULL && (fds = calloc(n, sizeof *fds)) == NULL)
     return RINGQ_ENOMEM;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   for (i = 0; i < n; i++) {
     int fd;
     if (get_fd(qs[i], dir, &fd) != RINGQ_OK) {
@@ -426,6 +430,7 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
     }
     timeout_ms = left / 1000000 >= 1000000000 ? 1000000000 : (int)((left + 999999) / 1000000);
   }
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
   {
     struct poll_call c;
     c.fds = fds;
