@@ -6,6 +6,7 @@ AsyncQueue asyncio.Queue's API for an event loop, fed by (or feeding) threads th
            `sync` side, a ringq.Queue; the loop waits on the queue's descriptors (add_reader).
 """
 import asyncio
+import os
 
 from ringq._ringq import JOINED, READABLE, WRITABLE, Empty, Full, Queue, ShutDown, ringq_version
 
@@ -21,7 +22,10 @@ class _Readiness:
 
     The descriptor protocol (ringq_queue_poll_prepare): clear and arm, then re-check. A prepare
     that finds the event already true may have cleared the descriptor other coroutines wait on, so
-    it wakes them too; one that finds it false leaves the descriptor armed for the next event."""
+    it wakes them too; one that finds it false leaves the descriptor armed for the next event.
+    The reader stays registered while waits keep coming (a stream costs no epoll_ctl per item);
+    the wake clears the descriptor, which is safe because every woken coroutine tries again before
+    it prepares; a wake that finds nobody waiting removes the reader."""
 
     def __init__(self, queue, event):
         self._queue = queue
@@ -38,26 +42,37 @@ class _Readiness:
             return
         fut = loop.create_future()
         self._waiters.append(fut)
-        if len(self._waiters) == 1:
+        if self._loop is not loop:
             if self._fd is None:
                 self._fd = self._queue._fd(self._event)
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(self._fd)
             self._loop = loop
             loop.add_reader(self._fd, self._wake)
         try:
             await fut
         finally:
-            if not fut.done() or fut.cancelled():
+            if fut.cancelled():
                 if fut in self._waiters:
                     self._waiters.remove(fut)
-                if not self._waiters and self._loop is not None:
-                    self._loop.remove_reader(self._fd)
-                    self._loop = None
+                if not self._waiters:
+                    self._unregister()
+
+    def _unregister(self):
+        if self._loop is not None:
+            if not self._loop.is_closed():
+                self._loop.remove_reader(self._fd)
+            self._loop = None
 
     def _wake(self):
-        if self._loop is not None:
-            self._loop.remove_reader(self._fd)
-            self._loop = None
+        if self._fd is not None:
+            try:
+                os.read(self._fd, 8)  # clear the eventfd (the woken retry before waiting again)
+            except BlockingIOError:
+                pass
         waiters, self._waiters = self._waiters, []
+        if not waiters:
+            self._unregister()
         for fut in waiters:
             if not fut.done():
                 fut.set_result(None)

@@ -64,12 +64,13 @@ struct discarded {
 };
 
 typedef struct {
-  PyObject_HEAD struct ringq_queue *q;
+  PyObject_HEAD
+  struct ringq_queue *q;
   Py_ssize_t maxsize;    /* Python's maxsize: <= 0 means no bound (GIL) */
   Py_ssize_t unfinished; /* Python's unfinished_tasks, mirroring ringq's count (GIL) */
   /* Futex word of putters waiting for room: bumped by each get when room_waiters > 0. */
   _Atomic uint32_t room_epoch;
-  Py_ssize_t room_waiters; /* threads asleep (or about to sleep) on room_epoch (GIL) */
+  Py_ssize_t room_waiters; /* threads registered on room_epoch since its last bump (GIL) */
   int room_fd, join_fd;    /* own eventfds for event loops, -1 until asked for (GIL) */
   int room_armed, join_armed;
   struct discarded discarded; /* items handed to the discard callback, released afterwards */
@@ -179,6 +180,9 @@ notify_room(QueueObject *self)
      * holding the GIL before they release it; the GIL's release/acquire orders these, and the
      * kernel's compare in FUTEX_WAIT reads the word's latest value. */
     atomic_fetch_add_explicit(&self->room_epoch, 1u, memory_order_relaxed);
+    /* Every registered waiter is woken now: the next gets make no system call until one
+     * registers again (a woken putter may wait for the GIL while the getter drains on). */
+    self->room_waiters = 0;
     syscall(SYS_futex, (uint32_t *)&self->room_epoch, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
   }
   if (self->room_armed && (has_room(self) || ringq_queue_is_shutdown(self->q))) {
@@ -330,8 +334,13 @@ put_impl(QueueObject *self, PyObject *item, int block, PyObject *timeout)
       /* relaxed: read while holding the GIL, which every writer of the word holds (notify_room). */
       epoch = atomic_load_explicit(&self->room_epoch, memory_order_relaxed);
       self->room_waiters++;
-      Py_BEGIN_ALLOW_THREADS room_wait(self, epoch, end);
-      Py_END_ALLOW_THREADS self->room_waiters--;
+      Py_BEGIN_ALLOW_THREADS
+      room_wait(self, epoch, end);
+      Py_END_ALLOW_THREADS
+      /* relaxed: read while holding the GIL again. An unchanged epoch: no notify counted this
+       * waiter out (a timeout, a signal, a spurious return), so it takes itself out. */
+      if (atomic_load_explicit(&self->room_epoch, memory_order_relaxed) == epoch)
+        self->room_waiters--;
       if (ringq_queue_is_shutdown(self->q)) {
         PyErr_SetNone(ShutDown);
         return NULL;
@@ -407,9 +416,12 @@ get_impl(QueueObject *self, int block, PyObject *timeout)
     struct timespec ts = to_timespec(end);
     if (!sliced && deadline != NO_DEADLINE && deadline - now_ns() <= 0)
       break;
-    Py_BEGIN_ALLOW_THREADS st = end == NO_DEADLINE ? ringq_queue_get(self->q, &item)
-                                                   : ringq_queue_get_until(self->q, &item, &ts);
-    Py_END_ALLOW_THREADS if (st != RINGQ_EMPTY) break;
+    Py_BEGIN_ALLOW_THREADS
+    st = end == NO_DEADLINE ? ringq_queue_get(self->q, &item)
+                            : ringq_queue_get_until(self->q, &item, &ts);
+    Py_END_ALLOW_THREADS
+    if (st != RINGQ_EMPTY)
+      break;
     if (!sliced)
       break; /* the caller's deadline passed */
     if (PyErr_CheckSignals() < 0)
@@ -497,9 +509,11 @@ queue_join(QueueObject *self, PyObject *unused)
     int sliced;
     int64_t end = wait_end(NO_DEADLINE, &sliced);
     struct timespec ts = to_timespec(end);
-    Py_BEGIN_ALLOW_THREADS st =
-        end == NO_DEADLINE ? ringq_queue_join(self->q) : ringq_queue_join_until(self->q, &ts);
-    Py_END_ALLOW_THREADS if (st != RINGQ_TIMEDOUT) break;
+    Py_BEGIN_ALLOW_THREADS
+    st = end == NO_DEADLINE ? ringq_queue_join(self->q) : ringq_queue_join_until(self->q, &ts);
+    Py_END_ALLOW_THREADS
+    if (st != RINGQ_TIMEDOUT)
+      break;
     if (PyErr_CheckSignals() < 0)
       return NULL;
   }
