@@ -16,6 +16,9 @@ __all__ = ["Queue", "AsyncQueue", "Empty", "Full", "ShutDown"]
 QueueShutDown = getattr(asyncio, "QueueShutDown", ShutDown)
 
 
+_EMPTY = object()  # what Queue._try_get returns when there is nothing to get
+
+
 class _Readiness:
     """The coroutines of one event loop waiting for one event of a queue (an item, room, all tasks
     done): one reader on the event's descriptor wakes them all, and each tries again.
@@ -128,18 +131,22 @@ class AsyncQueue:
             raise QueueShutDown from None
 
     async def put(self, item):
-        while True:
-            try:
-                return self.put_nowait(item)
-            except asyncio.QueueFull:
+        try:
+            while not self._q._try_put(item):
                 await self._writable.wait()
+        except ShutDown:
+            raise QueueShutDown from None
 
     async def get(self):
-        while True:
-            try:
-                return self.get_nowait()
-            except asyncio.QueueEmpty:
+        q, empty = self._q, _EMPTY
+        try:
+            while True:
+                item = q._try_get(empty)
+                if item is not empty:
+                    return item
                 await self._readable.wait()
+        except ShutDown:
+            raise QueueShutDown from None
 
     def task_done(self):
         self._q.task_done()

@@ -461,6 +461,35 @@ queue_get_nowait(QueueObject *self, PyObject *unused)
   return get_impl(self, 0, NULL);
 }
 
+/* _try_get(default): get_nowait that returns `default` when the queue is empty instead of raising
+ * Empty (the event-loop side polls an empty queue often; an exception costs more than the get). */
+static PyObject *
+queue_try_get(QueueObject *self, PyObject *dflt)
+{
+  PyObject *item;
+  enum ringq_status st = ringq_queue_get_nowait(self->q, &item);
+  if (st == RINGQ_OK)
+    return got(self, item);
+  if (st == RINGQ_EMPTY)
+    return Py_NewRef(dflt);
+  if (st == RINGQ_SHUTDOWN) {
+    PyErr_SetNone(ShutDown);
+    return NULL;
+  }
+  return ringq_error(st);
+}
+
+/* _try_put(item): put_nowait that returns False when the queue is full instead of raising Full. */
+static PyObject *
+queue_try_put(QueueObject *self, PyObject *item)
+{
+  if (self->maxsize > 0 && !has_room(self) && !ringq_queue_is_shutdown(self->q))
+    Py_RETURN_FALSE;
+  if (put_impl(self, item, 0, NULL) == NULL)
+    return NULL;
+  Py_RETURN_TRUE;
+}
+
 /* ---- sizes, tasks, shutdown ---------------------------------------------------------------- */
 
 static PyObject *
@@ -745,6 +774,8 @@ static PyMethodDef queue_methods[] = {
     {"join", (PyCFunction)queue_join, METH_NOARGS, "Wait until every item put is task_done."},
     {"shutdown", (PyCFunction)(void (*)(void))queue_shutdown, METH_FASTCALL | METH_KEYWORDS,
      "shutdown(immediate=False), as queue.Queue.shutdown of Python 3.13."},
+    {"_try_get", (PyCFunction)queue_try_get, METH_O, "get_nowait, or the argument when empty."},
+    {"_try_put", (PyCFunction)queue_try_put, METH_O, "put_nowait; False when full."},
     {"_fd", (PyCFunction)queue_fd, METH_O, "Event-loop descriptor of an event (1, 2 or 4)."},
     {"_poll_prepare", (PyCFunction)queue_poll_prepare, METH_O,
      "Clear and arm an event's descriptor; True when the event holds already."},
