@@ -183,6 +183,15 @@ class BridgeTest(unittest.TestCase):
         for cpu in run(main()):
             self.assertLess(cpu, 0.1)
 
+    def test_one_queue_across_two_event_loops(self):
+        aq = ringq.AsyncQueue()
+
+        async def once(tag):
+            threading.Timer(0.05, aq.sync.put, (tag,)).start()
+            return await aq.get()  # registers the reader on this loop
+        self.assertEqual(run(once("first")), "first")
+        self.assertEqual(run(once("second")), "second")  # the first loop is closed by now
+
 
 if __name__ == "__main__":
     unittest.main()
