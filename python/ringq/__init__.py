@@ -10,7 +10,7 @@ import os
 
 from ringq._ringq import JOINED, READABLE, WRITABLE, Empty, Full, Queue, ShutDown, ringq_version
 
-__all__ = ["Queue", "AsyncQueue", "Empty", "Full", "ShutDown"]
+__all__ = ["Queue", "AsyncQueue", "Empty", "Full", "ShutDown", "QueueShutDown"]
 
 # What AsyncQueue raises after shutdown: asyncio's own exception where Python has it (3.13).
 QueueShutDown = getattr(asyncio, "QueueShutDown", ShutDown)
