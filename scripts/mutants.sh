@@ -73,8 +73,8 @@ mutant deadline_1ms_early src/wait_linux.c queue "a wait gives up 1 ms before it
 mutant spsc_capacity_plus_one include/ringq/spsc.h ring "SPSC holds one item more than its capacity" \
   'r->full_span = (uint64_t)capacity * RINGQ__STEP;' 'r->full_span = (uint64_t)(capacity + 1) * RINGQ__STEP;'
 mutant mpmc_bound_plus_one include/ringq/mpmc.h ring "MPMC capacity bound lets one item too many in" \
-  'int64_t room = (int64_t)r->full_span - (int64_t)(t - h);' \
-  'int64_t room = (int64_t)r->full_span + RINGQ__STEP - (int64_t)(t - h);'
+  'return used >= g->full_span ? 0 : g->full_span - used;' \
+  'return used >= g->full_span + RINGQ__STEP ? 0 : g->full_span + RINGQ__STEP - used;'
 mutant spsc_pop_double_step include/ringq/spsc.h ring "SPSC pop advances head by two tickets" \
   'RINGQ__STORE(&r->head, h + RINGQ__STEP, release_mo);' 'RINGQ__STORE(&r->head, h + 2 * RINGQ__STEP, release_mo);'
 mutant mpmc_push_double_step include/ringq/mpmc.h ring "MPMC push claims two tickets for one item" \
