@@ -206,6 +206,11 @@
  * or hostile, and a nowait call must return within a bound whatever it does. */
 #define PEER_NOWAIT_ROUNDS (YIELD_ROUNDS + 2000)
 
+/* How long shutdown waits, in a process-shared queue, for a peer process to finish a step (a get
+ * under way, a claimed slot's copy, another process's discarding) before it goes on without it:
+ * that peer may be stopped, dead or hostile, and shutdown must return whatever it does. */
+#define SHARED_PEER_WAIT_NS 1000000000LL
+
 /* The longest single futex sleep. A waiter re-checks at least this often, so that a stall long
  * enough for its 32-bit epoch to come round again (2^32 bumps) delays it instead of losing a
  * wake-up. */
@@ -1397,30 +1402,48 @@ discard_one(struct ringq_queue *q)
 
 /* The discarder's work: every item below the closed tail, in order, handed over exactly once and
  * counted. A producer that claimed an MPMC slot and has not written it yet is waited for. */
+/* The end of a wait for a peer's short step: none in a private queue, SHARED_PEER_WAIT_NS from now
+ * in a process-shared one (see there). */
+static int64_t
+peer_deadline(struct ringq_queue *q)
+{
+  return is_shared(q) ? ringq__now_ns() + SHARED_PEER_WAIT_NS : RINGQ__FOREVER;
+}
+
 static void
 discard_all(struct ringq_queue *q)
 {
   enum ringq_status st;
   int rounds = 0;
+  int64_t deadline = peer_deadline(q);
   while ((st = discard_one(q)) != RINGQ_SHUTDOWN && st != RINGQ_ECORRUPT) {
     if (st == RINGQ_OK) {
       count_discard(q);
       rounds = 0;
+      deadline = peer_deadline(q);
     } else {
-      backoff(&rounds, RINGQ__FOREVER);
+      /* Shared queue: a claimed slot nobody wrote for that long stays behind (its items too). */
+      if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline)
+        return;
+      backoff(&rounds, deadline);
     }
   }
 }
 
-/* Wait until the busy word is low: [A4] / [G3]. */
+/* Wait until the busy word is low: [A4] / [G3]. A process-shared queue waits SHARED_PEER_WAIT_NS
+ * at most (a peer that never lowers it is stopped, dead or hostile). */
 static void
-await_idle(_Atomic(uint32_t) *busy)
+await_idle(struct ringq_queue *q, _Atomic(uint32_t) *busy)
 {
   int rounds = 0;
+  int64_t deadline = peer_deadline(q);
   /* seq_cst: the other half of [G1]'s store-buffering pair in the symmetric variant; acquire
    * would do for [A4]. Pairs with [A2] / [G2] (release): the step is complete. */
-  while (atomic_load_explicit(busy, memory_order_seq_cst) != 0)
-    backoff(&rounds, RINGQ__FOREVER);
+  while (atomic_load_explicit(busy, memory_order_seq_cst) != 0) {
+    if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline)
+      return;
+    backoff(&rounds, deadline);
+  }
 }
 
 enum ringq_status
@@ -1448,10 +1471,10 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
       ringq__nap(DEGRADED_SLEEP_NS); /* let a racing step's stores drain; see the top */
     /* [A4]: a put that started before is complete before the mark is set, so its plain store of
      * tail cannot erase the mark. (Only the asymmetric put raises put_busy.) */
-    await_idle(&sh(q)->put_busy);
+    await_idle(q, &sh(q)->put_busy);
     /* [G3]: the discarder becomes the ring's one consumer only once no get is under way. */
     if (discarder)
-      await_idle(&sh(q)->get_busy);
+      await_idle(q, &sh(q)->get_busy);
   }
   /* [N1] seq_cst ([X1] in mpmc.h): no put can publish (SPSC) or claim (MPMC) after this. */
   atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
@@ -1460,7 +1483,7 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
   while (q->kind == RINGQ_QUEUE_SPSC &&
          atomic_load_explicit(&q->degraded, memory_order_relaxed) &&
          !(atomic_load_explicit(tail_word(q), memory_order_seq_cst) & RINGQ__CLOSED)) {
-    await_idle(&sh(q)->put_busy);
+    await_idle(q, &sh(q)->put_busy);
     atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
     ringq__nap(DEGRADED_SLEEP_NS);
   }
@@ -1471,9 +1494,11 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
   } else if (immediate) {
     /* Another thread is the discarder: return once it is done, as Python's would. */
     int rounds = 0;
+    int64_t deadline = peer_deadline(q); /* shared: the discarder may be another, dead, process */
     /* acquire; pairs with the discarder's fetch-or of IMMEDIATE. */
-    while (!(atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_IMMEDIATE))
-      backoff(&rounds, RINGQ__FOREVER);
+    while (!(atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_IMMEDIATE) &&
+           (deadline == RINGQ__FOREVER || ringq__now_ns() < deadline))
+      backoff(&rounds, deadline);
   }
   /* [N1] seq_cst: the shutdown is complete. */
   atomic_fetch_or_explicit(&sh(q)->state, STATE_SHUTDOWN | (discarder ? STATE_IMMEDIATE : 0u),

@@ -186,6 +186,43 @@ check_shape(enum ringq_queue_kind kind, size_t capacity, unsigned flags)
   return RINGQ_OK;
 }
 
+/* ---- mappings ---------------------------------------------------------------------------- */
+
+/* The bytes a mapping of `size` bytes of file spans, and the guard page after it. */
+static size_t
+span_of(size_t size)
+{
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  return (size + page - 1) / page * page + page;
+}
+
+/* Map `size` bytes of fd, shared, followed by an inaccessible guard page (a stray access past the
+ * queue faults at once instead of reaching a neighbouring mapping). MAP_FAILED with errno set on
+ * failure. */
+static unsigned char *
+map_with_guard(int fd, size_t size)
+{
+  size_t span = span_of(size);
+  void *at = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *base;
+  if (at == MAP_FAILED)
+    return MAP_FAILED;
+  base = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+  if (base == MAP_FAILED) {
+    int e = errno;
+    munmap(at, span);
+    errno = e;
+    return MAP_FAILED;
+  }
+  return (unsigned char *)base;
+}
+
+static void
+unmap_with_guard(void *base, size_t size)
+{
+  munmap(base, span_of(size));
+}
+
 /* ---- the handle --------------------------------------------------------------------------- */
 
 /* A handle of the mapping base[0, map_bytes) holding a queue laid out as l (validated). Takes
@@ -197,7 +234,7 @@ make_handle(unsigned char *base, size_t map_bytes, int fd, enum ringq_queue_kind
   size_t bytes = (size_t)align_up(sizeof(struct ringq_queue));
   struct ringq_queue *q = (struct ringq_queue *)aligned_alloc(RINGQ_CACHE_LINE, bytes);
   if (q == NULL) {
-    munmap(base, map_bytes);
+    unmap_with_guard(base, map_bytes);
     close(fd);
     return RINGQ_ENOMEM;
   }
@@ -245,7 +282,7 @@ make_queue(int fd, enum ringq_queue_kind kind, size_t capacity, size_t elem_size
 #else
   (void)seal;
 #endif
-  base = mmap(NULL, (size_t)l.total_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  base = map_with_guard(fd, (size_t)l.total_bytes);
   if (base == MAP_FAILED) {
     st = from_errno(errno);
     close(fd);
@@ -274,7 +311,7 @@ make_queue(int fd, enum ringq_queue_kind kind, size_t capacity, size_t elem_size
            : ringq_mpmc_init(ring, (size_t)(l.total_bytes - l.ring_offset), capacity,
                              (size_t)l.geom.elem_size);
   if (st != RINGQ_OK) {
-    munmap(base, (size_t)l.total_bytes);
+    unmap_with_guard(base, (size_t)l.total_bytes);
     close(fd);
     return st;
   }
@@ -334,7 +371,7 @@ attach(int fd, struct ringq_queue **out)
       continue;
     }
     size = (size_t)sb.st_size; /* [O2] map what fstat says, no more */
-    base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    base = map_with_guard(fd, size);
     if (base == MAP_FAILED) {
       st = from_errno(errno);
       close(fd);
@@ -343,7 +380,7 @@ attach(int fd, struct ringq_queue **out)
     /* [O2] acquire; pairs with [C3]: the header, shared words and ring are made. */
     if (atomic_load_explicit(&((struct ringq__shm_header *)base)->ready, memory_order_acquire) !=
         SHM_READY) {
-      munmap(base, size);
+      unmap_with_guard(base, size);
       if (ringq__now_ns() >= deadline) {
         close(fd);
         return RINGQ_TIMEDOUT;
@@ -355,7 +392,7 @@ attach(int fd, struct ringq_queue **out)
     memcpy(&copy, base, offsetof(struct ringq__shm_header, ready));
     st = validate(&copy, (uint64_t)size, &l);
     if (st != RINGQ_OK) {
-      munmap(base, size);
+      unmap_with_guard(base, size);
       close(fd);
       return st;
     }
@@ -508,7 +545,7 @@ ringq_queue_shm_fd(const struct ringq_queue *q)
 enum ringq_status
 ringq__shm_close(struct ringq_queue *q)
 {
-  munmap(q->map_base, q->map_bytes);
+  unmap_with_guard(q->map_base, q->map_bytes);
   close(q->map_fd);
   free(q);
   return RINGQ_OK;
