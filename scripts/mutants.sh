@@ -32,9 +32,9 @@ mutant() {
 
 # --- the wait protocol and the contract (src/queue.c: lines unlikely to change) ---
 mutant drop_notify_put src/queue.c queue "a put does not notify getters" \
-  'notify(q, &q->not_empty); /* [N2]..[N4] for getters */' '(void)0; /* mutant */'
+  'notify(q, &sh(q)->not_empty); /* [N2]..[N4] for getters */' '(void)0; /* mutant */'
 mutant drop_notify_get src/queue.c queue "a get does not notify putters" \
-  'notify(q, &q->not_full); /* [N2]..[N4] for putters */' '(void)0; /* mutant */'
+  'notify(q, &sh(q)->not_full); /* [N2]..[N4] for putters */' '(void)0; /* mutant */'
 mutant skip_recheck src/queue.c queue "wait_step skips the re-check [W2]" \
   'if (ready(q))' 'if (0 && ready(q)) /* mutant */'
 mutant skip_takeback src/queue.c queue "wait_step never takes its announcement back [W3]" \
@@ -83,8 +83,8 @@ mutant mpmc_push_double_step include/ringq/mpmc.h ring "MPMC push claims two tic
 mutant spsc_ignores_closed_mark include/ringq/spsc.h ring "SPSC consumer ignores the closed mark" \
   '*closed = (int)(t & RINGQ__CLOSED);' '*closed = 0; /* mutant */'
 mutant mpmc_burst_wrong_lap include/ringq/mpmc.h ring "MPMC pop_burst hands the slot back one ticket short of a lap" \
-  'RINGQ__STORE(seq, ticket + r->lap, RINGQ__MO(release));' \
-  'RINGQ__STORE(seq, ticket + r->lap - RINGQ__STEP, RINGQ__MO(release));'
+  'RINGQ__STORE(seq, ticket + g->lap, RINGQ__MO(release));' \
+  'RINGQ__STORE(seq, ticket + g->lap - RINGQ__STEP, RINGQ__MO(release));'
 # Survives in the release build on x86 (stores are not reordered with stores); ThreadSanitizer
 # sees the missing happens-before: MUTANTS_SANITIZE=thread scripts/mutants.sh spsc_publish_relaxed.
 mutant spsc_publish_relaxed include/ringq/spsc.h ring "SPSC [P3] relaxed instead of release (x86 hides it)" \

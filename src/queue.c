@@ -325,8 +325,10 @@ is_shared(const struct ringq_queue *q)
 static inline int
 foreign(const struct ringq_queue *q)
 {
-  /* relaxed: only this process writes ringq__self (first queue, fork child handler). */
-  return q->owner != 0 && q->owner != atomic_load_explicit(&ringq__self, memory_order_relaxed);
+  /* relaxed: only this process writes ringq__self (first queue, fork child handler). One
+   * compare for a private queue in its own process; owner 0 (shared) is never foreign. */
+  return __builtin_expect(q->owner != atomic_load_explicit(&ringq__self, memory_order_relaxed), 0) &&
+         q->owner != 0;
 }
 
 /* A single push as a count: 1 pushed, 0 full, or a negative status (an unbounded queue's too). */
@@ -349,15 +351,16 @@ static inline ptrdiff_t
 spsc_give_asym(struct ringq_queue *q, const void *items, size_t n)
 {
   ptrdiff_t k = RINGQ_SHUTDOWN;
+  struct ringq__shared *s = sh(q); /* once: the offset is read-only */
   /* [A1] relaxed store, compiler barrier, relaxed load: with shutdown's heavy barrier [A3], a
    * store-buffering pair (this store vs shutdown's busy load; shutdown's state store vs this
    * load). */
-  atomic_store_explicit(&sh(q)->put_busy, 1, memory_order_relaxed);
+  atomic_store_explicit(&s->put_busy, 1, memory_order_relaxed);
   atomic_signal_fence(memory_order_seq_cst);
-  if (!(atomic_load_explicit(&sh(q)->state, memory_order_relaxed) & STATE_CLOSING))
+  if (!(atomic_load_explicit(&s->state, memory_order_relaxed) & STATE_CLOSING))
     k = spsc_push_n(q, items, n, 0); /* [N1] = [P3] / [US3], release */
   /* [A2] release; pairs with [A4]: the push is complete before shutdown sets the mark. */
-  atomic_store_explicit(&sh(q)->put_busy, 0, memory_order_release);
+  atomic_store_explicit(&s->put_busy, 0, memory_order_release);
   return k;
 }
 
@@ -573,16 +576,17 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
   ptrdiff_t k = RINGQ_SHUTDOWN;
   uint32_t state;
   int asym = uses_asym(q);
+  struct ringq__shared *s = sh(q); /* once: the offset is read-only */
   if (asym) {
     /* [G1] relaxed store, compiler barrier, relaxed load: a store-buffering pair with shutdown's
      * state RMW, heavy barrier [A3] and get_busy load [G3]. */
-    atomic_store_explicit(&sh(q)->get_busy, 1, memory_order_relaxed);
+    atomic_store_explicit(&s->get_busy, 1, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
-    state = atomic_load_explicit(&sh(q)->state, memory_order_relaxed);
+    state = atomic_load_explicit(&s->state, memory_order_relaxed);
   } else {
     /* [G1] seq_cst store and load: the same pair, in the total order S. */
-    atomic_store_explicit(&sh(q)->get_busy, 1, memory_order_seq_cst);
-    state = atomic_load_explicit(&sh(q)->state, memory_order_seq_cst);
+    atomic_store_explicit(&s->get_busy, 1, memory_order_seq_cst);
+    state = atomic_load_explicit(&s->state, memory_order_seq_cst);
   }
   if (!(state & STATE_DISCARD)) {
     memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] */
@@ -596,7 +600,7 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     }
   }
   /* [G2] release; pairs with [G3]: the pop is complete, head is final for it. */
-  atomic_store_explicit(&sh(q)->get_busy, 0, memory_order_release);
+  atomic_store_explicit(&s->get_busy, 0, memory_order_release);
   return k;
 }
 

@@ -540,8 +540,9 @@ ringq__spsc_pop_g(const struct ringq__geom *g, struct ringq_spsc *r, void *item,
   uint64_t h;
   /* [C1] relaxed: only the consumer advances head. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
-  /* One unsigned test: the cache shows no item (0) or more than a full ring (impossible). */
-  if (r->tail_cache - h - RINGQ__STEP >= g->full_span) {
+  /* The cache shows no item: refresh it (ready_g checks the distance then; a slot address is a
+   * masked ticket whatever the cache says). */
+  if (h == r->tail_cache) {
     int closed;
     uint64_t ready = ringq__spsc_ready_g(g, r, h, 1, &closed);
     if (ready == RINGQ__SPSC_BAD)
