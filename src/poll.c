@@ -94,7 +94,8 @@ dir_of(unsigned event)
 void
 ringq__poll_signal(struct ringq_queue *q, struct waitq *w)
 {
-  int dir = w == &ringq__sh(q)->not_empty ? POLL_READABLE : w == &ringq__sh(q)->not_full ? POLL_WRITABLE : -1;
+  struct ringq__shared *s = ringq__sh(q);
+  int dir = w == &s->not_empty ? POLL_READABLE : w == &s->not_full ? POLL_WRITABLE : -1;
   int fd, saved;
   uint64_t one = 1;
   if (dir < 0)
@@ -189,7 +190,8 @@ prepare_one(struct ringq_queue *q, int dir, int fd)
   if (mark != ((uint64_t)(uint32_t)s | ANNOUNCED) || (s >> 32) == 0) {
     uint32_t e = ringq__announce(q, w); /* [W1] seq_cst */
     /* relaxed: only pollers of this queue read it. */
-    atomic_store_explicit(&ringq__sh(q)->poll_word[dir], (uint64_t)e | ANNOUNCED, memory_order_relaxed);
+    atomic_store_explicit(&ringq__sh(q)->poll_word[dir], (uint64_t)e | ANNOUNCED,
+                          memory_order_relaxed);
   }
   if (!ready_in(q, dir)) /* [E3] = [W2], seq_cst loads */
     return 0;

@@ -327,8 +327,8 @@ foreign(const struct ringq_queue *q)
 {
   /* relaxed: only this process writes ringq__self (first queue, fork child handler). One
    * compare for a private queue in its own process; owner 0 (shared) is never foreign. */
-  return __builtin_expect(q->owner != atomic_load_explicit(&ringq__self, memory_order_relaxed), 0) &&
-         q->owner != 0;
+  uint32_t self = atomic_load_explicit(&ringq__self, memory_order_relaxed);
+  return __builtin_expect(q->owner != self, 0) && q->owner != 0;
 }
 
 /* A single push as a count: 1 pushed, 0 full, or a negative status (an unbounded queue's too). */
@@ -491,7 +491,8 @@ mpmc_put_full(struct ringq_queue *q, const void *item, int64_t deadline)
     if (!wait_for_peer(q, &rounds, deadline))
       break;
   }
-  raise_seen(&sh(q)->puts_seen, atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
+  raise_seen(&sh(q)->puts_seen,
+             atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
   return RINGQ_FULL;
 }
 
@@ -1260,8 +1261,8 @@ ringq_queue_task_done(struct ringq_queue *q)
         return RINGQ_ETASKDONE;
     }
     /* [N1] seq_cst for ALL_DONE; on failure d is reloaded. */
-    if (atomic_compare_exchange_weak_explicit(&sh(q)->done, &d, d + RINGQ__STEP, memory_order_seq_cst,
-                                              memory_order_relaxed))
+    if (atomic_compare_exchange_weak_explicit(&sh(q)->done, &d, d + RINGQ__STEP,
+                                              memory_order_seq_cst, memory_order_relaxed))
       break;
   }
   /* An MPMC task_done for a ticket no getter has claimed counts that put as accepted, even if it
@@ -1339,8 +1340,8 @@ count_discard(struct ringq_queue *q)
   /* acquire; pairs with the puts' [N1]: tail is closed and final here. */
   uint64_t t = atomic_load_explicit(tail_word(q), memory_order_acquire) & ~RINGQ__CLOSED;
   while ((int64_t)(t - d) > 0 &&
-         !atomic_compare_exchange_weak_explicit(&sh(q)->done, &d, d + RINGQ__STEP, memory_order_seq_cst,
-                                                memory_order_relaxed)) {
+         !atomic_compare_exchange_weak_explicit(&sh(q)->done, &d, d + RINGQ__STEP,
+                                                memory_order_seq_cst, memory_order_relaxed)) {
   }
 }
 

@@ -244,7 +244,8 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_shm_open_abi(const char
  * exists; *created says which. Several processes may race: one creates, the others attach.
  * Returns what those return, and RINGQ_EEXIST when the existing queue has another kind, capacity
  * or element size than asked for (nothing is attached). */
-#define ringq_queue_shm_open_or_create(name, mode, kind, capacity, elem_size, flags, out, created)  \
+#define ringq_queue_shm_open_or_create(name, mode, kind, capacity, elem_size, flags, out,         \
+                                       created)                                                    \
   ringq_queue_shm_open_or_create_abi((name), (mode), (kind), (capacity), (elem_size), (flags),   \
                                      (out), (created), RINGQ_LAYOUT_VERSION, ringq__header_hash())
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_shm_open_or_create_abi(
