@@ -50,7 +50,9 @@
  * mapping (struct ringq_queue, docs/design/handle-and-layout.md). A file that shrinks after the
  * attach would make accesses past its new end fault (SIGBUS): memfd queues are sealed against it
  * (F_SEAL_SHRINK | F_SEAL_GROW); a named queue trusts whoever may write its file not to truncate it
- * (README, "Between processes": the threat model).
+ * (README, "Between processes": the threat model). Every mapping is followed by a PROT_NONE guard
+ * page (map_with_guard), so a stray access just past a queue faults instead of reaching another
+ * mapping.
  *
  * Process identity. A process-private queue records its creator (ringq_queue_init / create:
  * owner = ringq__self) and every call that could wait or change it compares (src/queue.c,
