@@ -82,7 +82,8 @@ mutant no_heavy_barrier src/queue.c queue "the asymmetric waiter skips membarrie
 mutant full_put_raises_no_mark src/queue.c queue "a put that reports FULL does not raise puts_seen" \
   'raise_seen(&q->puts_seen, atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
   return RINGQ_FULL;' 'return RINGQ_FULL; /* mutant */'
-also 'raise_seen(&sh(q)->puts_seen, atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
+also 'raise_seen(&sh(q)->puts_seen,
+             atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
   return RINGQ_FULL;' \
   'return RINGQ_FULL; /* mutant */'
 mutant empty_get_raises_no_mark src/queue.c queue "a get that reports EMPTY does not raise gets_seen" \
