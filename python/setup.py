@@ -27,8 +27,10 @@ macros = []
 if static_lib:
     extra_objects.append(static_lib)
 else:
-    for name in ("queue.c", "poll.c", "wait_linux.c", "version.c", "unbounded.c"):
-        sources.append(os.path.join(root, "src", name))
+    # Every library source, so a capability file added to src/ is never missed.
+    for name in sorted(os.listdir(os.path.join(root, "src"))):
+        if name.endswith(".c"):
+            sources.append(os.path.join(root, "src", name))
     macros += [("RINGQ_VERSION_STRING", f'"{version}"'),
                ("RINGQ_VERSION_NUMBER", str(major * 10000 + minor * 100 + patch))]
 
