@@ -344,7 +344,7 @@ RINGQ_API const char *ringq_version_string(void);
 /* The version of the memory layout that processes sharing a queue read: bumped on any change to
  * it (a field added, moved or resized, a new state bit, another ticket encoding). A program can
  * compare it with the RINGQ_LAYOUT_VERSION it was compiled with. */
-#define RINGQ_LAYOUT_VERSION 1u
+#define RINGQ_LAYOUT_VERSION 2u /* 2: the waitq words count sleepers and wake tokens (wake one) */
 RINGQ_API unsigned ringq_layout_version(void);
 
 /* A fingerprint of that layout as this library was built: RINGQ_LAYOUT_VERSION, RINGQ_CACHE_LINE,
