@@ -63,9 +63,13 @@
  * paid), or it ends without completing one: deadline passed, wait-any leaving for another
  * queue, cancellation in the futex wait, a system error. Then it passes the wake on: it re-checks
  * the condition and, if it holds, notifies (k = 1). That notify sees the waiter gone (it left
- * at [W3], before) and wakes a sleeper of Q if any is left uncovered. Without the pass-on, the
- * timed-out runner of a lone item would leave a sleeper of Q asleep beside it (the seeded bug of
- * tests/model/wake1.pml).
+ * at [W3], before) and wakes a sleeper of Q if any is left uncovered. Without the pass-on, a
+ * get_any that leaves Q for another queue, a wait_any that only reports, or a getter cancelled
+ * after its wake, would leave a sleeper of Q asleep beside the item (tests/model/wake1.pml's
+ * seeded bugs). block_until retries its operation after every wait before it looks at the
+ * deadline, so a timed waiter that consumed a wake has always looked (the model verifies
+ * without that pass-on); it is kept there as a guard for the MPMC claim/publish window that
+ * the model abstracts.
  * Why [W3] is seq_cst: the ordering argument needs the runner's later loads to follow [N2] in S.
  * In the asymmetric variant [N1] may still sit in the notifier's store buffer at [N2], so a
  * runner's retry can miss it; but in the S <= T case there is no sleeper to be lost (Q and P are
