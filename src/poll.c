@@ -77,7 +77,7 @@
 static struct waitq *
 waitq_of(struct ringq_queue *q, int dir)
 {
-  return dir == POLL_READABLE ? &q->not_empty : &q->not_full;
+  return dir == POLL_READABLE ? &ringq__sh(q)->not_empty : &ringq__sh(q)->not_full;
 }
 
 static int
@@ -101,7 +101,8 @@ dir_of(unsigned event)
 void
 ringq__poll_signal(struct ringq_queue *q, struct waitq *w)
 {
-  int dir = w == &q->not_empty ? POLL_READABLE : w == &q->not_full ? POLL_WRITABLE : -1;
+  struct ringq__shared *s = ringq__sh(q);
+  int dir = w == &s->not_empty ? POLL_READABLE : w == &s->not_full ? POLL_WRITABLE : -1;
   int fd, saved;
   uint64_t one = 1;
   if (dir < 0)
@@ -265,7 +266,7 @@ take_back_all(struct any_wait *a)
     if (ringq__take_back(a->qs[i], waitq_of(a->qs[i], a->dir)))
       a->owed[i] = 1;
     /* release; pairs with ringq_queue_fini's acquire. */
-    atomic_fetch_sub_explicit(&a->qs[i]->blocked, 1, memory_order_release);
+    atomic_fetch_sub_explicit(&ringq__sh(a->qs[i])->blocked, 1, memory_order_release);
   }
   a->announced = 0;
 }
@@ -367,12 +368,13 @@ announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_
   a->announced = 0;
   a->rc = 0;
   a->refused = 0;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   for (i = 0; i < m && !a->refused; i++) {
     /* relaxed: only ringq_queue_fini reads it. */
-    atomic_fetch_add_explicit(&a->qs[i]->blocked, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&ringq__sh(a->qs[i])->blocked, 1, memory_order_relaxed);
     if (!ringq__announce(a->qs[i], waitq_of(a->qs[i], a->dir), &a->epochs[i])) { /* [W1] */
       /* release; pairs with ringq_queue_fini's acquire. */
-      atomic_fetch_sub_explicit(&a->qs[i]->blocked, 1, memory_order_release);
+      atomic_fetch_sub_explicit(&ringq__sh(a->qs[i])->blocked, 1, memory_order_release);
       a->refused = 1;
     } else {
       a->announced = i + 1;
@@ -388,6 +390,7 @@ announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_
       if (left > 0)
         ringq__nap(left < FALLBACK_SLICE_NS ? left : FALLBACK_SLICE_NS);
     } else {
+      RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
       a->rc = sleep(a, m, a->deadline);
     }
   }
@@ -453,6 +456,7 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
     }
   if (fds == NULL && (fds = calloc(n, sizeof *fds)) == NULL)
     return RINGQ_ENOMEM;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   for (i = 0; i < n; i++) {
     int fd;
     if (get_fd(qs[i], dir, &fd) != RINGQ_OK) {
@@ -472,6 +476,7 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
     }
     timeout_ms = left / 1000000 >= 1000000000 ? 1000000000 : (int)((left + 999999) / 1000000);
   }
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
   {
     struct poll_call c;
     c.fds = fds;
