@@ -27,7 +27,7 @@ macros = []
 if static_lib:
     extra_objects.append(static_lib)
 else:
-    for name in ("queue.c", "poll.c", "wait_linux.c", "version.c", "unbounded.c"):
+    for name in ("queue.c", "poll.c", "wait_linux.c", "version.c", "unbounded.c", "shm.c"):
         sources.append(os.path.join(root, "src", name))
     macros += [("RINGQ_VERSION_STRING", f'"{version}"'),
                ("RINGQ_VERSION_NUMBER", str(major * 10000 + minor * 100 + patch))]
