@@ -3,6 +3,7 @@
  * repetitions with the cases shuffled), progress, and the outputs. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_ISSET */
 #include "bench_config.h"
+#include "idle_getters.h"
 #include "idle_loop.h"
 #include "report.h"
 #include "selftest.h"
@@ -431,6 +432,8 @@ main(int argc, char **argv)
   bench_report_console(stdout, &report);
   if (cfg.groups == 0 && (cfg.only == NULL || strstr("idle-loop", cfg.only) != NULL))
     bench_idle_loop(stdout, quick ? 1.0 : 10.0);
+  if (cfg.groups == 0 && (cfg.only == NULL || strstr("idle-getters", cfg.only) != NULL))
+    bench_idle_getters(stdout, quick ? 500 : 2000);
   if (cfg.groups == 0 && (cfg.only == NULL || strstr("unbounded", cfg.only) != NULL))
     bench_unbounded_memory_report(stdout, 10000000);
   fflush(stdout);

@@ -26,7 +26,7 @@ jobs=${MUTANTS_JOBS:-2}
 ring_fast='^(spsc_test|mpmc_test|rings_misuse_test|queue_test|queue_misuse_test)$'
 ring_slow='^(spsc_stress_.*|mpmc_stress_.*|queue_stress_spsc|queue_stress_2x2)$'
 queue_fast='^(queue_test|queue_syscalls_test|queue_wait_steps_test|queue_misuse_test|queue_contract_test|example_queue_tour)$'
-queue_slow='^(queue_pingpong_.*|queue_stress_.*|queue_faketime_.*)$'
+queue_slow='^(queue_pingpong_.*|queue_stress_.*|queue_faketime_.*|queue_wake_one_.*)$'
 poll_fast='^(eventloop_waitany|eventloop_waitany_fallback|queue_misuse_test)$'
 poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
 unb_fast='^(unbounded_queue_test|queue_unbounded_test|queue_contract_unbounded_test|unbounded_alloc|unbounded_growth)$'
@@ -55,11 +55,19 @@ mutant drop_notify_get src/queue.c queue "a get does not notify putters" \
 also 'notify(q, &sh(q)->not_full); /* [N2]..[N4] for putters */' \
   '(void)0; /* mutant */'
 mutant skip_recheck src/queue.c queue "wait_step skips the re-check [W2]" \
-  'if (ready(q))' 'if (0 && ready(q)) /* mutant */'
+  'if (ready(q))
+    return STEP_READY;' 'if (0 && ready(q)) /* mutant */
+    return STEP_READY;'
 mutant skip_takeback src/queue.c queue "wait_step never takes its announcement back [W3]" \
-  'while (EPOCH_OF(s) == epoch &&' 'while (0 && EPOCH_OF(s) == epoch &&'
+  '*owed = leave(w) || (a.rc == STEP_READY && *owed);' '*owed = (a.rc == STEP_READY && *owed); /* mutant */'
 mutant notify_always_wakes src/queue.c queue "notify bumps and wakes even with no waiter [N2]" \
-  'if (WAITERS_OF(s) == 0)' 'if (0 && WAITERS_OF(s) == 0)'
+  'if (covered(s))' 'if (0 && covered(s))'
+mutant no_pass_on_cancelled src/queue.c queue "a waiter cancelled in its sleep keeps the wake it consumed" \
+  'if (owed)
+    pass_on(a->q, a->w, a->ready);' 'if (0 && owed) /* mutant */
+    pass_on(a->q, a->w, a->ready);'
+mutant no_pass_on_any src/poll.c queue "wait-any never passes on a wake it consumed in a queue it leaves" \
+  'if (owed[i] && i != keep && ready_in(qs[i], dir))' 'if (0 && owed[i] && i != keep && ready_in(qs[i], dir))'
 # (Not get_may_proceed's `(t & RINGQ__CLOSED) ||`: an equivalent mutant, since head is even and a
 # closed tail always differs from it.)
 mutant put_recheck_ignores_closed_mark src/queue.c queue "put_may_proceed ignores the closed mark" \

@@ -5,17 +5,20 @@
  * Readiness through the wait protocol
  * ===================================
  * A poller is a waiter whose sleep is the event loop's poll instead of a futex wait. It announces
- * itself in the direction's waitq exactly as a sleeping waiter does ([W1]), so the notifiers'
- * fast path is unchanged: while no poller (and no sleeper) is announced they load the waitq word,
- * see no waiters, and make no system call. A notifier that sees one bumps the epoch ([N3]) and,
- * after the futex wake [N4], writes the direction's eventfd (ringq__poll_signal).
+ * itself in the direction's waitq word by setting its POLLER bit ([W1] for a poller), so the
+ * notifiers' fast path is unchanged: while no poller (and no uncovered sleeper) is announced they
+ * load the waitq word, find nothing to do, and make no system call. A notifier that sees the bit
+ * clears it in its [N3] compare-exchange and, after any futex wake [N4], writes the direction's
+ * eventfd (ringq__poll_signal). Pollers are not counted among the sleepers: they take no wake
+ * token and owe no pass-on (queue.c, "Waking one waiter, not all"); every poller of the
+ * descriptor sees the eventfd.
  *
- *   Poller, ringq_queue_poll_prepare                Notifier (queue.c notify)
+ *   Poller, ringq_queue_poll_prepare                Notifier (queue.c notify_n)
  *   [E1] read the eventfd: clear it                 [N1] publish (seq_cst)
- *   [E2] unless already announced in the current    [N2] load the waitq word (seq_cst)
- *        epoch: [W1] announce (seq_cst RMW)              no waiters: done
- *   [E3] re-check the condition [W2] (seq_cst)      [N3] bump the epoch (CAS), [N4] futex wake
- *   [E4] holds: write the eventfd, report it ready  [N5] write the eventfd (see below)
+ *   [E2] unless POLLER is set already: set it       [N2] load the waitq word (seq_cst)
+ *        (seq_cst RMW)                                   no uncovered sleeper, no POLLER: done
+ *   [E3] re-check the condition [W2] (seq_cst)      [N3] CAS: tokens, epoch, POLLER cleared
+ *   [E4] holds: write the eventfd, report it ready  [N4] futex wake; [N5] write the eventfd
  *   otherwise: wait for the eventfd in the loop
  * The descriptor is armed ([E1]..[E4]) when it is made, so a loop that waits on it before its
  * first prepare still sees the items already there and the next ones.
@@ -26,11 +29,11 @@
  * was made, and the notifier only writes after observing [W1]. So the eventfd counter is non-zero
  * when the loop polls it, and the descriptor is readable. A spurious readiness is possible (an
  * announcement outlives a re-check that found the condition true); a missed one is not.
- * "Already announced in the current epoch" [E2]: a poller's announcement is never taken back; it
- * is consumed by the next bump, which signals the eventfd. poll_word remembers the epoch it was
- * made in (plus one bit); while the epoch has not moved, announcing again would only inflate the
- * count. If the epoch moved between that check and the re-check, the bump that moved it wrote the
- * eventfd after [E1] or was seen by [E1]'s read, and the loop polls a readable descriptor at worst.
+ * "Already announced" [E2]: a poller's announcement is never taken back; it is consumed by the
+ * next notifier, which clears POLLER and signals the eventfd. While the bit is set, setting it
+ * again changes nothing. If a notifier cleared it between that check and the re-check, that
+ * notifier wrote the eventfd after [E1] or was seen by [E1]'s read, and the loop polls a readable
+ * descriptor at worst.
  *
  * The order a loop must follow (level semantics): wait for the descriptor; drain with get_nowait
  * (or put_nowait) until EMPTY (FULL); call ringq_queue_poll_prepare; if it reports the event ready,
@@ -43,7 +46,11 @@
  * Wait-any. Announce in every queue's waitq ([W1] each), re-check every condition ([W2]), then one
  * futex_waitv on all the epochs announced: a notifier of any queue either is seen by a re-check or
  * sees the announcement and bumps that epoch, which ends the wait (the kernel compares every word
- * before it sleeps). Then take every announcement back ([W3]) and re-check in array order. Array
+ * before it sleeps). Then take every announcement back ([W3]) and re-check in array order. A
+ * wait-any waiter is one sleeper in each queue: a wake token it consumed in a queue it does not
+ * take from (wait_any: any queue, since it only reports; get_any: every queue but the one it
+ * takes from) is passed on when it returns, if that queue's condition holds (ringq__notify_one),
+ * so a sleeper of that queue is not left asleep beside an item. Array
  * order is priority: the first ready queue wins, so a busy early queue can starve a later one
  * (strict priority, stated in queue.h). Without futex_waitv (kernels before 5.16, seccomp), or for
  * more than 128 queues, the fallback waits on the queues' eventfds with poll(2); a process-shared
@@ -58,6 +65,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -65,7 +73,6 @@
 
 #define WAITV_MAX 128                 /* futex_waitv's limit */
 #define FALLBACK_SLICE_NS 1000000LL   /* shared queues in the fallback re-check this often */
-#define ANNOUNCED ((uint64_t)1 << 32) /* poll_word: epoch | ANNOUNCED */
 
 static struct waitq *
 waitq_of(struct ringq_queue *q, int dir)
@@ -177,22 +184,16 @@ static int
 prepare_one(struct ringq_queue *q, int dir, int fd)
 {
   struct waitq *w = waitq_of(q, dir);
-  uint64_t count, s, mark, one = 1;
+  uint64_t count, one = 1;
   int saved = errno;
   /* [E1] clear: the loop is about to wait for the next signal. */
   if (read(fd, &count, sizeof count) < 0) {
   }
   errno = saved;
-  /* [E2] relaxed loads: poll_word is this poller's own note; a stale word only costs one more
-   * announcement (a spare wake-up). */
-  s = atomic_load_explicit(&w->word, memory_order_relaxed);
-  mark = atomic_load_explicit(&ringq__sh(q)->poll_word[dir], memory_order_relaxed);
-  if (mark != ((uint64_t)(uint32_t)s | ANNOUNCED) || (s >> 32) == 0) {
-    uint32_t e = ringq__announce(q, w); /* [W1] seq_cst */
-    /* relaxed: only pollers of this queue read it. */
-    atomic_store_explicit(&ringq__sh(q)->poll_word[dir], (uint64_t)e | ANNOUNCED,
-                          memory_order_relaxed);
-  }
+  /* [E2] relaxed load: a bit found set is cleared only by a notifier that then writes the
+   * eventfd (see "Already announced" above); a stale clear bit costs one more RMW. */
+  if (!(atomic_load_explicit(&w->word, memory_order_relaxed) & POLLER))
+    ringq__poll_announce(q, w); /* [W1] for a poller: seq_cst RMW */
   if (!ready_in(q, dir)) /* [E3] = [W2], seq_cst loads */
     return 0;
   /* [E4] The event holds already: make the descriptor readable too, so that a loop that waits
@@ -250,22 +251,45 @@ struct any_wait {
   size_t announced; /* queues announced so far */
   int dir;
   int64_t deadline;
-  int rc; /* the sleep's result (kept in memory: the cleanup machinery uses setjmp) */
+  int rc;      /* the sleep's result (kept in memory: the cleanup machinery uses setjmp) */
+  int refused; /* a queue refused the announcement (SLEEPERS_MAX): nap instead of sleeping */
+  unsigned char *owed; /* per queue: a wake token consumed and not used yet (wait_any_until's) */
   uint32_t epochs[WAITV_MAX];
 };
 
-/* [W3] for every announcement made, and the `blocked` counts; a cleanup handler too. */
+/* [W3] for every announcement made, and the `blocked` counts; records the tokens consumed. */
 static void
-take_back_all(void *arg)
+take_back_all(struct any_wait *a)
 {
-  struct any_wait *a = arg;
   size_t i;
   for (i = 0; i < a->announced; i++) {
-    ringq__take_back(a->qs[i], waitq_of(a->qs[i], a->dir), a->epochs[i]);
+    if (ringq__take_back(a->qs[i], waitq_of(a->qs[i], a->dir)))
+      a->owed[i] = 1;
     /* release; pairs with ringq_queue_fini's acquire. */
     atomic_fetch_sub_explicit(&ringq__sh(a->qs[i])->blocked, 1, memory_order_release);
   }
   a->announced = 0;
+}
+
+/* The pass-on of every consumed wake not used: queue `keep` (n: none) is the one the caller
+ * takes from. */
+static void
+pass_on_all(struct ringq_queue *const *qs, size_t n, int dir, const unsigned char *owed,
+            size_t keep)
+{
+  size_t i, m = n < WAITV_MAX ? n : WAITV_MAX;
+  for (i = 0; i < m; i++)
+    if (owed[i] && i != keep && ready_in(qs[i], dir))
+      ringq__notify_one(qs[i], waitq_of(qs[i], dir));
+}
+
+/* The cleanup handler of a wait-any cancelled in its sleep: [W3] everywhere, then the pass-on. */
+static void
+take_back_cancelled(void *arg)
+{
+  struct any_wait *a = arg;
+  take_back_all(a);
+  pass_on_all(a->qs, a->n, a->dir, a->owed, a->n);
 }
 
 static _Atomic(int) waitv_refused; /* futex_waitv said ENOSYS once: the fallback from then on */
@@ -334,26 +358,44 @@ sleep_first(struct any_wait *a, size_t n, int64_t deadline)
 }
 
 /* [W1] on the first min(n, WAITV_MAX) queues, [W2] on all, the sleep, [W3]: a->rc is the sleep's
- * result (0 when a queue was ready at [W2]). Cancellation in the sleep runs take_back_all. */
+ * result (0 when a queue was ready at [W2]). A queue that counts SLEEPERS_MAX sleepers already
+ * refuses the announcement: then a nap of at most FALLBACK_SLICE_NS instead of the sleep.
+ * Cancellation in the sleep runs take_back_cancelled. */
 static void
 announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_t))
 {
   size_t i, m = a->n < WAITV_MAX ? a->n : WAITV_MAX;
   a->announced = 0;
   a->rc = 0;
+  a->refused = 0;
   RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
-  for (i = 0; i < m; i++) {
+  for (i = 0; i < m && !a->refused; i++) {
     /* relaxed: only ringq_queue_fini reads it. */
     atomic_fetch_add_explicit(&ringq__sh(a->qs[i])->blocked, 1, memory_order_relaxed);
-    a->epochs[i] = ringq__announce(a->qs[i], waitq_of(a->qs[i], a->dir)); /* [W1] */
-    a->announced = i + 1;
+    if (!ringq__announce(a->qs[i], waitq_of(a->qs[i], a->dir), &a->epochs[i])) { /* [W1] */
+      /* release; pairs with ringq_queue_fini's acquire. */
+      atomic_fetch_sub_explicit(&ringq__sh(a->qs[i])->blocked, 1, memory_order_release);
+      a->refused = 1;
+    } else {
+      a->announced = i + 1;
+    }
   }
-  pthread_cleanup_push(take_back_all, a);
+  pthread_cleanup_push(take_back_cancelled, a);
   if (first_ready(a->qs, a->n, a->dir) == a->n) { /* [W2] */
-    RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
-    a->rc = sleep(a, m, a->deadline);
+    /* Nothing ready: a wake consumed earlier went to another thread; the debt is paid. */
+    memset(a->owed, 0, m);
+    if (a->refused) {
+      int64_t left = a->deadline == RINGQ__FOREVER ? FALLBACK_SLICE_NS
+                                                   : a->deadline - ringq__now_ns();
+      if (left > 0)
+        ringq__nap(left < FALLBACK_SLICE_NS ? left : FALLBACK_SLICE_NS);
+    } else {
+      RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
+      a->rc = sleep(a, m, a->deadline);
+    }
   }
-  pthread_cleanup_pop(1); /* [W3] */
+  pthread_cleanup_pop(0);
+  take_back_all(a); /* [W3] */
 }
 
 struct poll_call {
@@ -394,7 +436,8 @@ poll_cancellable(struct poll_call *c)
 /* The fallback's sleep: poll(2) on the eventfds (each prepared), or, when a queue is process-
  * shared, a slice of sleep on the first queue's futex. 0: re-check; RINGQ_TIMEDOUT; RINGQ_ESYS. */
 static int
-sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadline)
+sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadline,
+               unsigned char *owed)
 {
   struct pollfd stack[16], *fds = n <= 16 ? stack : NULL;
   size_t i;
@@ -407,6 +450,7 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
       a.n = n;
       a.dir = dir;
       a.deadline = deadline;
+      a.owed = owed;
       announced_any(&a, sleep_first);
       return a.rc;
     }
@@ -447,12 +491,17 @@ out:
   return rc;
 }
 
+/* Wait until one of qs is ready; `taking`: the caller takes from the queue reported (get_any),
+ * which uses the wake consumed there, if any; wait_any only reports, so it passes every
+ * consumed wake on. */
 static enum ringq_status
 wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t deadline,
-               size_t *index)
+               size_t *index, int taking)
 {
   int dir = dir_of(event);
   size_t i;
+  unsigned char owed[WAITV_MAX];
+  memset(owed, 0, sizeof owed);
   if (index != NULL)
     *index = n;
   if (qs == NULL || n == 0 || index == NULL || dir < 0)
@@ -464,25 +513,31 @@ wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned event, int64_t 
     int rc = 1;
     if ((i = first_ready(qs, n, dir)) < n) {
       *index = i;
+      pass_on_all(qs, n, dir, owed, taking ? i : n);
       return RINGQ_OK;
     }
-    if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline)
+    if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline) {
+      pass_on_all(qs, n, dir, owed, n);
       return RINGQ_TIMEDOUT;
+    }
     if (use_waitv(n)) {
       struct any_wait a;
       a.qs = qs;
       a.n = n;
       a.dir = dir;
       a.deadline = deadline;
+      a.owed = owed;
       announced_any(&a, sleep_waitv);
       rc = a.rc;
       if (rc == 1) /* relaxed: a sticky hint. */
         atomic_store_explicit(&waitv_refused, 1, memory_order_relaxed);
     }
     if (rc == 1)
-      rc = sleep_fallback(qs, n, dir, deadline);
-    if (rc == RINGQ_ESYS || rc == RINGQ_ENOMEM)
+      rc = sleep_fallback(qs, n, dir, deadline, owed);
+    if (rc == RINGQ_ESYS || rc == RINGQ_ENOMEM) {
+      pass_on_all(qs, n, dir, owed, n);
       return (enum ringq_status)rc;
+    }
     /* RINGQ_TIMEDOUT: the loop's top re-checks once more, then reports it. */
   }
 }
@@ -496,7 +551,7 @@ ringq_queue_wait_any(struct ringq_queue *const *qs, size_t n, unsigned event, in
       *index = n;
     return RINGQ_EINVAL;
   }
-  return wait_any_until(qs, n, event, ringq__deadline_after(timeout_ns), index);
+  return wait_any_until(qs, n, event, ringq__deadline_after(timeout_ns), index, 0);
 }
 
 enum ringq_status
@@ -509,7 +564,7 @@ ringq_queue_wait_any_until(struct ringq_queue *const *qs, size_t n, unsigned eve
       *index = n;
     return RINGQ_EINVAL;
   }
-  return wait_any_until(qs, n, event, d, index);
+  return wait_any_until(qs, n, event, d, index, 0);
 }
 
 enum ringq_status
@@ -532,7 +587,7 @@ ringq_queue_get_any(struct ringq_queue *const *qs, size_t n, void *item, int64_t
   deadline = ringq__deadline_after(timeout_ns);
   for (;;) {
     size_t i;
-    enum ringq_status st = wait_any_until(qs, n, RINGQ_POLL_READABLE, deadline, &i);
+    enum ringq_status st = wait_any_until(qs, n, RINGQ_POLL_READABLE, deadline, &i, 1);
     if (st != RINGQ_OK)
       return st == RINGQ_TIMEDOUT ? RINGQ_EMPTY : st;
     st = ringq_queue_get_nowait(qs[i], item);

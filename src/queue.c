@@ -5,35 +5,85 @@
  * The wait protocol
  * =================
  * Three conditions can be waited for: NOT_EMPTY (getters), NOT_FULL (putters) and ALL_DONE
- * (joiners). Each has one 64-bit word (struct waitq): the low 32 bits are the epoch, which is the
- * futex word, and the high 32 bits count the waiters announced during that epoch.
+ * (joiners). Each has one 64-bit word (struct waitq, queue_internal.h): the epoch (low 32 bits,
+ * the futex word), S = sleepers announced and not yet left, T = tokens (wakes issued and not yet
+ * consumed, T <= S), and the POLLER bit of event-loop pollers (poll.c).
  *
- *   Waiter                                        Notifier, after changing the state
- *   [W1] s = word += ONE_WAITER     (seq_cst)     [N1] the change itself          (seq_cst RMW
- *        e = epoch of s                                or seq_cst store)
- *   [W2] re-check the condition     (seq_cst      [N2] s = word                   (seq_cst load)
- *        loads); if it holds: do not sleep             no waiters in s: done. No system call,
- *   else futex_wait(epoch, e, deadline)                no RMW.
- *   [W3] if the epoch is still e: take the        [N3] CAS word: s -> (epoch + 1, no waiters)
- *        announcement back (CAS)                  [N4] if the CAS won: futex_wake(epoch, all)
- *   then retry the operation from the start.
+ *   Waiter                                        Notifier, after making k units of the
+ *   [W1] s = word: S + 1            (seq_cst         condition true (k = 1 for a put or a get,
+ *        e = epoch of s              CAS)            the count for put_many / get_many)
+ *   [W2] re-check the condition     (seq_cst      [N1] the change itself          (seq_cst RMW
+ *        loads); if it holds: do not sleep             or seq_cst store)
+ *   else futex_wait(epoch, e, deadline)           [N2] s = word                   (seq_cst load)
+ *   [W3] leave: S - 1, and T - 1 if T > 0           S <= T and no POLLER: done. No system
+ *        (seq_cst CAS); if it took a token and           call, no RMW.
+ *        ends without an operation of this kind,  [N3] m = min(k, S - T); CAS word: epoch + 1
+ *        pass the wake on: re-check, and if the        (when m > 0), T + m, POLLER cleared
+ *        condition holds, notify (k = 1)          [N4] futex_wake(epoch, m); the poller's
+ *   then retry the operation from the start.           eventfd if POLLER was set
+ * Shutdown and ALL_DONE wake everyone: [N3] with k = S - T, [N4] futex_wake(all).
  *
- * Why no wake-up is lost. Both sides write their own word and then read the other's (the
- * store-buffering, or Dekker, pattern). [W1], [W2], [N1] and [N2] are all seq_cst, so they lie in
- * one total order S consistent with each thread's program order:
- *   - if [N2] comes before [W1] in S, then [N1] < [N2] < [W1] < [W2], so the re-check [W2] reads
- *     the state written by [N1] (or a later one) and the waiter does not sleep;
- *   - otherwise [W1] < [N2], so the notifier sees a waiter announced in epoch e (or a later epoch,
- *     which means someone already bumped e). Its CAS [N3], or an earlier notifier's, moves the epoch
- *     past e. Since the waiter read e atomically with its announcement, either the kernel finds the
- *     futex word no longer e when the waiter tries to sleep (the wait returns at once), or the
- *     waiter is already queued on the futex and [N4] wakes it.
- * A bump wakes every waiter of the epoch and resets the count, so while woken waiters are still on
- * their way out of the kernel, further notifiers see no waiters and make no system call: at most
- * one wake per announcement, not one per item. A waiter that did not sleep, or timed out, takes back its
- * announcement only if no bump absorbed it ([W3]); otherwise a notifier would keep paying for
- * waiters that are gone. Waking all waiters of an epoch (rather than one) means no wake-up has to
- * be passed on by a waiter that times out or loses the race for the item.
+ * Why no wake-up is lost: the announcement. Both sides write their own word and then read the
+ * other's (the store-buffering, or Dekker, pattern). [W1], [W2], [N1] and [N2] are all seq_cst,
+ * so they lie in one total order S consistent with each thread's program order: if [N2] comes
+ * before [W1], then [N1] < [N2] < [W1] < [W2] and the re-check [W2] reads the state written by
+ * [N1] (or a later one): the waiter does not sleep. Otherwise [N2] counts the waiter in S.
+ *
+ * Waking one waiter, not all. A bump used to wake every sleeper of the epoch: 16 idle getters
+ * cost 16 futex waits per item. Now a notifier wakes one sleeper per unit made available, and a
+ * count of wakes in flight (T) stops it from waking a second sleeper for what a first one is on
+ * its way to take. Classify the S counted sleepers of a word at any moment as
+ *   Q  queued in the kernel on the epoch word. A thread leaves Q when a wake through this word
+ *      dequeues it, or when it dequeues itself (timeout, signal, a futex_waitv woken through
+ *      another word); either way it becomes a runner;
+ *   P  announced in the current epoch, between [W1] and the kernel's compare of the futex word:
+ *      it may still go to sleep;
+ *   R  runners: everyone else. A runner reaches [W3] without any wake through this word: its
+ *      futex wait returned, or will return at once because the epoch moved on since it announced.
+ * Invariant (I): T <= |R|. It holds at the start (T = 0). [N3] moves the epoch on, so every P
+ * sleeper becomes a runner (the kernel compares the futex word before it queues a thread), and
+ * [N4] wakes min(m, |Q|) threads of Q (each one it wakes it dequeues: no wake lands on a thread
+ * outside Q). The new T = T + m is at most |R| + min(m, |Q|): if m <= |Q| by (I), else because
+ * m <= S - T = |R| + |Q| after the P move. A leaver [W3] lowers R by one and T by one if T > 0.
+ * Announcing, P sleepers queueing, and Q threads dequeueing themselves never lower |R| - T.
+ * So when [N2] finds S <= T, (I) gives |R| = S: every counted sleeper is a runner, none sleeps
+ * or may still sleep. Each runner's [W3] is a seq_cst RMW later in the word's modification order
+ * than the value [N2] read, so it comes after [N2] in S, and whatever the runner does next reads
+ * the state [N1] wrote: a retry of its operation, or its next [W2]. Sleepers announced after
+ * [N2] re-check after [N1] as above. No wake is needed.
+ * When [N2] finds S > T, the notifier issues m = min(k, S - T) wakes. If k > S - T, every
+ * counted sleeper is then covered (T = S, all runners by (I)) and the k - m units left are seen
+ * by the runners' retries and by later announcers' re-checks. Otherwise m runners are owed to
+ * these k units, and each of them must look at the condition after leaving. A runner that
+ * consumes a token at [W3] is such a runner (which runner consumes which token does not matter:
+ * the count is what (I) tracks); a leaver that finds T = 0 owes nothing (its wake, if any, was
+ * consumed in its place by a runner that owes the look). A runner that owes a look retries its
+ * operation (block_until's loop): either it completes one (it used the wake), or it announces
+ * again and its [W2] finds the condition false (the units went to other threads: the debt is
+ * paid), or it ends without completing one: deadline passed, wait-any leaving for another
+ * queue, cancellation in the futex wait, a system error. Then it passes the wake on: it re-checks
+ * the condition and, if it holds, notifies (k = 1). That notify sees the waiter gone (it left
+ * at [W3], before) and wakes a sleeper of Q if any is left uncovered. Without the pass-on, a
+ * get_any that leaves Q for another queue, a wait_any that only reports, or a getter cancelled
+ * after its wake, would leave a sleeper of Q asleep beside the item (tests/model/wake1.pml's
+ * seeded bugs). block_until retries its operation after every wait before it looks at the
+ * deadline, so a timed waiter that consumed a wake has always looked (the model verifies
+ * without that pass-on); it is kept there as a guard for the MPMC claim/publish window that
+ * the model abstracts.
+ * Why [W3] is seq_cst: the ordering argument needs the runner's later loads to follow [N2] in S.
+ * In the asymmetric variant [N1] may still sit in the notifier's store buffer at [N2], so a
+ * runner's retry can miss it; but in the S <= T case there is no sleeper to be lost (Q and P are
+ * empty), and later announcers run the heavy barrier before [W2]. In the S > T case [N3] is a
+ * locked RMW after [N1] (a release sequence the leavers' seq_cst [W3] reads from), so the woken
+ * runners see [N1].
+ * Cost: one futex wake per unit while sleepers are uncovered, and about one futex wait per item
+ * for a pool of idle getters on a trickle (the woken getter goes back to sleep); the sleepers
+ * not woken stay in the kernel across epochs (the kernel compared the word when they slept).
+ * A runner announced in an epoch that moved on without a wake for it returns from its futex
+ * wait at once and leaves (a spurious turn of its loop, no lost wake).
+ * Limits: at most SLEEPERS_MAX (32767) sleepers per condition; an announcer that would pass it
+ * does not announce and naps OVERFLOW_NAP_NS between re-checks instead (a latency, not a lost
+ * wake-up). Tokens never exceed sleepers, so they fit in 15 bits.
  *
  * The asymmetric variant (private SPSC queues, when the kernel has membarrier). A seq_cst
  * publication costs a locked instruction, which stalls for a whole cache-line transfer whenever the
@@ -172,9 +222,9 @@
  * weaker models); the normal protocols do not depend on it.
  *
  * Cancellation. The futex wait is a cancellation point (wait_linux.c enables asynchronous
- * cancellation around the bare system call only). wait_step pushes take_back as a cleanup handler
- * between [W1] and the sleep, so a waiter cancelled there takes back its announcement [W3] and its
- * `blocked` count. backoff's nap is a cancellation point too, but no announcement or slot is held
+ * cancellation around the bare system call only). wait_step pushes take_back_cancelled as a
+ * cleanup handler between [W1] and the sleep, so a waiter cancelled there takes back its
+ * announcement [W3] and its `blocked` count, and passes on a wake it consumed. backoff's nap is a cancellation point too, but no announcement or slot is held
  * there. shutdown and fini disable cancellation: a half-done shutdown would strand its waiters.
  */
 #include "queue_internal.h"
@@ -219,6 +269,13 @@
 /* After membarrier was refused at run time (see "A refused membarrier" above), the longest single
  * sleep, and how long shutdown lets store buffers drain before it trusts a busy word. */
 #define DEGRADED_SLEEP_NS 1000000LL
+
+/* How long a waiter that cannot announce itself (SLEEPERS_MAX sleepers already) naps between two
+ * re-checks. */
+#define OVERFLOW_NAP_NS 1000000LL
+
+/* notify's k for shutdown and ALL_DONE: wake every sleeper. */
+#define WAKE_ALL UINT32_MAX
 
 /* ---- the ring underneath ------------------------------------------------------------------ */
 
@@ -657,11 +714,20 @@ epoch_word(struct waitq *w)
 #endif
 }
 
-/* After [N1]: wake every waiter announced in the current epoch, if there is any. */
-static inline void
-notify(struct ringq_queue *q, struct waitq *w)
+/* No counted sleeper lacks a wake in flight, and no poller waits: [N2]'s fast exit. */
+static inline int
+covered(uint64_t s)
 {
-  uint64_t s;
+  return SLEEPERS_OF(s) <= TOKENS_OF(s) && !(s & POLLER);
+}
+
+/* After [N1] made k units of w's condition true (WAKE_ALL: shutdown, ALL_DONE): wake one sleeper
+ * per unit, up to the sleepers no wake is on its way to ("Waking one waiter, not all" above). */
+static inline void
+notify_n(struct ringq_queue *q, struct waitq *w, uint32_t k)
+{
+  uint64_t s, next;
+  uint32_t m;
   RINGQ__HOOK(RINGQ__HOOK_AFTER_PUBLISH);
   if (uses_asym(q)) {
     /* [N2] asymmetric: compiler barrier and relaxed load; the waiter's heavy barrier between
@@ -672,22 +738,36 @@ notify(struct ringq_queue *q, struct waitq *w)
     /* [N2] seq_cst; pairs with [W1] in the total order S (see the top of this file). */
     s = atomic_load_explicit(&w->word, memory_order_seq_cst);
   }
-  if (WAITERS_OF(s) == 0)
+  if (covered(s))
     return;
   RINGQ__HOOK(RINGQ__HOOK_BEFORE_WAKE);
   do {
-    /* [N3] seq_cst CAS: next epoch, no waiters. If it fails and the reloaded word has no waiters,
-     * another notifier bumped the epoch and wakes them; if it has waiters, they announced in a
-     * later epoch and this notification is theirs too. */
-    if (atomic_compare_exchange_weak_explicit(&w->word, &s, (uint64_t)(EPOCH_OF(s) + 1u),
-                                              memory_order_seq_cst, memory_order_relaxed)) {
-      /* relaxed: a statistic. */
-      atomic_fetch_add_explicit(&sh(q)->stat_wakes, 1, memory_order_relaxed);
-      ringq__wake(epoch_word(w), INT32_MAX, is_shared(q)); /* [N4] */
-      ringq__poll_signal(q, w);                            /* [N4] for a poller (poll.c) */
+    uint32_t idle = SLEEPERS_OF(s) - TOKENS_OF(s);
+    m = k < idle ? k : idle;
+    next = (s & ~POLLER) + (uint64_t)m * ONE_TOKEN;
+    if (m > 0) /* the epoch moves on: a sleeper not yet queued in the kernel will not sleep */
+      next = (next & ~(uint64_t)UINT32_MAX) | (uint32_t)(EPOCH_OF(s) + 1u);
+    /* [N3] seq_cst CAS; pairs with [W1] (the count it read) and with [W3] (a leaver reads the
+     * tokens, and through this release the state [N1] wrote). On failure s is reloaded: another
+     * notifier may have covered every sleeper meanwhile, or the count changed. */
+    if (atomic_compare_exchange_weak_explicit(&w->word, &s, next, memory_order_seq_cst,
+                                              memory_order_relaxed)) {
+      if (m > 0) {
+        /* relaxed: a statistic. */
+        atomic_fetch_add_explicit(&sh(q)->stat_wakes, 1, memory_order_relaxed);
+        ringq__wake(epoch_word(w), k == WAKE_ALL ? INT32_MAX : (int)m, is_shared(q)); /* [N4] */
+      }
+      if (s & POLLER)
+        ringq__poll_signal(q, w); /* [N4] for a poller (poll.c) */
       return;
     }
-  } while (WAITERS_OF(s) != 0);
+  } while (!covered(s));
+}
+
+static inline void
+notify(struct ringq_queue *q, struct waitq *w)
+{
+  notify_n(q, w, 1);
 }
 
 /* ---- the conditions, re-checked at [W2] with seq_cst loads -------------------------------- */
@@ -763,21 +843,64 @@ heavy_barrier(struct ringq_queue *q)
 struct announcement {
   struct ringq_queue *q;
   struct waitq *w;
+  condition_fn ready;
   uint32_t epoch;
   int rc; /* announced_wait's result (kept in memory: the cleanup machinery uses setjmp) */
 };
 
-/* [W3] and the `blocked` count: run on every way out of wait_step, cancellation included (it is a
- * cleanup handler), so a cancelled waiter leaves no announcement behind. */
+/* [W1]: count the caller as a sleeper of w, reading the epoch atomically with it. 0 when w
+ * already counts SLEEPERS_MAX sleepers: nothing was announced. */
+static int
+announce(struct waitq *w, uint32_t *epoch)
+{
+  /* relaxed: the compare-exchange validates it. */
+  uint64_t s = atomic_load_explicit(&w->word, memory_order_relaxed);
+  do {
+    if (SLEEPERS_OF(s) >= SLEEPERS_MAX)
+      return 0;
+    /* [W1] seq_cst; pairs with [N2] in the total order S. */
+  } while (!atomic_compare_exchange_weak_explicit(&w->word, &s, s + ONE_SLEEPER,
+                                                  memory_order_seq_cst, memory_order_relaxed));
+  *epoch = EPOCH_OF(s);
+  return 1;
+}
+
+/* [W3]: leave w, consuming a token if any is pending. 1 if it consumed one (the caller owes a
+ * look at the condition, and a pass-on if it ends without an operation of this kind). */
+static int
+leave(struct waitq *w)
+{
+  /* relaxed: the compare-exchange validates it. */
+  uint64_t s = atomic_load_explicit(&w->word, memory_order_relaxed);
+  /* [W3] seq_cst; pairs with [N2] (a notifier that counted this sleeper comes before it in S)
+   * and with [N3] (reads the tokens it issued, and the state [N1] wrote before it). */
+  while (!atomic_compare_exchange_weak_explicit(
+      &w->word, &s, s - ONE_SLEEPER - (TOKENS_OF(s) != 0 ? ONE_TOKEN : 0), memory_order_seq_cst,
+      memory_order_relaxed)) {
+  }
+  return TOKENS_OF(s) != 0;
+}
+
+/* The pass-on: a waiter that consumed a wake and ends without an operation of w's kind hands it
+ * to the next sleeper if the condition holds. */
 static void
-take_back(void *arg)
+pass_on(struct ringq_queue *q, struct waitq *w, condition_fn ready)
+{
+  if (ready(q))
+    notify_n(q, w, 1);
+}
+
+/* [W3] and the `blocked` count for a waiter cancelled in its futex wait (a cleanup handler), with
+ * the pass-on of a wake it consumed: it ends without an operation. */
+static void
+take_back_cancelled(void *arg)
 {
   struct announcement *a = arg;
-  /* [W3]: take the announcement back unless a bump [N3] already absorbed it (the epoch moved on).
-   * Relaxed: a stale count only costs a notifier a spare wake-up. */
-  ringq__take_back(a->q, a->w, a->epoch);
+  int owed = leave(a->w);
   /* release; pairs with ringq_queue_fini's acquire: this thread is done with the queue's words. */
   atomic_fetch_sub_explicit(&sh(a->q)->blocked, 1, memory_order_release);
+  if (owed)
+    pass_on(a->q, a->w, a->ready);
 }
 
 /* [W2] and the sleep, for a thread announced in epoch e. Returns STEP_READY, 0 (woken or spurious:
@@ -813,23 +936,39 @@ announced_wait(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64
 }
 
 /* [W1]..[W3] once: sleep on w until notified or the deadline, unless `ready` holds once this
- * thread is announced. Returns what announced_wait returns. A cancellation point (the futex
- * wait): the cleanup handler takes the announcement back; see queue.h. */
+ * thread is announced. Returns what announced_wait returns. *owed: the thread consumed a wake it
+ * has not used yet (set by [W3]; kept when [W2] found the condition true, since the thread goes
+ * on to retry; cleared when it found it false). A cancellation point (the futex wait): the
+ * cleanup handler takes the announcement back and passes a consumed wake on; see queue.h. */
 static int
-wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t deadline)
+wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t deadline, int *owed)
 {
   struct announcement a;
   a.q = q;
   a.w = w;
+  a.ready = ready;
   /* relaxed: only ringq_queue_fini reads it, to refuse freeing memory a thread is still in. */
   atomic_fetch_add_explicit(&sh(q)->blocked, 1, memory_order_relaxed);
   RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
-  /* [W1] seq_cst; pairs with [N2] in the total order S. Reads the epoch atomically with the
-   * announcement, so a bump after it makes the futex wait return at once. */
-  a.epoch = EPOCH_OF(atomic_fetch_add_explicit(&w->word, ONE_WAITER, memory_order_seq_cst));
-  pthread_cleanup_push(take_back, &a);
+  if (!announce(w, &a.epoch)) {
+    /* SLEEPERS_MAX sleepers already: nap and re-check instead (see "Limits" at the top). */
+    int64_t left = deadline == RINGQ__FOREVER ? OVERFLOW_NAP_NS : deadline - ringq__now_ns();
+    /* release; pairs with ringq_queue_fini's acquire. */
+    atomic_fetch_sub_explicit(&sh(q)->blocked, 1, memory_order_release);
+    if (ready(q))
+      return STEP_READY;
+    if (left > 0)
+      ringq__nap(left < OVERFLOW_NAP_NS ? left : OVERFLOW_NAP_NS);
+    *owed = 0;
+    return 0;
+  }
+  pthread_cleanup_push(take_back_cancelled, &a);
   a.rc = announced_wait(q, w, ready, deadline, a.epoch);
-  pthread_cleanup_pop(1); /* take_back */
+  pthread_cleanup_pop(0);
+  /* [W3], and whether this thread now owes a look. */
+  *owed = leave(w) || (a.rc == STEP_READY && *owed);
+  /* release; pairs with ringq_queue_fini's acquire: this thread is done with the queue's words. */
+  atomic_fetch_sub_explicit(&sh(q)->blocked, 1, memory_order_release);
   return a.rc;
 }
 
@@ -859,26 +998,36 @@ ringq__is_shared(const struct ringq_queue *q)
   return is_shared(q);
 }
 
-uint32_t
-ringq__announce(struct ringq_queue *q, struct waitq *w)
+int
+ringq__announce(struct ringq_queue *q, struct waitq *w, uint32_t *epoch)
 {
-  /* [W1] seq_cst; pairs with [N2], as in wait_step. */
-  uint32_t e = EPOCH_OF(atomic_fetch_add_explicit(&w->word, ONE_WAITER, memory_order_seq_cst));
+  if (!announce(w, epoch)) /* [W1] seq_cst, as in wait_step */
+    return 0;
   if (uses_asym(q))
     heavy_barrier(q);
-  return e;
+  return 1;
+}
+
+int
+ringq__take_back(struct ringq_queue *q, struct waitq *w)
+{
+  (void)q;
+  return leave(w); /* [W3] seq_cst, as in wait_step */
 }
 
 void
-ringq__take_back(struct ringq_queue *q, struct waitq *w, uint32_t epoch)
+ringq__poll_announce(struct ringq_queue *q, struct waitq *w)
 {
-  /* [W3] relaxed load, then CAS, as in take_back. */
-  uint64_t s = atomic_load_explicit(&w->word, memory_order_relaxed);
-  (void)q;
-  while (EPOCH_OF(s) == epoch &&
-         !atomic_compare_exchange_weak_explicit(&w->word, &s, s - ONE_WAITER, memory_order_relaxed,
-                                                memory_order_relaxed)) {
-  }
+  /* [E2] = [W1] for a poller, seq_cst; pairs with [N2] in the total order S, as a sleeper's. */
+  atomic_fetch_or_explicit(&w->word, POLLER, memory_order_seq_cst);
+  if (uses_asym(q))
+    heavy_barrier(q);
+}
+
+void
+ringq__notify_one(struct ringq_queue *q, struct waitq *w)
+{
+  notify_n(q, w, 1);
 }
 
 typedef enum ringq_status (*attempt_fn)(struct ringq_queue *q, void *item, int64_t deadline);
@@ -902,12 +1051,13 @@ attempt_get(struct ringq_queue *q, void *item, int64_t deadline)
 }
 
 /* The blocking loop shared by put and get: try, spin, then wait ([W1]..[W3]), until the attempt
- * succeeds, the queue is shut down, or the deadline passes (then `miss`). */
+ * succeeds, the queue is shut down, or the deadline passes (then `miss`). A wait that consumed a
+ * wake is passed on if the loop ends without an operation ("Waking one waiter, not all"). */
 static enum ringq_status
 block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn attempt,
             struct waitq *w, condition_fn ready, enum ringq_status miss)
 {
-  int ready_rounds = 0;
+  int ready_rounds = 0, owed = 0;
   for (;;) {
     int i, rc;
     int spins = SPIN_ATTEMPTS;
@@ -918,8 +1068,11 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
       return miss;
     if (deadline != RINGQ__FOREVER) { /* no clock read for a wait without limit */
       int64_t left = deadline - ringq__now_ns();
-      if (left <= 0)
+      if (left <= 0) {
+        if (owed)
+          pass_on(q, w, ready);
         return miss;
+      }
       if (left < SPIN_BUDGET_NS)
         spins = 0; /* the spin would overshoot a deadline this close */
     }
@@ -929,9 +1082,12 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
       if (st != miss)
         return st;
     }
-    rc = wait_step(q, w, ready, deadline);
-    if (rc == RINGQ_ESYS)
+    rc = wait_step(q, w, ready, deadline, &owed);
+    if (rc == RINGQ_ESYS) {
+      if (owed)
+        pass_on(q, w, ready);
       return RINGQ_ESYS;
+    }
     if (rc != STEP_READY)
       ready_rounds = 0;
     else /* The condition holds but the attempts missed: the other side is between claiming
@@ -1126,7 +1282,7 @@ attempt_put_many(struct ringq_queue *q, void *arg, int64_t deadline)
     if (k <= 0)
       return k == 0 ? RINGQ_FULL : (enum ringq_status)k;
     b->done += (size_t)k;
-    notify(q, &sh(q)->not_empty); /* one wake at most per publication */
+    notify_n(q, &sh(q)->not_empty, (uint32_t)k); /* one wake per item, one system call at most */
   }
   return RINGQ_OK;
 }
@@ -1140,7 +1296,7 @@ attempt_get_many(struct ringq_queue *q, void *arg, int64_t deadline)
     return k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
   b->done = (size_t)k;
   if (!q->unbounded) /* nobody waits for room in an unbounded queue */
-    notify(q, &sh(q)->not_full);
+    notify_n(q, &sh(q)->not_full, (uint32_t)k); /* one wake per slot freed, one system call at most */
   return RINGQ_OK;
 }
 
@@ -1274,15 +1430,16 @@ ringq_queue_task_done(struct ringq_queue *q)
   /* Only the task_done that completes the work needs to wake joiners, and only if one waits:
    * [N2] seq_cst; pairs with a joiner's [W1] (the CAS above is [N1]), so no joiner is missed; with
    * none announced, no read of tail. all_tasks_done's seq_cst loads see this CAS. */
-  if (WAITERS_OF(atomic_load_explicit(&sh(q)->all_done.word, memory_order_seq_cst)) != 0 &&
+  if (SLEEPERS_OF(atomic_load_explicit(&sh(q)->all_done.word, memory_order_seq_cst)) != 0 &&
       all_tasks_done(q))
-    notify(q, &sh(q)->all_done);
+    notify_n(q, &sh(q)->all_done, WAKE_ALL);
   return RINGQ_OK;
 }
 
 static enum ringq_status
 join_until(struct ringq_queue *q, int64_t deadline)
 {
+  int owed = 0; /* joiners are woken all at once: nothing to pass on */
   if (q == NULL)
     return RINGQ_EINVAL;
   if (foreign(q))
@@ -1299,7 +1456,7 @@ join_until(struct ringq_queue *q, int64_t deadline)
                    atomic_load_explicit(tail_word(q), memory_order_relaxed) & ~RINGQ__CLOSED);
       return RINGQ_TIMEDOUT;
     }
-    rc = wait_step(q, &sh(q)->all_done, all_tasks_done, deadline);
+    rc = wait_step(q, &sh(q)->all_done, all_tasks_done, deadline, &owed);
     if (rc == RINGQ_ESYS)
       return RINGQ_ESYS;
   }
@@ -1512,7 +1669,7 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
   all[1] = &sh(q)->not_full;
   all[2] = &sh(q)->all_done;
   for (i = 0; i < 3; i++)
-    notify(q, all[i]); /* [N2]..[N4] */
+    notify_n(q, all[i], WAKE_ALL); /* [N2]..[N4] */
   pthread_setcancelstate(cancel_state, NULL);
   return RINGQ_OK;
 }
@@ -1693,8 +1850,6 @@ ringq__init_shared(struct ringq__shared *s)
   atomic_init(&s->stat_waits, 0);
   atomic_init(&s->stat_wakes, 0);
   atomic_init(&s->stat_barriers, 0);
-  atomic_init(&s->poll_word[POLL_READABLE], 0);
-  atomic_init(&s->poll_word[POLL_WRITABLE], 0);
 }
 
 enum ringq_status

@@ -19,14 +19,23 @@
  *   IMMEDIATE  the discarder is done: every item left was handed to the callback and counted. */
 enum { STATE_CLOSING = 1u, STATE_DISCARD = 2u, STATE_SHUTDOWN = 4u, STATE_IMMEDIATE = 8u };
 
-/* One waitable condition: low 32 bits, the epoch (the futex word); high 32 bits, the number of
- * waiters announced during this epoch. */
+/* One waitable condition, one 64-bit word (queue.c, "Waking one waiter, not all"):
+ *   bits  0..31  the epoch: the futex word; a notifier that issues wakes moves it on;
+ *   bits 32..47  sleepers: waiters announced ([W1]) and not yet left ([W3]), at most SLEEPERS_MAX;
+ *   bits 48..62  tokens: wakes issued and not yet consumed by a leaving waiter; never above
+ *                sleepers, so 15 bits hold them;
+ *   bit  63      POLLER: an event-loop poller announced itself (poll.c); the notifier that sees
+ *                it clears it and signals the poller's eventfd. */
 struct waitq {
   _Atomic(uint64_t) word;
 };
-#define ONE_WAITER ((uint64_t)1 << 32)
+#define ONE_SLEEPER ((uint64_t)1 << 32)
+#define ONE_TOKEN ((uint64_t)1 << 48)
+#define POLLER ((uint64_t)1 << 63)
+#define SLEEPERS_MAX 0x7fffu
 #define EPOCH_OF(s) ((uint32_t)(s))
-#define WAITERS_OF(s) ((uint32_t)((s) >> 32))
+#define SLEEPERS_OF(s) ((uint32_t)((s) >> 32) & 0xffffu)
+#define TOKENS_OF(s) ((uint32_t)((s) >> 48) & 0x7fffu)
 
 /* The words every participant of a queue writes: in the queue itself for a queue made by
  * ringq_queue_init / ringq_queue_create, in the mapping for a queue made or attached by src/shm.c.
@@ -53,8 +62,6 @@ struct ringq__shared {
   _Atomic(uint64_t) stat_waits;                      /* futex waits made */
   _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
   _Atomic(uint64_t) stat_barriers;                   /* membarrier calls made */
-  /* The epoch each event-loop direction's poller last announced itself in (src/poll.c). */
-  _Atomic(uint64_t) poll_word[2];
 
   /* The SPSC putter's own line (asymmetric protocol only). */
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) put_busy; /* 1 from [A1] to [A2] */
@@ -141,7 +148,7 @@ struct ringq__shm_header {
 /* src/shm.c: unmap and free a mapped handle (ringq_queue_close's work). */
 enum ringq_status ringq__shm_close(struct ringq_queue *q);
 
-/* Which poller direction a waitq serves (index into poll_fd / poll_word), or -1. */
+/* Which poller direction a waitq serves (index into poll_fd), or -1. */
 #define POLL_READABLE 0
 #define POLL_WRITABLE 1
 
@@ -153,14 +160,25 @@ int ringq__put_may_proceed(struct ringq_queue *q);
 /* The futex word of a waitq (its epoch half). */
 _Atomic(uint32_t) *ringq__epoch_word(struct waitq *w);
 
-/* [W1], plus the asymmetric variant's heavy barrier: announce the caller as a waiter of w and
- * return the epoch it announced in. The caller must then re-check its condition [W2] and, if it
- * does not sleep on (or is woken from) that epoch, call ringq__take_back. Counts the caller in
- * `blocked` until then. */
-uint32_t ringq__announce(struct ringq_queue *q, struct waitq *w);
+/* [W1], plus the asymmetric variant's heavy barrier: announce the caller as a sleeper of w and
+ * store the epoch it announced in. Returns 0, announcing nothing, when w already counts
+ * SLEEPERS_MAX sleepers (the caller must not sleep on the futex then; it naps and re-checks). The
+ * caller then re-checks its condition [W2], may sleep on that epoch, and must call
+ * ringq__take_back when it leaves, however it leaves. */
+int ringq__announce(struct ringq_queue *q, struct waitq *w, uint32_t *epoch);
 
-/* [W3] and the `blocked` count, for an announcement made by ringq__announce. */
-void ringq__take_back(struct ringq_queue *q, struct waitq *w, uint32_t epoch);
+/* [W3] for an announcement made by ringq__announce: leave, consuming a wake if one is pending.
+ * Returns 1 when it consumed one: the caller owes a pass-on (ringq__notify_one if the condition
+ * holds) unless it completes an operation of this condition's kind. */
+int ringq__take_back(struct ringq_queue *q, struct waitq *w);
+
+/* [E2] for an event-loop poller: set POLLER in w (seq_cst RMW, plus the asymmetric variant's
+ * heavy barrier). The next notifier of w signals the eventfd and clears the bit. */
+void ringq__poll_announce(struct ringq_queue *q, struct waitq *w);
+
+/* [N2]..[N4] for one unit of w's condition: the pass-on of a waiter that consumed a wake and
+ * does not use it. */
+void ringq__notify_one(struct ringq_queue *q, struct waitq *w);
 
 /* A relative timeout as an absolute CLOCK_MONOTONIC deadline: NOWAIT (INT64_MIN) for 0,
  * RINGQ__FOREVER when too far to represent. timeout_ns >= 0. */

@@ -62,7 +62,6 @@ ringq_layout_hash(void)
       offsetof(struct ringq__shared, puts_seen),
       offsetof(struct ringq__shared, gets_seen),
       offsetof(struct ringq__shared, tail_seen),
-      offsetof(struct ringq__shared, poll_word),
       offsetof(struct ringq__shared, put_busy),
       offsetof(struct ringq__shared, get_busy),
       sizeof(struct ringq__shm_header),

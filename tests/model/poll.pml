@@ -13,22 +13,19 @@
  * queues. WAIT_FIRST=1: the loop waits on the descriptor before its first drain/prepare.
  * MAKER=1: a third thread calls ringq_queue_fd concurrently (queue.h: "any thread"), so either
  * thread may install the descriptor and run the arming prepare, concurrently with the loop's own
- * prepares (they share poll_word and the eventfd).
+ * prepares (they share the POLLER bit and the eventfd).
  *
  * Memory model: x86-TSO as in wait.pml. The putter's plain stores (tail, ASYM only) go through its
  * FIFO store buffer, drained by a drainer process at any time; a locked instruction (the [P3q] CAS,
  * the [N3] CAS) or a system call (the eventfd write [N5]) first drains it. The poller's (and the
- * maker's) stores that matter are locked: the announcement [W1] (fetch_add), the install (CAS).
- * Their plain stores are not buffered here: head and get_busy are read by nobody this model
- * checks (head only by NOT_FULL), and poll_word (mark, marked) is written directly, because every
- * value ever stored in it is an epoch in which its writer had already announced, and
- * announcements are never taken back, so a stale value read past a TSO buffer would only cost an
- * extra announcement.
+ * maker's) stores that matter are locked: the announcement [W1] (fetch_or of POLLER), the install
+ * (CAS). Their plain stores are not buffered here: head and get_busy are read by nobody this
+ * model checks (head only by NOT_FULL).
  * [E1], [E4], [N5] (read/write of the eventfd) are system calls: each drains the caller's buffer
  * and acts on efd atomically. membarrier drains every buffer.
  *
  * What stays uncovered: ARM/POWER reorderings beyond TSO (see wait.pml's header; there the
- * argument is src/poll.c's C11 one), several pollers of one queue (poll_word is one per direction),
+ * argument is src/poll.c's C11 one), several pollers of one queue (POLLER is one bit per direction),
  * the WRITABLE direction, shutdown during the loop, wait-any (futex_waitv and its eventfd
  * fallback), epoch wrap-around, eventfd counter saturation (EAGAIN), store buffers deeper than 3.
  *
@@ -36,16 +33,16 @@
  *   INSTALL      get_fd's compare-exchange of poll_fd (acq_rel); N5 writes only once it is seen
  *   ARM          get_fd's prepare_one by the thread whose install won: [E1]..[E4]
  *   prepare: E1  [E1] read(eventfd): efd = 0
- *            E2  [E2] relaxed load of the waitq word (epoch, waiters) and of poll_word (mark);
- *                skip unless mark != epoch | ANNOUNCED or no waiters, else [W1] via
- *                ringq__announce (locked fetch_add; ASYM: + heavy barrier), then mark = epoch
+ *            E2  [E2] relaxed load of the waitq word; skip when POLLER is set, else [W1] for a
+ *                poller via ringq__poll_announce (locked fetch_or; ASYM: + heavy barrier)
  *            E3  [E3] = [W2] get_may_proceed: tail != head (loads from memory)
  *            E4  [E4] write(eventfd) when E3 held
  *   WAIT         the loop's poll/epoll on the descriptor: blocks until efd != 0
  *   DRAIN        get_nowait until EMPTY (ring_get_spsc; its [N1] for NOT_FULL is not modelled)
  *   putter: N1   [N1] tail publication: [P3q] CAS (symmetric) / [P3] plain store (ASYM)
  *           N2   [N2] load of the waitq word (seq_cst = plain mov on x86, or relaxed when ASYM)
- *           N3   [N3] CAS (epoch + 1, no waiters), retried while waiters remain
+ *           N3   [N3] CAS clearing POLLER (no sleepers here: no token, no epoch move), retried
+ *                while the bit is set
  *           N4   [N4] futex_wake: nobody sleeps on the futex here, a no-op
  *           N5   ringq__poll_signal (the "[N4] for a poller" call in queue.c's notify, [N5] in
  *                poll.c's comment): write(eventfd) if the descriptor is installed
@@ -62,8 +59,8 @@
  * Seeded bugs (each must produce a counterexample):
  *   BUG_RECHECK_FIRST     [E3] before [E2]: re-check, then announce;
  *   BUG_CLEAR_LATE        [E1] after [E3]: clear the eventfd after the re-check;
- *   BUG_SKIP_ANY_EPOCH    [E2] skips whenever the poller announced once, without checking that
- *                         the epoch is still the announced one (and has waiters);
+ *   BUG_SKIP_ANY_EPOCH    [E2] skips whenever the poller announced once (its own note, as the
+ *                         epoch mark of the older protocol might), without reading POLLER;
  *   BUG_NO_MEMBARRIER     ASYM=1 without the heavy barrier after [W1] (ringq__announce's): the
  *                         putter's plain tail store hides in its buffer from [E3] while its [N2]
  *                         misses the announcement (the store-buffer case: x86 shows it);
@@ -86,11 +83,9 @@
 
 /* ---- shared memory ---- */
 byte tail;             /* items published (the ring never fills here) */
-byte epoch;            /* NOT_EMPTY waitq word, low half: the futex word */
-byte nwait;            /* NOT_EMPTY waitq word, high half: waiters announced in this epoch */
+bit pbit;              /* NOT_EMPTY waitq word: POLLER (no sleepers and tokens in this model) */
 bit fd_made;           /* poll_fd[READABLE] installed */
-byte mark;             /* poll_word[READABLE]: the epoch of the last announcement ... */
-bit marked;            /* ... | ANNOUNCED */
+bit marked;            /* ghost: the poller set POLLER once (BUG_SKIP_ANY_EPOCH's note) */
 byte efd;              /* the eventfd counter */
 
 /* ---- the putter's store buffer (tail stores only) ---- */
@@ -113,7 +108,7 @@ inline flush_putter() {
 
 /* notify(NOT_EMPTY) after N1: N2..N5, then this notifier is no longer pending. */
 inline notify() {
-  atomic { sep = epoch; snw = nwait };                        /* N2: one plain load of the word */
+  atomic { snw = pbit };                                      /* N2: one plain load of the word */
   if
   :: snw == 0 -> skip
   :: else ->
@@ -121,8 +116,8 @@ inline notify() {
      :: atomic {                                              /* N3: locked CAS */
           flush_putter();
           if
-          :: epoch == sep && nwait == snw -> epoch = epoch + 1; nwait = 0; won = 1
-          :: else -> sep = epoch; snw = nwait
+          :: pbit == snw -> pbit = 0; won = 1
+          :: else -> snw = pbit
           fi
         };
         if
@@ -143,11 +138,11 @@ inline notify() {
      fi
   fi;
   pending--;
-  sep = 0; snw = 0; won = 0
+  snw = 0; won = 0
 }
 
 proctype putter() {
-  byte i, ptail, sep, snw, bx;
+  byte i, ptail, snw, bx;
   bit won;
   do
   :: i == NITEMS -> break
@@ -171,23 +166,23 @@ end:
   od
 }
 
-/* [E2]: announce unless already announced in the current epoch. */
+/* [E2]: announce unless POLLER is set already. */
 inline announce_unless_current() {
-  atomic { s_e = epoch; s_n = nwait };                        /* E2: relaxed load of the word */
+  atomic { s_n = pbit };                                      /* E2: relaxed load of the word */
   if
 #ifdef BUG_SKIP_ANY_EPOCH
   :: marked -> skip
 #else
-  :: marked && mark == s_e && s_n != 0 -> skip
+  :: s_n -> skip
 #endif
   :: else ->
-     atomic { e = epoch; nwait = nwait + 1 };                 /* W1: locked fetch_add */
+     atomic { pbit = 1; marked = 1 };                         /* W1: locked fetch_or */
 #if ASYM && !defined(BUG_NO_MEMBARRIER)
      atomic { flush_putter() };                               /* heavy barrier (membarrier) */
 #endif
-     mark = e; marked = 1                                     /* poll_word = e | ANNOUNCED */
+     skip
   fi;
-  s_e = 0; s_n = 0; e = 0
+  s_n = 0
 }
 
 inline recheck(r) {
@@ -239,7 +234,7 @@ inline get_fd() {
 #if MAKER
 /* Another thread calls ringq_queue_fd ("any thread") while the loop runs. */
 proctype maker() {
-  byte e, s_e, s_n, bx;
+  byte s_n, bx;
   bit ready, mine;
   get_fd();
   finished++
@@ -247,7 +242,7 @@ proctype maker() {
 #endif
 
 proctype poller() {
-  byte e, s_e, s_n, bx;
+  byte s_n, bx;
   bit ready, mine;
   get_fd();
 #if WAIT_FIRST

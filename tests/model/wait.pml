@@ -34,9 +34,11 @@
  *              membarrier        the heavy barrier between [W1] and [W2] (ASYM only)
  *              W2                [W2] put_may_proceed / get_may_proceed
  *              futex_wait        ringq__wait(epoch, e): sleeps only if the epoch is still e
- *              W3                [W3] take-back CAS if the epoch is still e
+ *              W3                [W3] leave CAS: sleepers - 1, tokens - 1 if any
  *   notify:    N2                [N2] load of the waitq word (plain on x86 in both variants)
- *              N3                [N3] CAS (epoch + 1, no waiters)
+ *              N3                [N3] CAS (epoch + 1, tokens + (sleepers - tokens)): with
+ *                                one waiter per condition, wake one is wake all (wake1.pml
+ *                                models several waiters)
  *              N4                [N4] futex_wake(all)
  *   shutdown:  S1                [N1] fetch_or state CLOSING (| DISCARD)
  *              A3                [A3] heavy barrier (ASYM)
@@ -56,7 +58,7 @@
  *
  * Seeded bugs (each must produce a counterexample):
  *   BUG_NO_RECHECK    skip [W2]: sleep right after announcing;
- *   BUG_NO_TAKEBACK   skip [W3]: a waiter that did not sleep leaves its announcement behind;
+ *   BUG_NO_TAKEBACK   skip [W3]: a waiter leaves its announcement (and the token) behind;
  *   BUG_NO_N_FENCE    symmetric variant whose [N1] is a plain store with no fence before [N2]
  *                     (on x86 the seq_cst [N2] load is a plain mov; the fence lives in [N1]);
  *   BUG_NO_MEMBARRIER asymmetric variant without the waiter's heavy barrier;
@@ -126,7 +128,8 @@ byte state;            /* CLOSING | DISCARD | SHUTDOWN | IMMEDIATE */
 bit put_busy;
 bit get_busy;
 byte epoch[2];         /* waitq word, low half: the futex word */
-byte nwait[2];         /* waitq word, high half: waiters announced in this epoch */
+byte nwait[2];         /* waitq word: sleepers (announced, not yet left) */
+byte ntok[2];          /* waitq word: tokens (wakes issued, not yet consumed) */
 
 /* ---- store buffers of the putter (0) and the getter (1) ---- */
 chan sb[2] = [3] of { byte, byte };
@@ -187,9 +190,9 @@ inline wake(w) {
 
 /* notify(): [N2]..[N4] by thread `me`, then this notifier is no longer pending. */
 inline notify(me, w) {
-  sep = epoch[w]; snw = nwait[w];                             /* N2: one plain load of the word */
+  sep = epoch[w]; snw = nwait[w]; stk = ntok[w];             /* N2: one plain load of the word */
   if
-  :: snw == 0 -> skip
+  :: snw <= stk -> skip
   :: else ->
      do
      :: atomic {                                              /* N3: locked CAS */
@@ -198,12 +201,13 @@ inline notify(me, w) {
           :: else -> skip
           fi;
           if
-          :: epoch[w] == sep && nwait[w] == snw -> epoch[w] = epoch[w] + 1; nwait[w] = 0; won = 1
-          :: else -> sep = epoch[w]; snw = nwait[w]
+          :: epoch[w] == sep && nwait[w] == snw && ntok[w] == stk ->
+             epoch[w] = epoch[w] + 1; ntok[w] = snw; won = 1
+          :: else -> sep = epoch[w]; snw = nwait[w]; stk = ntok[w]
           fi
         };
         if
-        :: won || snw == 0 -> break
+        :: won || snw <= stk -> break
         :: else -> skip
         fi
      od;
@@ -213,7 +217,7 @@ inline notify(me, w) {
      fi
   fi;
   pending[w]--;
-  sep = 0; snw = 0; won = 0
+  sep = 0; snw = 0; stk = 0; won = 0
 }
 
 /* The conditions of [W2]: evaluated by their own waiter only. */
@@ -255,9 +259,11 @@ inline wait_step(me, w) {
   :: else -> skip
   fi;
 #ifndef BUG_NO_TAKEBACK
-  atomic {                                                              /* W3: take-back CAS */
+  atomic {                                                              /* W3: leave CAS */
+    flush(me);
+    nwait[w] = nwait[w] - 1;
     if
-    :: epoch[w] == e -> nwait[w] = nwait[w] - 1
+    :: ntok[w] > 0 -> ntok[w] = ntok[w] - 1
     :: else -> skip
     fi
   };
@@ -266,7 +272,7 @@ inline wait_step(me, w) {
 }
 
 proctype putter() {
-  byte i, t, h, e, sep, snw, st;
+  byte i, t, h, e, sep, snw, stk, st;
   bit ready, won;
   byte bv, bx;
   i = 0;
@@ -324,7 +330,7 @@ proctype putter() {
 }
 
 proctype getter() {
-  byte i, t, h, e, s, sep, snw, st;
+  byte i, t, h, e, s, sep, snw, stk, st;
   bit ready, won;
   byte bv, bx;
   byte myhead = 0;
@@ -387,7 +393,7 @@ end:
 
 #if SHUT
 proctype shutter() {
-  byte t, sep, snw;
+  byte t, sep, snw, stk;
   bit won;
   byte bv, bx;
   atomic {                                                              /* S1 */
@@ -431,7 +437,7 @@ active proctype final() {
   atomic {
     finished == NWORKERS ->
     membarrier();
-    assert(nwait[NE] == 0 && nwait[NF] == 0);
+    assert(nwait[NE] == 0 && nwait[NF] == 0 && ntok[NE] == 0 && ntok[NF] == 0);
     assert(accepted * STEP == (tail & 254));
 #if SHUT == 0
     assert(accepted == NITEMS && got == NITEMS);

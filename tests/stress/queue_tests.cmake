@@ -11,3 +11,8 @@ endforeach()
 foreach(group spsc 2x2 4x4)
   ringq_plain_test(queue_stress_${group} 300 SOURCES queue_stress.c ARGS ${group})
 endforeach()
+# Wake one waiter, not all, with pass-on: one item per round among blocking getters and waiters
+# that time out, leave for another queue (get_any / wait_any) or are cancelled (queue_wake_one.c).
+foreach(group mpmc mpmc-inject)
+  ringq_plain_test(queue_wake_one_${group} 300 SOURCES queue_wake_one.c ARGS ${group})
+endforeach()
