@@ -177,6 +177,7 @@
  * `blocked` count. backoff's nap is a cancellation point too, but no announcement or slot is held
  * there. shutdown and fini disable cancellation: a half-done shutdown would strand its waiters.
  */
+#include "bytes.h"
 #include "queue_internal.h"
 #include "unbounded.h"
 #include "wait.h"
@@ -228,11 +229,20 @@ unbounded_of(struct ringq_queue *q)
   return (struct ringq__unbounded *)((unsigned char *)q + q->ring_offset);
 }
 
+static inline struct ringq__bytes *
+bytes_of(struct ringq_queue *q)
+{
+  return (struct ringq__bytes *)((unsigned char *)q + q->ring_offset);
+}
+
 /* The unbounded queue keeps the rings' ticket words (head, tail with the closed mark), so task
- * accounting and the [W2] re-checks read them the same way. */
+ * accounting and the [W2] re-checks read them the same way; so does a byte queue (its tail counts
+ * committed messages, its head consumed ones; src/bytes.h). */
 static inline _Atomic(uint64_t) *
 head_word(struct ringq_queue *q)
 {
+  if (q->bytes)
+    return &bytes_of(q)->head;
   if (q->unbounded)
     return &unbounded_of(q)->head;
   return q->kind == RINGQ_QUEUE_SPSC ? &spsc_of(q)->head : &mpmc_of(q)->head;
@@ -241,6 +251,8 @@ head_word(struct ringq_queue *q)
 static inline _Atomic(uint64_t) *
 tail_word(struct ringq_queue *q)
 {
+  if (q->bytes)
+    return &bytes_of(q)->tail;
   if (q->unbounded)
     return &unbounded_of(q)->tail;
   return q->kind == RINGQ_QUEUE_SPSC ? &spsc_of(q)->tail : &mpmc_of(q)->tail;
@@ -301,6 +313,9 @@ spsc_push_n(struct ringq_queue *q, const void *items, size_t n, int closable)
 {
   struct ringq_spsc *r = spsc_of(q);
   enum ringq_status st;
+  if (q->bytes) /* one put or commit (n is 1): [N1] = [P2] of src/bytes.h */
+    return ringq__bytes_push(bytes_of(q), (const struct ringq__bytes_put *)items, closable,
+                             ringq__bytes_claimant(q));
   if (q->unbounded)
     return unbounded_give(q, items, n, closable);
   if (n != 1)
@@ -545,8 +560,13 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     state = atomic_load_explicit(&q->state, memory_order_seq_cst);
   }
   if (!(state & STATE_DISCARD)) {
-    memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] */
-    if (q->unbounded) {
+    memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] / [F2] */
+    if (q->bytes) {
+      struct ringq__bytes_get *g = items;
+      k = ringq__bytes_pop(bytes_of(q), g, mo);
+      if (k == 1 && g->peek)
+        return k; /* a peek is a get under way until its release lowers get_busy ([G2]) */
+    } else if (q->unbounded) {
       k = unbounded_take(q, items, n, mo);
     } else if (n != 1) {
       k = ringq__spsc_pop_burst(spsc_of(q), items, n, mo);
@@ -660,7 +680,8 @@ get_may_proceed(struct ringq_queue *q)
   /* [W2] seq_cst; pairs with the puts' [N1] on tail. */
   h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
   t = atomic_load_explicit(tail_word(q), memory_order_seq_cst);
-  return (t & RINGQ__CLOSED) || t != h;
+  /* A byte queue's getter also frees PADs left by aborted reservations (src/bytes.h). */
+  return (t & RINGQ__CLOSED) || t != h || (q->bytes && ringq__bytes_pad_ready(bytes_of(q)));
 }
 
 /* A put may succeed, or must report SHUTDOWN. */
@@ -670,6 +691,8 @@ put_may_proceed(struct ringq_queue *q)
   uint64_t h, t;
   if (q->unbounded)
     return 1; /* there is always room (a put may fail with RINGQ_ENOMEM, but never waits) */
+  if (q->bytes)
+    return ringq__bytes_put_may_proceed(q); /* room for this putter's record (src/bytes.c) */
   /* [W2] seq_cst; pairs with the gets' [N1] on head and shutdown's [N1] on tail. */
   h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
   t = atomic_load_explicit(tail_word(q), memory_order_seq_cst);
@@ -838,6 +861,40 @@ ringq__take_back(struct ringq_queue *q, struct waitq *w, uint32_t epoch)
 
 typedef enum ringq_status (*attempt_fn)(struct ringq_queue *q, void *item, int64_t deadline);
 
+void
+ringq__notify(struct ringq_queue *q, struct waitq *w)
+{
+  notify(q, w);
+}
+
+int
+ringq__uses_asym(struct ringq_queue *q)
+{
+  return uses_asym(q);
+}
+
+/* One put or commit of a byte queue, as ring_put's SPSC path runs a put. */
+ptrdiff_t
+ringq__bytes_give(struct ringq_queue *q, const void *op)
+{
+  ptrdiff_t k;
+  if (uses_asym(q))
+    return spsc_give_asym(q, op, 1); /* [A1]..[A2], [N1] = [P2] release */
+  if (closing(q))
+    return RINGQ_SHUTDOWN;
+  k = spsc_push_n(q, op, 1, 1); /* [N1] = [P2] seq_cst */
+  if (k == RINGQ_SHUTDOWN)
+    /* acquire; as in ring_put: is_shutdown() is true for whoever learns of this failure. */
+    (void)atomic_load_explicit(tail_word(q), memory_order_acquire);
+  return k;
+}
+
+ptrdiff_t
+ringq__bytes_take(struct ringq_queue *q, void *op)
+{
+  return spsc_take(q, op, 1);
+}
+
 static enum ringq_status
 attempt_put(struct ringq_queue *q, void *item, int64_t deadline)
 {
@@ -895,6 +952,13 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
   }
 }
 
+enum ringq_status
+ringq__block_until(struct ringq_queue *q, void *op, int64_t deadline, ringq__attempt_fn attempt,
+                   struct waitq *w, int (*ready)(struct ringq_queue *q), enum ringq_status miss)
+{
+  return block_until(q, op, deadline, attempt, w, ready, miss);
+}
+
 /* ---- deadlines ---------------------------------------------------------------------------- */
 
 int64_t
@@ -929,7 +993,7 @@ static const unsigned char token_in;
 static enum ringq_status
 put_until(struct ringq_queue *q, const void *item, int64_t deadline)
 {
-  if (q == NULL || (item == NULL && !q->token))
+  if (q == NULL || (item == NULL && !q->token) || q->bytes) /* bytes: ringq_queue_put_bytes */
     return RINGQ_EINVAL;
   if (q->token)
     item = &token_in;
@@ -941,7 +1005,7 @@ static enum ringq_status
 get_until(struct ringq_queue *q, void *item, int64_t deadline)
 {
   unsigned char token_out;
-  if (q == NULL || (item == NULL && !q->token))
+  if (q == NULL || (item == NULL && !q->token) || q->bytes) /* bytes: ringq_queue_get_bytes */
     return RINGQ_EINVAL;
   if (q->token)
     item = &token_out;
@@ -1109,7 +1173,7 @@ ringq_queue_put_many(struct ringq_queue *q, const void *items, size_t n, int64_t
 {
   struct burst b;
   enum ringq_status st;
-  if (q == NULL || n == 0 || (items == NULL && !q->token) || timeout_ns < 0)
+  if (q == NULL || n == 0 || (items == NULL && !q->token) || timeout_ns < 0 || q->bytes)
     return RINGQ_EINVAL;
   b.items = (unsigned char *)(uintptr_t)items;
   b.n = n;
@@ -1126,7 +1190,7 @@ ringq_queue_get_many(struct ringq_queue *q, void *items, size_t max, int64_t tim
   unsigned char sink[sizeof tokens_in];
   struct burst b;
   enum ringq_status st;
-  if (q == NULL || max == 0 || (items == NULL && !q->token) || timeout_ns < 0)
+  if (q == NULL || max == 0 || (items == NULL && !q->token) || timeout_ns < 0 || q->bytes)
     return RINGQ_EINVAL;
   b.items = q->token ? sink : (unsigned char *)items;
   b.n = max;
@@ -1147,6 +1211,8 @@ ringq_queue_qsize(struct ringq_queue *q)
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown the queue is empty. */
   if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
     return 0;
+  if (q->bytes)
+    return ringq__bytes_size(bytes_of(q));
   if (q->unbounded)
     return ringq__unbounded_size(unbounded_of(q));
   return q->kind == RINGQ_QUEUE_SPSC ? ringq_spsc_size(spsc_of(q)) : ringq_mpmc_size(mpmc_of(q));
@@ -1161,6 +1227,8 @@ ringq_queue_empty(struct ringq_queue *q)
 bool
 ringq_queue_full(struct ringq_queue *q)
 {
+  if (q != NULL && q->bytes) /* no room for a message of the largest size */
+    return !ringq__bytes_room(bytes_of(q), ringq__bytes_rec(bytes_of(q)->max_len));
   return q != NULL && !q->unbounded && ringq_queue_qsize(q) == ringq_queue_capacity(q);
 }
 
@@ -1169,6 +1237,8 @@ ringq_queue_capacity(const struct ringq_queue *q)
 {
   if (q == NULL || q->unbounded)
     return 0;
+  if (q->bytes)
+    return (size_t)bytes_of((struct ringq_queue *)q)->size;
   return q->kind == RINGQ_QUEUE_SPSC ? ringq_spsc_capacity(spsc_of((struct ringq_queue *)q))
                                      : ringq_mpmc_capacity(mpmc_of((struct ringq_queue *)q));
 }
@@ -1311,12 +1381,39 @@ discard_one_unbounded(struct ringq_queue *q)
   return RINGQ_OK;
 }
 
+/* discard_one for a byte queue: the message is handed over in place as a struct ringq_queue_msg,
+ * then consumed (a peek left open is discarded with it). A corrupt ring ends the discarding. */
+static enum ringq_status
+discard_one_bytes(struct ringq_queue *q)
+{
+  struct ringq__bytes *b = bytes_of(q);
+  struct ringq_queue_msg msg;
+  const unsigned char *rec = NULL;
+  uint64_t len = 0, end = 0;
+  int st = ringq__bytes_next(b, &rec, &len, &end);
+  if (st == RINGQ__BYTES_SKIP) { /* PADs only: free them, look again */
+    ringq__bytes_free(b, end, 0, memory_order_seq_cst);
+    st = ringq__bytes_next(b, &rec, &len, &end);
+  }
+  if (st != RINGQ_OK)
+    return st == RINGQ_ECORRUPT ? RINGQ_SHUTDOWN
+                                : st == RINGQ__BYTES_SKIP ? RINGQ_EMPTY : (enum ringq_status)st;
+  msg.data = rec;
+  msg.len = (size_t)len;
+  hand_over(q, &msg);
+  b->peek_end = 0;
+  ringq__bytes_consume(b, end, memory_order_seq_cst); /* [F2] */
+  return RINGQ_OK;
+}
+
 /* Take the oldest item out of the ring for good, handing it over: RINGQ_OK, RINGQ_EMPTY (the next
  * one is claimed but not yet written, or nothing is left) or RINGQ_SHUTDOWN (closed and drained).
  * SPSC: only the one consumer (the discarder after [G3], or fini) may call it. */
 static enum ringq_status
 discard_one(struct ringq_queue *q)
 {
+  if (q->bytes)
+    return discard_one_bytes(q);
   if (q->unbounded)
     return discard_one_unbounded(q);
   if (q->kind == RINGQ_QUEUE_SPSC) {
@@ -1464,6 +1561,12 @@ ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_siz
   enum ringq_status st;
   if (bytes == NULL)
     return RINGQ_EINVAL;
+  if (kind == RINGQ_QUEUE_BYTES_SPSC || kind == RINGQ_QUEUE_BYTES_MPSC) {
+    st = ringq__bytes_memsize(capacity, elem_size, &ring); /* elem_size: the largest message */
+    if (st == RINGQ_OK)
+      *bytes = sizeof(struct ringq_queue) + ring;
+    return st;
+  }
   /* A token queue (elem_size 0) keeps one byte per slot. */
   st = ring_memsize(kind, capacity, elem_size ? elem_size : 1, &ring);
   if (st != RINGQ_OK)
@@ -1492,6 +1595,17 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   if (st != RINGQ_OK)
     return st;
   q = (struct ringq_queue *)mem;
+  if (kind == RINGQ_QUEUE_BYTES_SPSC || kind == RINGQ_QUEUE_BYTES_MPSC) {
+    /* A byte queue runs the SPSC queue's paths (one getter; for BYTES_SPSC one putter and the
+     * asymmetric variant when private); its puts and gets go through src/bytes.c. */
+    init_common(q, RINGQ_QUEUE_SPSC, flags, 1, 0);
+    q->bytes = kind == RINGQ_QUEUE_BYTES_SPSC ? 1u : 2u;
+    if (kind == RINGQ_QUEUE_BYTES_MPSC) /* several putters: never the one-putter handshake */
+      atomic_init(&q->asym, 0);
+    ringq__bytes_init(bytes_of(q), capacity, elem_size, kind == RINGQ_QUEUE_BYTES_MPSC,
+                      (flags & RINGQ_QUEUE_PROCESS_SHARED) != 0);
+    return RINGQ_OK;
+  }
   init_common(q, kind, flags, elem_size, 0);
   if (q->token)
     elem_size = 1;
@@ -1541,6 +1655,7 @@ init_common(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned flags, s
   q->ring_offset = sizeof(struct ringq_queue);
   q->token = elem_size == 0;
   q->unbounded = (uint32_t)unbounded;
+  q->bytes = 0;
   q->discard = NULL;
   q->discard_ctx = NULL;
   atomic_init(&q->asym, kind == RINGQ_QUEUE_SPSC && !(flags & RINGQ_QUEUE_PROCESS_SHARED) &&
@@ -1635,6 +1750,8 @@ held_bytes(struct ringq_queue *q)
   size_t bytes = 0;
   if (q->unbounded)
     return sizeof *q + ringq__unbounded_bytes(unbounded_of(q));
+  if (q->bytes)
+    return sizeof *q + sizeof(struct ringq__bytes) + bytes_of(q)->size;
   if (ringq_queue_memsize((enum ringq_queue_kind)q->kind, ringq_queue_capacity(q),
                           q->kind == RINGQ_QUEUE_SPSC ? spsc_of(q)->elem_size
                                                       : mpmc_of(q)->elem_size,

@@ -176,7 +176,8 @@ _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomic
   X(ESYS, -23, "unexpected failure of a system call")                                            \
   X(ECORRUPT, -24, "shared memory holds values no valid queue can have")                         \
   X(EVERSION, -25, "the queue was made by an incompatible layout version or build")              \
-  X(EPROCESS, -26, "a process-private queue used from another process")
+  X(EPROCESS, -26, "a process-private queue used from another process")                        \
+  X(EMSGSIZE, -27, "the message is larger than the buffer, or than the queue's largest message")
 
 enum ringq_status {
 #define RINGQ__ENUM(name, value, msg) RINGQ_##name = value,
