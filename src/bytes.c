@@ -226,12 +226,11 @@ attempt_get(struct ringq_queue *q, void *op, int64_t deadline)
   return k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
 }
 
+/* (A peek still open makes a get or another peek RINGQ_EINVAL: ringq__bytes_pop checks it in
+ * the get_busy window, where an immediate shutdown's discarder cannot be writing it.) */
 static enum ringq_status
 take_until(struct ringq_queue *q, struct ringq__bytes_get *g, int64_t deadline)
 {
-  /* The getter's own word: a peek still open makes a get or another peek a misuse. */
-  if (bytes_of(q)->peek_end != 0)
-    return RINGQ_EINVAL;
   return ringq__block_until(q, g, deadline, attempt_get, &q->not_empty, ringq__get_may_proceed,
                             RINGQ_EMPTY);
 }

@@ -502,13 +502,18 @@ ringq__bytes_consume(struct ringq__bytes *b, uint64_t end, memory_order release_
 /* Get or peek the next message (see struct ringq__bytes_get): 1, 0 (empty, or the next record is
  * still being written), 2 (empty, and PADs were freed: notify putters), or RINGQ_SHUTDOWN /
  * RINGQ_EMSGSIZE (buffer too small: g->len says how much is needed, the message stays) /
- * RINGQ_ECORRUPT. */
+ * RINGQ_EINVAL (a peek is open) / RINGQ_ECORRUPT. */
 static inline ptrdiff_t
 ringq__bytes_pop(struct ringq__bytes *b, struct ringq__bytes_get *g, memory_order release_mo)
 {
   const unsigned char *rec = NULL;
   uint64_t len = 0, end = 0;
-  int st = ringq__bytes_next(b, &rec, &len, &end);
+  int st;
+  /* The getter's own word, read inside the get_busy window (a discarder waits it out): a peek
+   * still open makes a get or another peek a misuse. */
+  if (b->peek_end != 0)
+    return RINGQ_EINVAL;
+  st = ringq__bytes_next(b, &rec, &len, &end);
   if (st == RINGQ__BYTES_SKIP) {
     ringq__bytes_free(b, end, 0, release_mo);
     return 2;

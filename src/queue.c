@@ -564,8 +564,9 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     if (q->bytes) {
       struct ringq__bytes_get *g = items;
       k = ringq__bytes_pop(bytes_of(q), g, mo);
-      if (k == 1 && g->peek)
-        return k; /* a peek is a get under way until its release lowers get_busy ([G2]) */
+      if ((k == 1 && g->peek) || k == RINGQ_EINVAL)
+        return k; /* a peek is a get under way until its release lowers get_busy ([G2]);
+                     EINVAL: a peek is open, and its get_busy must stay raised */
     } else if (q->unbounded) {
       k = unbounded_take(q, items, n, mo);
     } else if (n != 1) {
@@ -1401,7 +1402,8 @@ discard_one_bytes(struct ringq_queue *q)
   msg.data = rec;
   msg.len = (size_t)len;
   hand_over(q, &msg);
-  b->peek_end = 0;
+  if (b->peek_end != 0) /* fini with a peek left open (a discarder waits for its release) */
+    b->peek_end = 0;
   ringq__bytes_consume(b, end, memory_order_seq_cst); /* [F2] */
   return RINGQ_OK;
 }

@@ -178,7 +178,8 @@ getter_main(void *arg)
       if (st == RINGQ_EMSGSIZE) {
         CHECK(len > cap);
         st = ringq_queue_get_bytes_nowait(r->q, buf, r->max, &len);
-        CHECK_ST(st, RINGQ_OK); /* one getter: the message is still there */
+        if (!(r->shutdown_mode && st == RINGQ_SHUTDOWN)) /* (an immediate shutdown came first) */
+          CHECK_ST(st, RINGQ_OK); /* one getter: the message is still there */
       }
       break;
     }
