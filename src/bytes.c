@@ -60,6 +60,12 @@
  * loop or any other caller asks for the largest record), the getters' reads head and tail. So the
  * wait protocol's argument (top of queue.c) holds as written.
  *
+ * Aborted reservations. An abort turns its record into a PAD [P3] and counts itself in `aborts`
+ * [A4] (seq_cst: the [N1] of a getter that must free PADs, since no message will come to make it
+ * walk past them). The getter, finding no message, loads aborts [A5], frees the PADs at rpos and
+ * stores what it loaded in aborts_seen [A6]; the getters' [W2] also holds while the two differ.
+ * It reads no header (the consumer may be zeroing them), so any thread may run it.
+ *
  * Shutdown. The closed mark is set in tail after CLOSING (and, asymmetric SPSC, after put_busy
  * fell). A commit either counted its message before the mark (then the getters, or the discarder,
  * take it: they report SHUTDOWN only once head reaches the closed tail, and wait for a counted
@@ -353,8 +359,11 @@ ringq_queue_abort_bytes(struct ringq_queue *q, void *ptr)
   uint64_t reserved = 0;
   if (q == NULL || !q->bytes || ringq__bytes_own(bytes_of(q), ptr, &hdr, &reserved) != RINGQ_OK)
     return RINGQ_EINVAL;
-  ringq__bytes_pad(hdr, reserved); /* [P3] seq_cst: [N1] for a getter that frees PADs */
-  ringq__notify(q, &q->not_empty);  /* [N2]..[N4]: its room is freed by the getter */
+  ringq__bytes_pad(hdr, reserved); /* [P3] release: the getter skips it */
+  /* [A4] seq_cst; the blocking layer's [N1] for a getter that frees PADs (its [W2] compares
+   * aborts with aborts_seen); release for [A5]: the PAD is written. */
+  atomic_fetch_add_explicit(&bytes_of(q)->aborts, 1, memory_order_seq_cst);
+  ringq__notify(q, &q->not_empty); /* [N2]..[N4]: its room is freed by the getter */
   return RINGQ_OK;
 }
 

@@ -73,6 +73,7 @@ struct ringq__bytes {
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) tail; /* committed messages, tickets; closed mark */
   _Atomic(uint64_t) wpos;                            /* bytes reserved */
   uint64_t rpos_cache; /* SPSC: the producer's copy of rpos (a value rpos had) */
+  _Atomic(uint64_t) aborts; /* reservations aborted so far (rare: on this line anyway) */
 
   /* The consumer's line. */
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) head; /* messages consumed, tickets */
@@ -80,6 +81,7 @@ struct ringq__bytes {
   uint64_t tail_cache; /* the consumer's copy of tail (without the mark) */
   uint64_t wpos_cache; /* wpos as loaded right after tail_cache: bounds the records below it */
   uint64_t peek_end;   /* 0, or (the position just past the record peeked) | 1 */
+  _Atomic(uint64_t) aborts_seen; /* the consumer's: `aborts` when it last freed the PADs at rpos */
   /* data[size] follows, at sizeof(struct ringq__bytes), a multiple of RINGQ_CACHE_LINE */
 };
 
@@ -174,6 +176,8 @@ ringq__bytes_init(struct ringq__bytes *b, size_t capacity, size_t max_len, int m
   atomic_init(&b->wpos, 0);
   atomic_init(&b->head, 0);
   atomic_init(&b->rpos, 0);
+  atomic_init(&b->aborts, 0);
+  atomic_init(&b->aborts_seen, 0);
   memset(ringq__bytes_data(b), 0, (size_t)size); /* every header reads "free" */
 }
 
@@ -292,11 +296,9 @@ ringq__bytes_own(struct ringq__bytes *b, const void *data, struct ringq__bhdr **
 static inline void
 ringq__bytes_pad(struct ringq__bhdr *hdr, uint64_t reserved)
 {
-  /* [P3] seq_cst (a release suffices for [C2]: the consumer skips the record); seq_cst because
-   * an abort is the blocking layer's [N1] for a getter that must free PADs at its position (see
-   * ringq__bytes_pad_ready). */
+  /* [P3] release; pairs with [C2]: the consumer skips the record. */
   atomic_store_explicit(&hdr->word, RINGQ__BYTES_PAD | (uint32_t)ringq__bytes_rec(reserved),
-                        memory_order_seq_cst);
+                        memory_order_release);
 }
 
 /* Count one message in tail: [P2]. closable == 0 only for the SPSC asymmetric variant (the
@@ -401,7 +403,7 @@ ringq__bytes_pads(struct ringq__bytes *b, uint64_t pos, uint64_t w)
 /* The next message: on RINGQ_OK *rec is its data, *len its length, *end the position just past
  * it (PADs before it included). RINGQ_EMPTY: none counted, or the next record is still being
  * written; RINGQ__BYTES_SKIP: none counted, PADs to free up to *end; RINGQ_SHUTDOWN: closed and
- * every counted message consumed; RINGQ_ECORRUPT. Writes nothing shared. */
+ * every counted message consumed; RINGQ_ECORRUPT. Writes nothing shared but aborts_seen. */
 static inline int
 ringq__bytes_next(struct ringq__bytes *b, const unsigned char **rec, uint64_t *len, uint64_t *end)
 {
@@ -422,9 +424,15 @@ ringq__bytes_next(struct ringq__bytes *b, const unsigned char **rec, uint64_t *l
     if (t == h) {
       if (tt & RINGQ__CLOSED)
         return RINGQ_SHUTDOWN;
+      uint64_t a;
       if ((pos & 7) != 0 || w - pos > b->size)
         return RINGQ_ECORRUPT;
+      /* [A5] acquire; pairs with an abort's [A4]: loaded before the walk, so an abort after it
+       * leaves aborts_seen behind and the getters' re-check true. */
+      a = atomic_load_explicit(&b->aborts, memory_order_acquire);
       *end = ringq__bytes_pads(b, pos, w);
+      /* [A6] seq_cst; read by ringq__bytes_pad_ready: the PADs aborted so far are seen to. */
+      atomic_store_explicit(&b->aborts_seen, a, memory_order_seq_cst);
       return *end != pos ? RINGQ__BYTES_SKIP : RINGQ_EMPTY;
     }
   }
@@ -573,18 +581,14 @@ ringq__bytes_room(struct ringq__bytes *b, uint64_t rec)
   return ringq__bytes_fits(b, w, r, rec);
 }
 
-/* The getters' [W2] addition: no message counted, but a PAD at rpos that a get would free (an
- * abort's [P3], seq_cst, is the [N1] it pairs with). seq_cst loads. */
+/* The getters' [W2] addition: a reservation was aborted since the getter last freed the PADs at
+ * its position (the abort's [A4], a seq_cst increment, is the [N1] it pairs with). Reads no
+ * header: the consumer may be zeroing them. seq_cst loads. */
 static inline int
 ringq__bytes_pad_ready(struct ringq__bytes *b)
 {
-  uint64_t r = atomic_load_explicit(&b->rpos, memory_order_seq_cst);
-  uint64_t w = atomic_load_explicit(&b->wpos, memory_order_seq_cst);
-  uint32_t word;
-  if (w == r || (r & 7) != 0 || w - r > b->size)
-    return 0;
-  word = atomic_load_explicit(&ringq__bytes_hdr(b, r)->word, memory_order_seq_cst);
-  return (word & RINGQ__BYTES_STATE) == RINGQ__BYTES_PAD;
+  return atomic_load_explicit(&b->aborts, memory_order_seq_cst) !=
+         atomic_load_explicit(&b->aborts_seen, memory_order_seq_cst);
 }
 
 /* Hook for dead-peer recovery (src/peers.c, issue 10; not called yet): the BUSY record at the
