@@ -18,12 +18,21 @@ extern "C" {
 #define BENCH_ROLE_PINGPONG 0x08u  /* spinning ping-pong latency */
 #define BENCH_ROLE_BASELINE 0x10u  /* the baseline of the groups it is in */
 #define BENCH_ROLE_REFERENCE 0x20u /* not a queue: a hardware reference (cache line) */
+#define BENCH_ROLE_PROCESS 0x40u   /* between processes (fork): the queue lives in shared memory
+                                      or the kernel; its .blocking and/or .single loops run */
+#define BENCH_ROLE_BYTES 0x80u     /* byte messages (BENCH_MSG_LOOPS in .single), two threads */
 
 /* Element sizes a queue supports (bit set = supported). */
 #define BENCH_ESIZE_8 0x1u
 #define BENCH_ESIZE_64 0x2u
 #define BENCH_ESIZE_512 0x4u
 #define BENCH_ESIZE_ALL 0x7u
+/* Message sizes of the byte-message workloads. */
+#define BENCH_ESIZE_16 0x8u
+#define BENCH_ESIZE_256 0x10u
+#define BENCH_ESIZE_4K 0x20u
+#define BENCH_ESIZE_64K 0x40u
+#define BENCH_ESIZE_MSGS 0x78u
 
 /* Worker loops for one way of using the queue (NULL: not supported). */
 struct bench_loops {
@@ -32,8 +41,8 @@ struct bench_loops {
 };
 
 struct bench_queue_params {
-  size_t capacity;  /* items */
-  size_t esize;     /* bytes per item */
+  size_t capacity;  /* items (byte messages: messages of esize bytes the queue must hold) */
+  size_t esize;     /* bytes per item (byte messages: the largest message, the workload's size) */
   unsigned producers, consumers;
 };
 

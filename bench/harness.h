@@ -253,6 +253,21 @@ enum bench_status bench_run_threads(struct bench_run *run, struct bench_worker *
                                     uint64_t stall_ns, void (*wake)(void *q),
                                     struct bench_timing *timing, char *why, size_t why_len);
 
+/* The same with one process per worker (fork), for the queues that live in shared memory: `run`,
+ * `workers` and run->samples must be in memory from bench_shared_alloc, and the queue in a
+ * MAP_SHARED mapping made before the call. Each process is pinned and released like a thread; a
+ * process that dies is a FAIL; after a stall (or 10 s past the window) the processes still
+ * running are killed, so the run goes on. */
+enum bench_status bench_run_processes(struct bench_run *run, struct bench_worker *workers,
+                                      const struct bench_thread_plan *plan, uint64_t duration_ns,
+                                      uint64_t stall_ns, void (*wake)(void *q),
+                                      struct bench_timing *timing, char *why, size_t why_len);
+
+/* Zeroed memory shared with the worker processes forked later (MAP_SHARED | MAP_ANONYMOUS);
+ * NULL when it cannot be mapped. */
+void *bench_shared_alloc(size_t bytes);
+void bench_shared_free(void *p, size_t bytes);
+
 /* ---- statistics ---- */
 
 void bench_sort_u64(uint64_t *v, size_t n);

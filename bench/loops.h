@@ -10,6 +10,8 @@
 
 #include "harness.h"
 
+#include <stdlib.h>
+
 /* Declares an adapter function (push, pop, ...): always inlined into the loops, so that no queue
  * pays for a call the others do not. */
 #define BENCH_OP static inline __attribute__((always_inline))
@@ -347,6 +349,8 @@ bench_ping(struct bench_worker *w, bench_push_fn push, bench_pop_fn pop, int blo
     }
     t1 = bench_now_ns();
     got = bench_item_read(back, esize, &torn);
+    if (got == BENCH_PILL && bench_phase(run) == BENCH_ABORT)
+      goto out; /* the watchdog's wake put a pill in q2 to end a wait it could not interrupt */
     if (got != tag || torn) {
       bench_fail(w, "ping: sent %#llx, got %#llx back", (unsigned long long)tag,
                  (unsigned long long)got);
@@ -410,6 +414,78 @@ bench_pong(struct bench_worker *w, bench_push_fn push, bench_pop_fn pop, int blo
   }
 }
 
+/* ---- byte messages: one producer sends messages of run->esize bytes, one consumer ----
+ * A message carries its tag in its first 8 bytes and the complement in its last 8 (so a torn or
+ * short copy fails, as for items); the bytes between are whatever the producer's buffer holds,
+ * copied like the rest. After its last message the producer sends an empty one, the end of the
+ * stream, so a consumer blocked in a receive returns. send and recv return 1 when a message
+ * moved, 0 when none did (full or empty, or a wait that timed out or was woken): the loops spin
+ * (bench_spin) and call again unless the run was aborted. recv fills *len; cap is the buffer's
+ * size (run->esize). */
+typedef int (*bench_send_fn)(void *q, const void *buf, size_t len);
+typedef int (*bench_recv_fn)(void *q, void *buf, size_t cap, size_t *len);
+
+BENCH_INLINE void
+bench_produce_msgs(struct bench_worker *w, bench_send_fn send)
+{
+  struct bench_run *run = w->run;
+  void *q = run->q;
+  size_t len = run->esize;
+  uint64_t seq = 0;
+  unsigned spins = 0;
+  unsigned char *msg = (unsigned char *)calloc(1, len);
+  if (msg == NULL) {
+    bench_fail(w, "producer: out of memory for a %zu-byte message", len);
+    bench_producer_done(w, 0);
+    return;
+  }
+  while (seq == 0 || bench_phase(run) == BENCH_RUNNING) {
+    bench_item_write(msg, len, bench_tag(w->index, seq + 1));
+    while (!send(q, msg, len))
+      if (bench_spin(run, &spins))
+        goto out;
+    if ((++seq & 1023) == 0)
+      bench_publish_progress(w, seq);
+  }
+  /* The end of the stream; not after an abort: the consumer may be gone, and a blocking send
+   * into a full queue would never return. */
+  while (bench_phase(run) != BENCH_ABORT && !send(q, msg, 0))
+    if (bench_spin(run, &spins))
+      break;
+out:
+  free(msg);
+  bench_producer_done(w, seq);
+}
+
+BENCH_INLINE void
+bench_consume_msgs(struct bench_worker *w, bench_recv_fn recv)
+{
+  struct bench_run *run = w->run;
+  void *q = run->q;
+  size_t cap = run->esize, len;
+  unsigned spins = 0;
+  unsigned char *msg = (unsigned char *)malloc(cap);
+  if (msg == NULL) {
+    bench_fail(w, "consumer: out of memory for a %zu-byte message", cap);
+    return;
+  }
+  for (;;) {
+    while (!recv(q, msg, cap, &len))
+      if (bench_spin(run, &spins))
+        goto out;
+    if (len == 0)
+      break; /* the end of the stream (or the watchdog's wake) */
+    if (len != cap) {
+      bench_fail(w, "consumer: a message of %zu bytes, expected %zu", len, cap);
+      break;
+    }
+    if (!bench_accept(w, msg))
+      break;
+  }
+out:
+  free(msg);
+}
+
 /* ---- instantiation ---- */
 
 /* A worker: a plain function calling one inlined loop (unused ones are fine). */
@@ -440,5 +516,10 @@ bench_pong(struct bench_worker *w, bench_push_fn push, bench_pop_fn pop, int blo
   BENCH_WORKER(name##_ping_blocking, bench_ping(w, put, get, 1))                                \
   BENCH_WORKER(name##_pong_blocking, bench_pong(w, put, get, 1))                                \
   BENCH_WORKER(name##_solo, bench_solo_blocking(w, put, get))
+
+/* Defines name##_msg_producer, name##_msg_consumer from send / recv of byte messages. */
+#define BENCH_MSG_LOOPS(name, send, recv)                                                       \
+  BENCH_WORKER(name##_msg_producer, bench_produce_msgs(w, send))                                \
+  BENCH_WORKER(name##_msg_consumer, bench_consume_msgs(w, recv))
 
 #endif /* BENCH_LOOPS_H */

@@ -18,7 +18,7 @@
 /* adapters/ringq_unbounded.c: bytes the unbounded queue holds around a backlog of `items` items. */
 void bench_unbounded_memory_report(FILE *f, uint64_t items);
 
-#define MAX_TARGETS 24
+#define MAX_TARGETS 48
 
 static void
 usage(FILE *f)
@@ -39,6 +39,10 @@ usage(FILE *f)
           "  --seed N           seed of the shuffled order (default: from the clock)\n"
           "  --stall SEC        no progress for this long is a stall (default 3, quick 1.5)\n"
           "  --list             list the cases and exit\n"
+          "  --process          only the workloads between processes (fork): ringq's shared\n"
+          "                     queues, pipe, socketpair, POSIX mq, Boost.Interprocess, baseline\n"
+          "  --bytes            only the byte-message workloads (16 B to 64 KiB messages)\n"
+          "                     (both: both groups; neither: every workload)\n"
           "  --selftest         check that the item checks catch a queue that loses, duplicates,\n"
           "                     reorders or corrupts items, and the watchdog one that stops\n"
           "                     (a deliberately broken queue), then exit\n"
@@ -307,6 +311,10 @@ main(int argc, char **argv)
       list = 1;
     else if (strcmp(a, "--selftest") == 0)
       selftest = 1;
+    else if (strcmp(a, "--process") == 0)
+      cfg.groups |= BENCH_GROUP_PROCESS;
+    else if (strcmp(a, "--bytes") == 0)
+      cfg.groups |= BENCH_GROUP_BYTES;
     else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
       return 0;
@@ -421,9 +429,9 @@ main(int argc, char **argv)
   report.ntargets = bench_targets_evaluate(cases, ncases, targets, MAX_TARGETS);
   report.targets = targets;
   bench_report_console(stdout, &report);
-  if (cfg.only == NULL || strstr("idle-loop", cfg.only) != NULL)
+  if (cfg.groups == 0 && (cfg.only == NULL || strstr("idle-loop", cfg.only) != NULL))
     bench_idle_loop(stdout, quick ? 1.0 : 10.0);
-  if (cfg.only == NULL || strstr("unbounded", cfg.only) != NULL)
+  if (cfg.groups == 0 && (cfg.only == NULL || strstr("unbounded", cfg.only) != NULL))
     bench_unbounded_memory_report(stdout, 10000000);
   fflush(stdout);
   if (csv && bench_report_csv(csv, &report) != 0)

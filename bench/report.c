@@ -88,6 +88,10 @@ fmt_num(char *buf, size_t len, double x)
 static const char *
 status_text(const struct bench_case *c, char *buf, size_t len)
 {
+  if (c->status == BENCH_ERROR && strncmp(c->why, "n/a", 3) == 0) {
+    snprintf(buf, len, "%s", c->why); /* a peer that cannot run here, and why */
+    return buf;
+  }
   const char *word = c->status == BENCH_FAIL    ? "FAIL"
                      : c->status == BENCH_STALL ? "stall"
                                                 : "error";
@@ -110,20 +114,38 @@ shows_syscalls(const struct bench_workload *wl)
   return wl->blocking;
 }
 
+int
+bench_ringq_bytes_registered(void)
+{
+  for (const struct bench_queue *const *q = bench_queues(); *q; q++)
+    if (strcmp((*q)->name, RINGQ_BYTES) == 0)
+      return 1;
+  return 0;
+}
+
+static int
+is_bytes(const struct bench_workload *wl)
+{
+  return wl->role == BENCH_ROLE_BYTES;
+}
+
 static void
 print_group(FILE *f, const struct bench_report *r, const struct bench_workload *wl)
 {
-  int pp = wl->kind == BENCH_PINGPONG, sys = shows_syscalls(wl), any = 0;
+  int pp = wl->kind == BENCH_PINGPONG, sys = shows_syscalls(wl), any = 0, bytes = is_bytes(wl);
+  int have_ringq_bytes = 0;
   double k = scale_of(wl);
   for (size_t i = 0; i < r->ncases; i++)
     any |= r->cases[i].wl == wl && r->cases[i].selected;
   if (!any)
     return;
   fprintf(f, "\n%s  [%s]\n", wl->title, wl->key);
-  fprintf(f, "  %-38s %-30s %10s %-21s", "queue", "threads@cpus", pp ? "median ns" : "M items/s",
-          "(min - max)");
+  fprintf(f, "  %-38s %-30s %10s %-21s", "queue", "threads@cpus",
+          pp ? "median ns" : bytes ? "M msgs/s" : "M items/s", "(min - max)");
   if (pp)
     fprintf(f, " %9s %9s", "p99 ns", "p99.9 ns");
+  if (bytes)
+    fprintf(f, " %9s", "MB/s");
   fprintf(f, " %-22s", pp ? "x baseline (faster)" : "x baseline");
   if (sys)
     fprintf(f, " %12s %12s", "syscalls/M", "sleeps/M");
@@ -134,6 +156,7 @@ print_group(FILE *f, const struct bench_report *r, const struct bench_workload *
     char a[32], b[32], m[32], rng[112], rat[112], buf[320];
     if (c->wl != wl || !c->selected)
       continue;
+    have_ringq_bytes |= strncmp(c->label, RINGQ_BYTES, strlen(RINGQ_BYTES)) == 0;
     fprintf(f, "  %-38s %-30s ", c->label, c->topology);
     if (c->status != BENCH_OK) {
       fprintf(f, "%s\n", status_text(c, buf, sizeof buf));
@@ -149,6 +172,8 @@ print_group(FILE *f, const struct bench_report *r, const struct bench_workload *
     fprintf(f, "%10s %-21s", fmt_num(m, sizeof m, s.med * k), rng);
     if (pp)
       fprintf(f, " %9.0f %9.0f", s.p99, s.p999);
+    if (bytes)
+      fprintf(f, " %9.0f", s.med * (double)wl->esize / 1e6);
     if (c->is_baseline)
       snprintf(rat, sizeof rat, "1 (baseline)");
     else if (s.have_ratio)
@@ -166,6 +191,43 @@ print_group(FILE *f, const struct bench_report *r, const struct bench_workload *
     }
     fputc('\n', f);
   }
+  /* The place of ringq's byte-message queue (issue 12) until an adapter registers it. */
+  if (bytes && !have_ringq_bytes)
+    fprintf(f, "  %-38s %-30s %s\n", RINGQ_BYTES, "",
+            bench_ringq_bytes_registered()
+                ? "n/a (its adapter does not take part in this message size)"
+                : "n/a (not built: no adapter registers a queue named \"" RINGQ_BYTES "\")");
+}
+
+/* Where the process and byte-message workloads ran, and whether that oversubscribes. */
+static void
+print_cpu_notes(FILE *f, const struct bench_report *r)
+{
+  int proc = 0, bytes = 0, over = 0;
+  for (size_t i = 0; i < r->ncases; i++) {
+    const struct bench_case *c = &r->cases[i];
+    if (!c->selected)
+      continue;
+    proc |= c->wl->role == BENCH_ROLE_PROCESS;
+    bytes |= is_bytes(c->wl);
+    over |= (c->wl->role == BENCH_ROLE_PROCESS || is_bytes(c->wl)) && c->oversubscribed;
+  }
+  if (proc)
+    fprintf(f, "  between processes: the producer (or pinger) and the consumer (or ponger) are two "
+               "processes made with fork(), pinned as threads are (threads@cpus, \"processes\"); "
+               "\"[threads]\" rows run the same queue in the same shared mapping between two "
+               "threads on the same CPUs. The queues are made before fork.\n");
+  if (bytes)
+    fprintf(f, "  byte messages: one producer thread and one consumer thread (threads@cpus); "
+               "MB/s = messages/s x message size.\n");
+  if (proc || bytes)
+    fprintf(f, "  CPUs: these two-worker cases use CPUs %s of the %ld online (%s); the run's own "
+               "watchdog thread shares them, waking every 20 ms.\n",
+            r->machine->cpus, r->machine->nproc,
+            over ? "MORE workers than CPUs: oversubscribed, spin loops yield"
+                 : r->cfg->ncpus >= 2 && r->machine->nproc <= 2
+                     ? "both CPUs of this machine, one worker each: not oversubscribed"
+                     : "one worker per CPU: not oversubscribed");
 }
 
 void
@@ -175,7 +237,7 @@ bench_report_console(FILE *f, const struct bench_report *r)
   const struct bench_workload *wls = bench_workloads(&nw);
   const struct bench_machine *m = r->machine;
   const struct bench_case *line = NULL, *futex = NULL, *stream = NULL;
-  const struct bench_queue *noted[64];
+  const char *noted[64];
   size_t nnoted = 0, filtered = 0;
 
   fprintf(f, "ringq-bench: %s mode, %u repetitions of %.2f s per case after a warm-up round, "
@@ -249,13 +311,15 @@ bench_report_console(FILE *f, const struct bench_report *r)
     size_t j;
     if (!r->cases[i].selected || q->note == NULL)
       continue;
-    for (j = 0; j < nnoted && noted[j] != q; j++) {
+    for (j = 0; j < nnoted && noted[j] != q->note; j++) {
     }
     if (j == nnoted && nnoted < 64) {
-      noted[nnoted++] = q;
+      noted[nnoted++] = q->note; /* a note two queues share is printed once */
       fprintf(f, "  %s.\n", q->note);
     }
   }
+
+  print_cpu_notes(f, r);
 
   fprintf(f, "\nTargets (from the issue; median of per-repetition ratios, min - max):\n"
              "  NOT MET: the measured ratio is short of the goal. It is a performance result, not a\n"
@@ -273,7 +337,8 @@ bench_report_console(FILE *f, const struct bench_report *r)
     fprintf(f, "  %-7s %-12s %s\n          %s\n", state, t->rule, t->text, t->detail);
   }
   if (filtered)
-    fprintf(f, "  (%zu more not evaluated: their cases were left out by --only)\n", filtered);
+    fprintf(f, "  (%zu more not evaluated: their cases were left out by --only, --process or "
+               "--bytes)\n", filtered);
   fprintf(f, "\ntotal time: %.1f s\n", m->total_s);
 }
 
@@ -321,7 +386,8 @@ status_name(enum bench_status st)
 static const char *
 unit_of(const struct bench_workload *wl)
 {
-  return wl->kind == BENCH_PINGPONG ? "ns per round trip" : "M items/s";
+  return wl->kind == BENCH_PINGPONG ? "ns per round trip" : is_bytes(wl) ? "M messages/s"
+                                                                          : "M items/s";
 }
 
 int
@@ -486,6 +552,10 @@ bench_report_json(const char *path, const struct bench_report *r)
       json_num(f, s.rmin);
       fprintf(f, ", \"vs_baseline_max\": ");
       json_num(f, s.rmax);
+    }
+    if (is_bytes(c->wl)) {
+      fprintf(f, ", \"message_bytes\": %zu, \"MB_per_s\": ", c->wl->esize);
+      json_num(f, s.med * (double)c->wl->esize / 1e6);
     }
     if (s.sys >= 0) {
       fprintf(f, ", \"syscalls_per_million\": ");

@@ -50,6 +50,13 @@ struct bench_target_result {
   int filtered;          /* n/a because --only left a case out */
 };
 
+/* The name a byte-message queue of ringq's (issue 12) registers its SPSC queue under: the
+ * byte-message targets and the placeholder row look for it. */
+#define RINGQ_BYTES "ringq bytes"
+
+/* 1 when a compiled-in adapter registers a queue named RINGQ_BYTES. */
+int bench_ringq_bytes_registered(void);
+
 /* Evaluate the issue's targets from the cases; returns how many were written to out. */
 size_t bench_targets_evaluate(const struct bench_case *cases, size_t n,
                               struct bench_target_result *out, size_t max);

@@ -18,6 +18,11 @@ struct ratio_target {
 };
 
 #define BASE_BLOCKING "baseline mutex+condvars, blocking"
+#define SHM_SPSC "ringq queue (SPSC, shm)"
+#define SHM_MPMC "ringq queue (MPMC, shm)"
+#define POSIX_MQ "POSIX mq"
+#define BOOST_MQ "Boost.Interprocess message_queue"
+#define PROBE "hand-off probe (copy in, copy out)"
 
 static const struct ratio_target ratio_targets[] = {
     {"SPSC single items, ring 1024: ringq spsc / best of ck_ring SPSC, moodycamel RWQ", ">= 1.5x",
@@ -61,6 +66,37 @@ static const struct ratio_target ratio_targets[] = {
      "mpmc-2p2c-single-8B", "ringq unbounded mpmc", {"liburcu wfcqueue", NULL, NULL}, 3.0, 0},
     {"MPMC 4P4C single items: ringq unbounded mpmc / liburcu wfcqueue", ">= 3x",
      "mpmc-4p4c-single-8B", "ringq unbounded mpmc", {"liburcu wfcqueue", NULL, NULL}, 3.0, 0},
+    /* Between processes (issue 10): the shared queue between two processes, against the same
+     * queue in the same mapping between two threads, and against the kernel's and Boost's
+     * message queues (the best of the two in each repetition). Blocking put/get. */
+    {"Between processes, 8 B: ringq queue (SPSC, shm) / the same between threads", ">= 0.8x",
+     "proc-1p1c-8B", SHM_SPSC, {SHM_SPSC " [threads]", NULL, NULL}, 0.8, 0},
+    {"Between processes, 8 B: ringq queue (MPMC, shm) / the same between threads", ">= 0.8x",
+     "proc-1p1c-8B", SHM_MPMC, {SHM_MPMC " [threads]", NULL, NULL}, 0.8, 0},
+    {"Between processes, 64 B: ringq queue (SPSC, shm) / the same between threads", ">= 0.8x",
+     "proc-1p1c-64B", SHM_SPSC, {SHM_SPSC " [threads]", NULL, NULL}, 0.8, 0},
+    {"Between processes, 64 B: ringq queue (MPMC, shm) / the same between threads", ">= 0.8x",
+     "proc-1p1c-64B", SHM_MPMC, {SHM_MPMC " [threads]", NULL, NULL}, 0.8, 0},
+    {"Between processes, 8 B: ringq queue (SPSC, shm) / best of POSIX mq, Boost message_queue",
+     ">= 10x", "proc-1p1c-8B", SHM_SPSC, {POSIX_MQ, BOOST_MQ, NULL}, 10.0, 0},
+    {"Between processes, 8 B: ringq queue (MPMC, shm) / best of POSIX mq, Boost message_queue",
+     ">= 10x", "proc-1p1c-8B", SHM_MPMC, {POSIX_MQ, BOOST_MQ, NULL}, 10.0, 0},
+    {"Between processes, 64 B: ringq queue (SPSC, shm) / best of POSIX mq, Boost message_queue",
+     ">= 10x", "proc-1p1c-64B", SHM_SPSC, {POSIX_MQ, BOOST_MQ, NULL}, 10.0, 0},
+    {"Between processes, 64 B: ringq queue (MPMC, shm) / best of POSIX mq, Boost message_queue",
+     ">= 10x", "proc-1p1c-64B", SHM_MPMC, {POSIX_MQ, BOOST_MQ, NULL}, 10.0, 0},
+    {"Between processes, round trip: ringq queue (SPSC, shm) / the same between threads (median "
+     "ns)", "<= 1.3x", "proc-pingpong-8B", SHM_SPSC, {SHM_SPSC " [threads]", NULL, NULL}, 1.3, 1},
+    {"Between processes, round trip: ringq queue (MPMC, shm) / the same between threads (median "
+     "ns)", "<= 1.3x", "proc-pingpong-8B", SHM_MPMC, {SHM_MPMC " [threads]", NULL, NULL}, 1.3, 1},
+    /* Byte messages (issue 12). RINGQ_BYTES is the name the byte-message queue's adapter gives
+     * its SPSC queue; until one is registered these say "n/a (not built)". 16 B: "within 1.5x of
+     * the fixed-size ring's items/s" is messages/s >= items/s / 1.5. */
+    {"Byte messages of 4 KiB: ringq bytes / the hand-off probe (copy in, copy out)", ">= 0.7x",
+     "bytes-4KiB", RINGQ_BYTES, {PROBE, NULL, NULL}, 0.7, 0},
+    {"Byte messages of 16 B: ringq bytes messages/s / the fixed-size ring's items/s (16 B items)",
+     ">= 0.67x", "bytes-16B", RINGQ_BYTES, {"ringq spsc ring, 16 B items", NULL, NULL}, 1 / 1.5,
+     0},
 };
 
 /* The case of `label` in workload `key`: NULL when it was not built (its peer's package is
@@ -110,6 +146,15 @@ eval_ratio(const struct ratio_target *t, const struct bench_case *cases, size_t 
   for (size_t i = 0; i < 3 && t->den[i]; i++)
     if ((den[nden] = find(cases, n, t->key, t->den[i], &left_out)) != NULL)
       nden++;
+  if (num == NULL && !left_out && strcmp(t->num, RINGQ_BYTES) == 0) {
+    if (bench_ringq_bytes_registered())
+      snprintf(out->detail, sizeof out->detail, "n/a: " RINGQ_BYTES " does not take part in %s",
+               t->key);
+    else
+      snprintf(out->detail, sizeof out->detail, "n/a (not built): no adapter registers a queue "
+               "named \"" RINGQ_BYTES "\" (bench/README.md, Adding a message queue)");
+    return;
+  }
   if (num == NULL || nden == 0) {
     out->filtered = left_out;
     snprintf(out->detail, sizeof out->detail, "n/a: %s not %s", num == NULL ? t->num : t->den[0],

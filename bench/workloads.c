@@ -12,6 +12,8 @@
 #define MPMC BENCH_ROLE_MPMC
 #define BLK BENCH_ROLE_BLOCKING
 #define PP BENCH_ROLE_PINGPONG
+#define PROC BENCH_ROLE_PROCESS
+#define BYTES BENCH_ROLE_BYTES
 
 /* key, title, kind, role, P, C, capacity, esize, burst, blocking, slow, wakeup, bare ring, time */
 static const struct bench_workload workloads[] = {
@@ -65,6 +67,23 @@ static const struct bench_workload workloads[] = {
      BENCH_PINGPONG, BLK, 1, 1, 1024, 8, 1, 1, 0, 0, 1, 1.0},
     {"wakeup-8B", "Blocking queue, wake-up round trip: the other side is asleep, 8 B",
      BENCH_PINGPONG, BLK, 1, 1, 1024, 8, 1, 1, 0, 1, 0, 3.0},
+    /* Between processes (issue 10): a producer process and a consumer process (fork), the queue
+     * in shared memory or in the kernel; ringq's rows also run between two threads. */
+    {"proc-1p1c-8B", "Between processes: throughput, 1 producer and 1 consumer process, "
+     "capacity 1024, 8 B", BENCH_THROUGHPUT, PROC, 1, 1, 1024, 8, 1, 1, 0, 0, 0, 1.0},
+    {"proc-1p1c-64B", "Between processes: throughput, 1 producer and 1 consumer process, "
+     "capacity 1024, 64 B", BENCH_THROUGHPUT, PROC, 1, 1, 1024, 64, 1, 1, 0, 0, 0, 1.0},
+    {"proc-pingpong-8B", "Between processes: ping-pong round trip, two queues of 1024, 8 B",
+     BENCH_PINGPONG, PROC, 1, 1, 1024, 8, 1, 1, 0, 0, 0, 1.0},
+    /* Byte messages (issue 12), two threads; capacity: messages of the workload's size. */
+    {"bytes-16B", "Byte messages of 16 B, two threads, room for 1024 messages", BENCH_THROUGHPUT,
+     BYTES, 1, 1, 1024, 16, 1, 0, 0, 0, 0, 1.0},
+    {"bytes-256B", "Byte messages of 256 B, two threads, room for 1024 messages",
+     BENCH_THROUGHPUT, BYTES, 1, 1, 1024, 256, 1, 0, 0, 0, 0, 1.0},
+    {"bytes-4KiB", "Byte messages of 4 KiB, two threads, room for 64 messages", BENCH_THROUGHPUT,
+     BYTES, 1, 1, 64, 4096, 1, 0, 0, 0, 0, 1.0},
+    {"bytes-64KiB", "Byte messages of 64 KiB, two threads, room for 8 messages",
+     BENCH_THROUGHPUT, BYTES, 1, 1, 8, 65536, 1, 0, 0, 0, 0, 1.0},
 };
 
 const struct bench_workload *
@@ -77,7 +96,24 @@ bench_workloads(size_t *n)
 static unsigned
 esize_bit(size_t esize)
 {
-  return esize == 8 ? BENCH_ESIZE_8 : esize == 64 ? BENCH_ESIZE_64 : BENCH_ESIZE_512;
+  switch (esize) {
+  case 8: return BENCH_ESIZE_8;
+  case 64: return BENCH_ESIZE_64;
+  case 512: return BENCH_ESIZE_512;
+  case 16: return BENCH_ESIZE_16;
+  case 256: return BENCH_ESIZE_256;
+  case 4096: return BENCH_ESIZE_4K;
+  case 65536: return BENCH_ESIZE_64K;
+  default: return 0;
+  }
+}
+
+static unsigned
+group_of(const struct bench_workload *wl)
+{
+  return wl->role == BENCH_ROLE_PROCESS ? BENCH_GROUP_PROCESS
+         : wl->role == BENCH_ROLE_BYTES ? BENCH_GROUP_BYTES
+                                        : 0;
 }
 
 static const struct bench_loops *
@@ -135,6 +171,11 @@ describe_topology(struct bench_case *c, const struct bench_config *cfg)
     snprintf(c->topology, sizeof c->topology, "%uP@%s %uC@%s", wl->producers, a, wl->consumers,
              b);
   }
+  if (wl->role == BENCH_ROLE_PROCESS) {
+    size_t used = strlen(c->topology);
+    snprintf(c->topology + used, sizeof c->topology - used,
+             c->processes ? " processes" : " threads");
+  }
   if (c->oversubscribed) {
     size_t used = strlen(c->topology);
     snprintf(c->topology + used, sizeof c->topology - used, " oversubscribed");
@@ -146,6 +187,10 @@ takes_part(const struct bench_workload *wl, const struct bench_queue *q)
 {
   if (!(q->esizes & esize_bit(wl->esize)))
     return 0;
+  /* Processes and byte messages: only the queues made for them. */
+  if (wl->role == BENCH_ROLE_PROCESS || wl->role == BENCH_ROLE_BYTES ||
+      (q->roles & (BENCH_ROLE_PROCESS | BENCH_ROLE_BYTES)))
+    return (q->roles & wl->role) != 0;
   if (wl->blocking) {
     if (!(q->roles & BENCH_ROLE_BLOCKING))
       return 0;
@@ -181,6 +226,32 @@ add_case(struct bench_case *cases, size_t *n, const struct bench_workload *wl,
   bench_case_init(&cases[(*n)++], wl, q, mode, suffix, cfg);
 }
 
+/* A process workload: the queue's blocking loops (label as is) and its spinning ones (" nowait"),
+ * between processes; ringq's also between two threads (" [threads]"), the same queue in the same
+ * shared memory, for the targets "between processes / between threads". */
+static void
+add_process_cases(struct bench_case *cases, size_t *n, const struct bench_workload *wl,
+                  const struct bench_queue *q, const struct bench_config *cfg)
+{
+  static const enum bench_mode modes[2] = {BENCH_MODE_BLOCKING, BENCH_MODE_SINGLE};
+  static const char *const suffixes[2] = {"", " nowait"};
+  for (int m = 0; m < 2; m++) {
+    const struct bench_loops *lp = loops_of(q, modes[m]);
+    if ((wl->kind == BENCH_PINGPONG ? lp->ping : lp->producer) == NULL)
+      continue;
+    for (int threads = 0; threads < 2; threads++) {
+      struct bench_case *c = &cases[*n];
+      char suffix[32];
+      if (threads && strcmp(q->peer, "ringq") != 0)
+        continue;
+      snprintf(suffix, sizeof suffix, "%s%s", suffixes[m], threads ? " [threads]" : "");
+      add_case(cases, n, wl, q, modes[m], suffix, cfg);
+      c->processes = !threads;
+      describe_topology(c, cfg);
+    }
+  }
+}
+
 static int
 contains_nocase(const char *hay, const char *needle)
 {
@@ -205,7 +276,7 @@ bench_cases_build(const struct bench_config *cfg, size_t *n)
   struct bench_case *cases;
   while (qs[nq])
     nq++;
-  cases = (struct bench_case *)calloc(nw * (nq * 2 + 1), sizeof *cases);
+  cases = (struct bench_case *)calloc(nw * (nq * 4 + 1), sizeof *cases);
   if (cases == NULL)
     return NULL;
   for (size_t i = 0; i < nq; i++)
@@ -218,7 +289,12 @@ bench_cases_build(const struct bench_config *cfg, size_t *n)
       const struct bench_queue *q = qs[i];
       if (!takes_part(wl, q))
         continue;
-      if (wl->kind == BENCH_SOLO) {
+      if (wl->role == BENCH_ROLE_PROCESS) {
+        add_process_cases(cases, &count, wl, q, cfg);
+      } else if (wl->role == BENCH_ROLE_BYTES) {
+        if (q->single.producer)
+          add_case(cases, &count, wl, q, BENCH_MODE_SINGLE, "", cfg);
+      } else if (wl->kind == BENCH_SOLO) {
         if (q->solo)
           add_case(cases, &count, wl, q, BENCH_MODE_BLOCKING, "", cfg);
       } else if (wl->kind == BENCH_PINGPONG) {
@@ -251,6 +327,10 @@ bench_cases_build(const struct bench_config *cfg, size_t *n)
         for (size_t j = first; j < count; j++)
           if (cases[j].is_baseline)
             cases[j].selected = 1;
+    /* --process, --bytes: those groups only. */
+    if (cfg->groups && !(cfg->groups & group_of(wl)))
+      for (size_t i = first; i < count; i++)
+        cases[i].selected = 0;
   }
   *n = count;
   return cases;
@@ -322,8 +402,13 @@ bench_case_run(struct bench_case *c, const struct bench_config *cfg, double dura
 
   memset(out, 0, sizeof *out);
   out->syscalls_per_m = -1;
-  run = (struct bench_run *)aligned_alloc(BENCH_LINE, sizeof *run);
-  w = (struct bench_worker *)aligned_alloc(BENCH_LINE, wbytes);
+  if (c->processes) { /* what the worker processes write, the parent reads */
+    run = (struct bench_run *)bench_shared_alloc(sizeof *run);
+    w = (struct bench_worker *)bench_shared_alloc(wbytes);
+  } else {
+    run = (struct bench_run *)aligned_alloc(BENCH_LINE, sizeof *run);
+    w = (struct bench_worker *)aligned_alloc(BENCH_LINE, wbytes);
+  }
   if (run == NULL || w == NULL) {
     set_error(c, out, BENCH_ERROR, "out of memory");
     goto done;
@@ -355,7 +440,9 @@ bench_case_run(struct bench_case *c, const struct bench_config *cfg, double dura
     run->gap_ns = wl->wakeup ? cfg->gap_ns : 0;
     run->max_samples = wl->wakeup ? (size_t)(duration_s * 1e9 / (double)cfg->gap_ns) + 16
                                   : (size_t)(duration_s * 1e7) + 1024;
-    run->samples = (uint64_t *)malloc(run->max_samples * sizeof *run->samples);
+    run->samples = c->processes ? (uint64_t *)bench_shared_alloc(run->max_samples *
+                                                                  sizeof *run->samples)
+                                : (uint64_t *)malloc(run->max_samples * sizeof *run->samples);
     if (run->samples == NULL) {
       set_error(c, out, BENCH_ERROR, "out of memory");
       goto done;
@@ -375,8 +462,9 @@ bench_case_run(struct bench_case *c, const struct bench_config *cfg, double dura
     }
   }
 
-  st = bench_run_threads(run, w, &plan, (uint64_t)(duration_s * 1e9),
-                         (uint64_t)(cfg->stall_s * 1e9), q->wake, &timing, why, sizeof why);
+  st = (c->processes ? bench_run_processes : bench_run_threads)(
+      run, w, &plan, (uint64_t)(duration_s * 1e9), (uint64_t)(cfg->stall_s * 1e9), q->wake,
+      &timing, why, sizeof why);
   if (st != BENCH_OK) {
     set_error(c, out, st, why);
     goto done;
@@ -423,8 +511,16 @@ done:
       q->destroy(run->q);
     if (run->q2)
       q->destroy(run->q2);
-    free(run->samples);
+    if (c->processes)
+      bench_shared_free(run->samples, run->max_samples * sizeof *run->samples);
+    else
+      free(run->samples);
   }
-  free(run);
-  free(w);
+  if (c->processes) {
+    bench_shared_free(run, sizeof *run);
+    bench_shared_free(w, wbytes);
+  } else {
+    free(run);
+    free(w);
+  }
 }

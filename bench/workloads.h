@@ -21,7 +21,7 @@ struct bench_workload {
   const char *key;   /* short and stable: --only, CSV, targets */
   const char *title; /* table heading */
   enum bench_kind kind;
-  unsigned role;     /* BENCH_ROLE_SPSC, _MPMC, _BLOCKING or _PINGPONG */
+  unsigned role;     /* BENCH_ROLE_SPSC, _MPMC, _BLOCKING, _PINGPONG, _PROCESS or _BYTES */
   unsigned producers, consumers;
   size_t capacity, esize, burst;
   int blocking;      /* put/get that sleep */
@@ -43,7 +43,12 @@ struct bench_config {
   uint64_t gap_ns;     /* wake-up ping-pong pause */
   double work_ns;      /* slow consumer: work per item */
   uint64_t work_iters; /* ... calibrated to that many loop iterations */
+  unsigned groups;     /* BENCH_GROUP_*: only these groups (--process, --bytes); 0: all */
 };
+
+/* Groups of workloads the command line can pick alone. */
+#define BENCH_GROUP_PROCESS 0x1u /* workloads of role BENCH_ROLE_PROCESS (--process) */
+#define BENCH_GROUP_BYTES 0x2u   /* workloads of role BENCH_ROLE_BYTES (--bytes) */
 
 struct bench_sample {
   enum bench_status status;
@@ -65,6 +70,7 @@ struct bench_case {
   int oversubscribed;
   int is_baseline;
   int selected;          /* passes --only (baselines of selected cases too) */
+  int processes;         /* the workers are processes (fork), not threads */
   enum bench_status status; /* sticky: FAIL, STALL and ERROR stop further runs */
   char why[192];
   unsigned failed_rep;   /* repetition (1-based; 0 = warm-up) of the FAIL/STALL/ERROR */

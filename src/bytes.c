@@ -146,7 +146,7 @@ ringq__bytes_claimant(const struct ringq_queue *q)
 static int
 closing(struct ringq_queue *q)
 {
-  return (atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_CLOSING) != 0;
+  return (atomic_load_explicit(&ringq__sh(q)->state, memory_order_relaxed) & STATE_CLOSING) != 0;
 }
 
 /* ---- put ------------------------------------------------------------------------------------ */
@@ -157,7 +157,7 @@ attempt_put(struct ringq_queue *q, void *op, int64_t deadline)
   ptrdiff_t k = ringq__bytes_give(q, op); /* reserve, copy, [P2] = [N1], [P3] */
   (void)deadline;
   if (k == 1) {
-    ringq__notify(q, &q->not_empty); /* [N2]..[N4] for the getter */
+    ringq__notify(q, &ringq__sh(q)->not_empty); /* [N2]..[N4] for the getter */
     return RINGQ_OK;
   }
   return k == 0 ? RINGQ_FULL : (enum ringq_status)k;
@@ -176,8 +176,8 @@ put_until(struct ringq_queue *q, const void *buf, size_t len, int64_t deadline)
   op.len = len;
   op.rec = NULL;
   put_need = ringq__bytes_rec(len);
-  st = ringq__block_until(q, &op, deadline, attempt_put, &q->not_full, ringq__put_may_proceed,
-                          RINGQ_FULL);
+  st = ringq__block_until(q, &op, deadline, attempt_put, &ringq__sh(q)->not_full,
+                          ringq__put_may_proceed, RINGQ_FULL);
   put_need = 0;
   return st;
 }
@@ -222,11 +222,11 @@ attempt_get(struct ringq_queue *q, void *op, int64_t deadline)
   (void)deadline;
   if (k == 1) {
     if (!g->peek) /* a peek frees no room until its release */
-      ringq__notify(q, &q->not_full); /* [N2]..[N4] for putters */
+      ringq__notify(q, &ringq__sh(q)->not_full); /* [N2]..[N4] for putters */
     return RINGQ_OK;
   }
   if (k == 2) { /* no message, but PADs freed */
-    ringq__notify(q, &q->not_full);
+    ringq__notify(q, &ringq__sh(q)->not_full);
     return RINGQ_EMPTY;
   }
   return k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
@@ -237,8 +237,8 @@ attempt_get(struct ringq_queue *q, void *op, int64_t deadline)
 static enum ringq_status
 take_until(struct ringq_queue *q, struct ringq__bytes_get *g, int64_t deadline)
 {
-  return ringq__block_until(q, g, deadline, attempt_get, &q->not_empty, ringq__get_may_proceed,
-                            RINGQ_EMPTY);
+  return ringq__block_until(q, g, deadline, attempt_get, &ringq__sh(q)->not_empty,
+                            ringq__get_may_proceed, RINGQ_EMPTY);
 }
 
 static enum ringq_status
@@ -319,8 +319,8 @@ ringq_queue_reserve_bytes(struct ringq_queue *q, size_t n, void **ptr, int64_t t
   r.n = n;
   r.data = NULL;
   put_need = ringq__bytes_rec(n);
-  st = ringq__block_until(q, &r, ringq__deadline_after(timeout_ns), attempt_reserve, &q->not_full,
-                          ringq__put_may_proceed, RINGQ_FULL);
+  st = ringq__block_until(q, &r, ringq__deadline_after(timeout_ns), attempt_reserve,
+                          &ringq__sh(q)->not_full, ringq__put_may_proceed, RINGQ_FULL);
   put_need = 0;
   if (st == RINGQ_OK)
     *ptr = r.data;
@@ -342,7 +342,7 @@ ringq_queue_commit_bytes(struct ringq_queue *q, void *ptr, size_t len)
   op.rec = ptr;
   k = ringq__bytes_give(q, &op); /* [P2] = [N1], [P3] */
   if (k == 1) {
-    ringq__notify(q, &q->not_empty); /* [N2]..[N4] for the getter */
+    ringq__notify(q, &ringq__sh(q)->not_empty); /* [N2]..[N4] for the getter */
     return RINGQ_OK;
   }
   /* Refused (the asymmetric put path stops at CLOSING before the ring sees the commit): the
@@ -363,7 +363,7 @@ ringq_queue_abort_bytes(struct ringq_queue *q, void *ptr)
   /* [A4] seq_cst; the blocking layer's [N1] for a getter that frees PADs (its [W2] compares
    * aborts with aborts_seen); release for [A5]: the PAD is written. */
   atomic_fetch_add_explicit(&bytes_of(q)->aborts, 1, memory_order_seq_cst);
-  ringq__notify(q, &q->not_empty); /* [N2]..[N4]: its room is freed by the getter */
+  ringq__notify(q, &ringq__sh(q)->not_empty); /* [N2]..[N4]: its room is freed by the getter */
   return RINGQ_OK;
 }
 
@@ -403,8 +403,8 @@ ringq_queue_release_bytes(struct ringq_queue *q)
   ringq__bytes_consume(b, end,
                        ringq__uses_asym(q) ? memory_order_release : memory_order_seq_cst);
   /* [G2] release; pairs with shutdown's [G3]: the get that the peek began is complete. */
-  atomic_store_explicit(&q->get_busy, 0, memory_order_release);
-  ringq__notify(q, &q->not_full); /* [N2]..[N4] for putters */
+  atomic_store_explicit(&ringq__sh(q)->get_busy, 0, memory_order_release);
+  ringq__notify(q, &ringq__sh(q)->not_full); /* [N2]..[N4] for putters */
   return RINGQ_OK;
 }
 

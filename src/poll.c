@@ -70,7 +70,7 @@
 static struct waitq *
 waitq_of(struct ringq_queue *q, int dir)
 {
-  return dir == POLL_READABLE ? &q->not_empty : &q->not_full;
+  return dir == POLL_READABLE ? &ringq__sh(q)->not_empty : &ringq__sh(q)->not_full;
 }
 
 static int
@@ -94,7 +94,8 @@ dir_of(unsigned event)
 void
 ringq__poll_signal(struct ringq_queue *q, struct waitq *w)
 {
-  int dir = w == &q->not_empty ? POLL_READABLE : w == &q->not_full ? POLL_WRITABLE : -1;
+  struct ringq__shared *s = ringq__sh(q);
+  int dir = w == &s->not_empty ? POLL_READABLE : w == &s->not_full ? POLL_WRITABLE : -1;
   int fd, saved;
   uint64_t one = 1;
   if (dir < 0)
@@ -185,11 +186,12 @@ prepare_one(struct ringq_queue *q, int dir, int fd)
   /* [E2] relaxed loads: poll_word is this poller's own note; a stale word only costs one more
    * announcement (a spare wake-up). */
   s = atomic_load_explicit(&w->word, memory_order_relaxed);
-  mark = atomic_load_explicit(&q->poll_word[dir], memory_order_relaxed);
+  mark = atomic_load_explicit(&ringq__sh(q)->poll_word[dir], memory_order_relaxed);
   if (mark != ((uint64_t)(uint32_t)s | ANNOUNCED) || (s >> 32) == 0) {
     uint32_t e = ringq__announce(q, w); /* [W1] seq_cst */
     /* relaxed: only pollers of this queue read it. */
-    atomic_store_explicit(&q->poll_word[dir], (uint64_t)e | ANNOUNCED, memory_order_relaxed);
+    atomic_store_explicit(&ringq__sh(q)->poll_word[dir], (uint64_t)e | ANNOUNCED,
+                          memory_order_relaxed);
   }
   if (!ready_in(q, dir)) /* [E3] = [W2], seq_cst loads */
     return 0;
@@ -261,7 +263,7 @@ take_back_all(void *arg)
   for (i = 0; i < a->announced; i++) {
     ringq__take_back(a->qs[i], waitq_of(a->qs[i], a->dir), a->epochs[i]);
     /* release; pairs with ringq_queue_fini's acquire. */
-    atomic_fetch_sub_explicit(&a->qs[i]->blocked, 1, memory_order_release);
+    atomic_fetch_sub_explicit(&ringq__sh(a->qs[i])->blocked, 1, memory_order_release);
   }
   a->announced = 0;
 }
@@ -339,15 +341,18 @@ announced_any(struct any_wait *a, int (*sleep)(struct any_wait *, size_t, int64_
   size_t i, m = a->n < WAITV_MAX ? a->n : WAITV_MAX;
   a->announced = 0;
   a->rc = 0;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   for (i = 0; i < m; i++) {
     /* relaxed: only ringq_queue_fini reads it. */
-    atomic_fetch_add_explicit(&a->qs[i]->blocked, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&ringq__sh(a->qs[i])->blocked, 1, memory_order_relaxed);
     a->epochs[i] = ringq__announce(a->qs[i], waitq_of(a->qs[i], a->dir)); /* [W1] */
     a->announced = i + 1;
   }
   pthread_cleanup_push(take_back_all, a);
-  if (first_ready(a->qs, a->n, a->dir) == a->n) /* [W2] */
+  if (first_ready(a->qs, a->n, a->dir) == a->n) { /* [W2] */
+    RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
     a->rc = sleep(a, m, a->deadline);
+  }
   pthread_cleanup_pop(1); /* [W3] */
 }
 
@@ -407,6 +412,7 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
     }
   if (fds == NULL && (fds = calloc(n, sizeof *fds)) == NULL)
     return RINGQ_ENOMEM;
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   for (i = 0; i < n; i++) {
     int fd;
     if (get_fd(qs[i], dir, &fd) != RINGQ_OK) {
@@ -426,6 +432,7 @@ sleep_fallback(struct ringq_queue *const *qs, size_t n, int dir, int64_t deadlin
     }
     timeout_ms = left / 1000000 >= 1000000000 ? 1000000000 : (int)((left + 999999) / 1000000);
   }
+  RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
   {
     struct poll_call c;
     c.fds = fds;

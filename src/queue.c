@@ -184,8 +184,10 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A deadline meaning "try once, do not wait". */
 #define NOWAIT INT64_MIN
@@ -200,6 +202,16 @@
 #define YIELD_ROUNDS 16
 #define NAP_NS 50000
 
+/* How many rounds of backoff a nowait call of a process-shared queue waits for a peer in the middle
+ * of its copy before it reports FULL or EMPTY (about 0.1 s): a peer process may be stopped, dead
+ * or hostile, and a nowait call must return within a bound whatever it does. */
+#define PEER_NOWAIT_ROUNDS (YIELD_ROUNDS + 2000)
+
+/* How long shutdown waits, in a process-shared queue, for a peer process to finish a step (a get
+ * under way, a claimed slot's copy, another process's discarding) before it goes on without it:
+ * that peer may be stopped, dead or hostile, and shutdown must return whatever it does. */
+#define SHARED_PEER_WAIT_NS 1000000000LL
+
 /* The longest single futex sleep. A waiter re-checks at least this often, so that a stall long
  * enough for its 32-bit epoch to come round again (2^32 bumps) delays it instead of losing a
  * wake-up. */
@@ -211,22 +223,31 @@
 
 /* ---- the ring underneath ------------------------------------------------------------------ */
 
+/* The handle and the shared words. Every call takes the ring's geometry from the handle
+ * (q->geom, q->kind, q->token, the offsets), never from shared memory: see
+ * docs/design/handle-and-layout.md and src/shm.c. */
+static inline struct ringq__shared *
+sh(const struct ringq_queue *q)
+{
+  return ringq__sh(q);
+}
+
 static inline struct ringq_spsc *
 spsc_of(struct ringq_queue *q)
 {
-  return (struct ringq_spsc *)((unsigned char *)q + q->ring_offset);
+  return (struct ringq_spsc *)((uintptr_t)q + (uintptr_t)q->ring_offset);
 }
 
 static inline struct ringq_mpmc *
 mpmc_of(struct ringq_queue *q)
 {
-  return (struct ringq_mpmc *)((unsigned char *)q + q->ring_offset);
+  return (struct ringq_mpmc *)((uintptr_t)q + (uintptr_t)q->ring_offset);
 }
 
 static inline struct ringq__unbounded *
 unbounded_of(struct ringq_queue *q)
 {
-  return (struct ringq__unbounded *)((unsigned char *)q + q->ring_offset);
+  return (struct ringq__unbounded *)((uintptr_t)q + (uintptr_t)q->ring_offset);
 }
 
 static inline struct ringq__bytes *
@@ -298,13 +319,28 @@ unbounded_take(struct ringq_queue *q, void *items, size_t n, memory_order head_m
 static inline uint64_t
 full_span(struct ringq_queue *q)
 {
-  return q->kind == RINGQ_QUEUE_SPSC ? spsc_of(q)->full_span : mpmc_of(q)->full_span;
+  return q->geom.full_span;
 }
 
 static inline int
 is_shared(const struct ringq_queue *q)
 {
   return (q->flags & RINGQ_QUEUE_PROCESS_SHARED) != 0;
+}
+
+/* A process-private queue used by another process than the one that made it: the child of a
+ * fork() that inherited a copy (whose puts and gets no other process would ever see), or a
+ * process that found it in memory shared without RINGQ_QUEUE_PROCESS_SHARED (whose futex waits
+ * and wakes would never reach the others). Those calls return RINGQ_EPROCESS instead of stalling.
+ * No system call: ringq__self is this process's pid, taken once and in every fork child
+ * (src/shm.c); a load and two compares on a line the call reads anyway. */
+static inline int
+foreign(const struct ringq_queue *q)
+{
+  /* relaxed: only this process writes ringq__self (first queue, fork child handler). One
+   * compare for a private queue in its own process; owner 0 (shared) is never foreign. */
+  uint32_t self = atomic_load_explicit(&ringq__self, memory_order_relaxed);
+  return __builtin_expect(q->owner != self, 0) && q->owner != 0;
 }
 
 /* A single push as a count: 1 pushed, 0 full, or a negative status (an unbounded queue's too). */
@@ -319,8 +355,8 @@ spsc_push_n(struct ringq_queue *q, const void *items, size_t n, int closable)
   if (q->unbounded)
     return unbounded_give(q, items, n, closable);
   if (n != 1)
-    return ringq__spsc_push_burst(r, items, n, closable);
-  st = ringq__spsc_push(r, items, closable);
+    return ringq__spsc_push_burst_g(&q->geom, r, items, n, closable);
+  st = ringq__spsc_push_g(&q->geom, r, items, closable);
   return st == RINGQ_OK ? 1 : st == RINGQ_FULL ? 0 : (ptrdiff_t)st;
 }
 
@@ -330,15 +366,16 @@ static inline ptrdiff_t
 spsc_give_asym(struct ringq_queue *q, const void *items, size_t n)
 {
   ptrdiff_t k = RINGQ_SHUTDOWN;
+  struct ringq__shared *s = sh(q); /* once: the offset is read-only */
   /* [A1] relaxed store, compiler barrier, relaxed load: with shutdown's heavy barrier [A3], a
    * store-buffering pair (this store vs shutdown's busy load; shutdown's state store vs this
    * load). */
-  atomic_store_explicit(&q->put_busy, 1, memory_order_relaxed);
+  atomic_store_explicit(&s->put_busy, 1, memory_order_relaxed);
   atomic_signal_fence(memory_order_seq_cst);
-  if (!(atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_CLOSING))
+  if (!(atomic_load_explicit(&s->state, memory_order_relaxed) & STATE_CLOSING))
     k = spsc_push_n(q, items, n, 0); /* [N1] = [P3] / [US3], release */
   /* [A2] release; pairs with [A4]: the push is complete before shutdown sets the mark. */
-  atomic_store_explicit(&q->put_busy, 0, memory_order_release);
+  atomic_store_explicit(&s->put_busy, 0, memory_order_release);
   return k;
 }
 
@@ -363,7 +400,7 @@ uses_asym(struct ringq_queue *q)
 static inline int
 closing(struct ringq_queue *q)
 {
-  return (atomic_load_explicit(&q->state, memory_order_relaxed) & STATE_CLOSING) != 0;
+  return (atomic_load_explicit(&sh(q)->state, memory_order_relaxed) & STATE_CLOSING) != 0;
 }
 
 static void backoff(int *rounds, int64_t deadline);
@@ -371,15 +408,15 @@ static void backoff(int *rounds, int64_t deadline);
 /* Some ticket in (h, t) was published or already taken: a put that completed has an item behind
  * the slot of ticket h. Loads at most one lap of slots. */
 static int
-mpmc_item_behind(struct ringq_mpmc *r, uint64_t h)
+mpmc_item_behind(const struct ringq__geom *g, struct ringq_mpmc *r, uint64_t h)
 {
   /* [L1] acquire; pairs with the claims [MP3] (seq_cst RMWs, so release): every ticket below t
    * was claimed, and its slot's sequence is at least the ticket (see mpmc.h). */
   uint64_t t = atomic_load_explicit(&r->tail, memory_order_acquire) & ~RINGQ__CLOSED;
   uint64_t u, n;
-  for (u = h + RINGQ__STEP, n = 0; (int64_t)(t - u) > 0 && n <= r->mask; u += RINGQ__STEP, n++)
+  for (u = h + RINGQ__STEP, n = 0; (int64_t)(t - u) > 0 && n <= g->mask; u += RINGQ__STEP, n++)
     /* [L2] acquire; pairs with [MP4]: a put that returned before this get began is seen. */
-    if (atomic_load_explicit(ringq__mpmc_seq(r, u), memory_order_acquire) != u)
+    if (atomic_load_explicit(ringq__mpmc_seq_g(g, r, u), memory_order_acquire) != u)
       return 1;
   return 0;
 }
@@ -387,15 +424,15 @@ mpmc_item_behind(struct ringq_mpmc *r, uint64_t h)
 /* Some ticket in (p, h) was released by its getter, where p = t - lap is the ticket whose slot the
  * put of ticket t needs: a get that completed has freed room. Loads at most one lap of slots. */
 static int
-mpmc_room_behind(struct ringq_mpmc *r, uint64_t t)
+mpmc_room_behind(const struct ringq__geom *g, struct ringq_mpmc *r, uint64_t t)
 {
-  uint64_t p = t - r->lap, v, n;
+  uint64_t p = t - g->lap, v, n;
   /* [L3] acquire; pairs with the getters' claims [MC3] (seq_cst RMWs). */
   uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
-  for (v = p + RINGQ__STEP, n = 0; (int64_t)(h - v) > 0 && n <= r->mask; v += RINGQ__STEP, n++)
+  for (v = p + RINGQ__STEP, n = 0; (int64_t)(h - v) > 0 && n <= g->mask; v += RINGQ__STEP, n++)
     /* [L4] acquire; pairs with [MC4]: a get that returned before this put began is seen. */
-    if ((int64_t)(atomic_load_explicit(ringq__mpmc_seq(r, v), memory_order_acquire) -
-                  (v + r->lap)) >= 0)
+    if ((int64_t)(atomic_load_explicit(ringq__mpmc_seq_g(g, r, v), memory_order_acquire) -
+                  (v + g->lap)) >= 0)
       return 1;
   return 0;
 }
@@ -426,9 +463,13 @@ seen_past(_Atomic(uint64_t) *seen, uint64_t x)
 /* One round of waiting for a peer mid-copy: 1 to retry, 0 when the caller's deadline has passed
  * (a nowait call waits for the peer to be scheduled; see queue.h). */
 static int
-wait_for_peer(int *rounds, int64_t deadline)
+wait_for_peer(struct ringq_queue *q, int *rounds, int64_t deadline)
 {
   if (deadline != NOWAIT && ringq__now_ns() >= deadline)
+    return 0;
+  /* A process-shared queue's peer may be stopped, dead or hostile: a nowait call waits for it
+   * at most PEER_NOWAIT_ROUNDS rounds (about PEER_NOWAIT_ROUNDS * NAP_NS), then reports. */
+  if (deadline == NOWAIT && is_shared(q) && *rounds >= PEER_NOWAIT_ROUNDS)
     return 0;
   backoff(rounds, deadline == NOWAIT ? RINGQ__FOREVER : deadline);
   return 1;
@@ -441,10 +482,11 @@ static enum ringq_status
 mpmc_put_full(struct ringq_queue *q, const void *item, int64_t deadline)
 {
   struct ringq_mpmc *r = mpmc_of(q);
+  const struct ringq__geom *g = &q->geom;
   int rounds = 0;
   for (;;) {
     uint64_t t;
-    enum ringq_status st = ringq__mpmc_push(r, item, memory_order_seq_cst); /* [N1] = [MP3] */
+    enum ringq_status st = ringq__mpmc_push_g(g, r, item, memory_order_seq_cst); /* [MP3] */
     if (st != RINGQ_FULL)
       return st;
     /* relaxed: the slot load below decides; a stale tail only repeats the try. */
@@ -453,18 +495,19 @@ mpmc_put_full(struct ringq_queue *q, const void *item, int64_t deadline)
       return RINGQ_SHUTDOWN;
     /* [L3] acquire, as below: capacity items claimed and not yet claimed by getters. Signed: head
      * may have passed this t meanwhile. */
-    if (r->bounded && (int64_t)(t - atomic_load_explicit(&r->head, memory_order_acquire)) >=
-                          (int64_t)r->full_span)
+    if (g->bounded && (int64_t)(t - atomic_load_explicit(&r->head, memory_order_acquire)) >=
+                          (int64_t)g->full_span)
       break;
     /* [MP2] acquire; pairs with [MC4]: the slot became free meanwhile; try again at once. */
-    if (atomic_load_explicit(ringq__mpmc_seq(r, t), memory_order_acquire) == t)
+    if (atomic_load_explicit(ringq__mpmc_seq_g(g, r, t), memory_order_acquire) == t)
       continue;
-    if (!mpmc_room_behind(r, t) && !seen_past(&q->gets_seen, t - r->lap))
+    if (!mpmc_room_behind(g, r, t) && !seen_past(&sh(q)->gets_seen, t - g->lap))
       break;
-    if (!wait_for_peer(&rounds, deadline))
+    if (!wait_for_peer(q, &rounds, deadline))
       break;
   }
-  raise_seen(&q->puts_seen, atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
+  raise_seen(&sh(q)->puts_seen,
+             atomic_load_explicit(&r->tail, memory_order_relaxed) & ~RINGQ__CLOSED);
   return RINGQ_FULL;
 }
 
@@ -474,28 +517,29 @@ static enum ringq_status
 mpmc_get_empty(struct ringq_queue *q, void *item, int64_t deadline)
 {
   struct ringq_mpmc *r = mpmc_of(q);
+  const struct ringq__geom *g = &q->geom;
   int rounds = 0;
   uint64_t h;
   for (;;) {
-    enum ringq_status st = ringq__mpmc_pop(r, item, memory_order_seq_cst); /* [N1] = [MC3] */
+    enum ringq_status st = ringq__mpmc_pop_g(g, r, item, memory_order_seq_cst); /* [MC3] */
     if (st != RINGQ_EMPTY)
       return st;
     /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
-    if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
+    if (atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_DISCARD)
       return RINGQ_SHUTDOWN;
     /* relaxed: the slot load below decides; a stale head only repeats the try. */
     h = atomic_load_explicit(&r->head, memory_order_relaxed);
     /* [MC2] acquire; pairs with [MP4]: published meanwhile; try again at once. (Any other value
      * than h + 1 is h, in flight; an earlier lap's getter still copying out, when tail == h; or
      * taken, when head moved on: mpmc_item_behind decides.) */
-    if (atomic_load_explicit(ringq__mpmc_seq(r, h), memory_order_acquire) == h + 1)
+    if (atomic_load_explicit(ringq__mpmc_seq_g(g, r, h), memory_order_acquire) == h + 1)
       continue;
-    if (!mpmc_item_behind(r, h) && !seen_past(&q->puts_seen, h))
+    if (!mpmc_item_behind(g, r, h) && !seen_past(&sh(q)->puts_seen, h))
       break;
-    if (!wait_for_peer(&rounds, deadline))
+    if (!wait_for_peer(q, &rounds, deadline))
       break;
   }
-  raise_seen(&q->gets_seen, h);
+  raise_seen(&sh(q)->gets_seen, h);
   return RINGQ_EMPTY;
 }
 
@@ -504,14 +548,14 @@ mpmc_get_empty(struct ringq_queue *q, void *item, int64_t deadline)
 static inline enum ringq_status
 mpmc_put(struct ringq_queue *q, const void *item, int64_t deadline)
 {
-  enum ringq_status st = ringq__mpmc_push(mpmc_of(q), item, memory_order_seq_cst); /* [MP3] */
+  enum ringq_status st = ringq__mpmc_push_g(&q->geom, mpmc_of(q), item, memory_order_seq_cst);
   return st != RINGQ_FULL ? st : mpmc_put_full(q, item, deadline);
 }
 
 static inline enum ringq_status
 mpmc_get(struct ringq_queue *q, void *item, int64_t deadline)
 {
-  enum ringq_status st = ringq__mpmc_pop(mpmc_of(q), item, memory_order_seq_cst); /* [MC3] */
+  enum ringq_status st = ringq__mpmc_pop_g(&q->geom, mpmc_of(q), item, memory_order_seq_cst);
   return st != RINGQ_EMPTY ? st : mpmc_get_empty(q, item, deadline);
 }
 
@@ -529,8 +573,8 @@ ring_put(struct ringq_queue *q, const void *item, int64_t deadline)
     ptrdiff_t k = unbounded_give(q, item, 1, 1);
     st = k == 1 ? RINGQ_OK : (enum ringq_status)k; /* RINGQ_SHUTDOWN or RINGQ_ENOMEM */
   } else
-    st = q->kind == RINGQ_QUEUE_SPSC ? ringq__spsc_push(spsc_of(q), item, 1)
-                                     : mpmc_put(q, item, deadline);
+    st = q->kind == RINGQ_QUEUE_SPSC ? ringq__spsc_push_g(&q->geom, spsc_of(q), item, 1)
+                                     : mpmc_put(q, item, deadline); /* [P3q] / [MP3] */
   if (st == RINGQ_SHUTDOWN)
     /* acquire; pairs with shutdown's seq_cst fetch-or of the mark, which follows its CLOSING: the
      * mark was read relaxed, and whoever learns of this failure must find is_shutdown() true. */
@@ -548,16 +592,17 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
   ptrdiff_t k = RINGQ_SHUTDOWN;
   uint32_t state;
   int asym = uses_asym(q);
+  struct ringq__shared *s = sh(q); /* once: the offset is read-only */
   if (asym) {
     /* [G1] relaxed store, compiler barrier, relaxed load: a store-buffering pair with shutdown's
      * state RMW, heavy barrier [A3] and get_busy load [G3]. */
-    atomic_store_explicit(&q->get_busy, 1, memory_order_relaxed);
+    atomic_store_explicit(&s->get_busy, 1, memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
-    state = atomic_load_explicit(&q->state, memory_order_relaxed);
+    state = atomic_load_explicit(&s->state, memory_order_relaxed);
   } else {
     /* [G1] seq_cst store and load: the same pair, in the total order S. */
-    atomic_store_explicit(&q->get_busy, 1, memory_order_seq_cst);
-    state = atomic_load_explicit(&q->state, memory_order_seq_cst);
+    atomic_store_explicit(&s->get_busy, 1, memory_order_seq_cst);
+    state = atomic_load_explicit(&s->state, memory_order_seq_cst);
   }
   if (!(state & STATE_DISCARD)) {
     memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] / [F2] */
@@ -570,14 +615,14 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     } else if (q->unbounded) {
       k = unbounded_take(q, items, n, mo);
     } else if (n != 1) {
-      k = ringq__spsc_pop_burst(spsc_of(q), items, n, mo);
+      k = ringq__spsc_pop_burst_g(&q->geom, spsc_of(q), items, n, mo);
     } else {
-      enum ringq_status st = ringq__spsc_pop(spsc_of(q), items, mo);
+      enum ringq_status st = ringq__spsc_pop_g(&q->geom, spsc_of(q), items, mo);
       k = st == RINGQ_OK ? 1 : st == RINGQ_EMPTY ? 0 : (ptrdiff_t)st;
     }
   }
   /* [G2] release; pairs with [G3]: the pop is complete, head is final for it. */
-  atomic_store_explicit(&q->get_busy, 0, memory_order_release);
+  atomic_store_explicit(&s->get_busy, 0, memory_order_release);
   return k;
 }
 
@@ -597,7 +642,7 @@ ring_get(struct ringq_queue *q, void *item, int64_t deadline)
   if (q->kind == RINGQ_QUEUE_SPSC)
     return ring_get_spsc(q, item);
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
-  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
+  if (atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_DISCARD)
     return RINGQ_SHUTDOWN;
   if (q->unbounded) /* linearizable by itself: it waits for the claimed slot's putter */
     return ringq__unbounded_mpmc_pop(unbounded_of(q), item, memory_order_seq_cst);
@@ -658,7 +703,7 @@ notify(struct ringq_queue *q, struct waitq *w)
     if (atomic_compare_exchange_weak_explicit(&w->word, &s, (uint64_t)(EPOCH_OF(s) + 1u),
                                               memory_order_seq_cst, memory_order_relaxed)) {
       /* relaxed: a statistic. */
-      atomic_fetch_add_explicit(&q->stat_wakes, 1, memory_order_relaxed);
+      atomic_fetch_add_explicit(&sh(q)->stat_wakes, 1, memory_order_relaxed);
       ringq__wake(epoch_word(w), INT32_MAX, is_shared(q)); /* [N4] */
       ringq__poll_signal(q, w);                            /* [N4] for a poller (poll.c) */
       return;
@@ -676,7 +721,7 @@ get_may_proceed(struct ringq_queue *q)
 {
   uint64_t h, t;
   /* [W2] seq_cst; pairs with shutdown's [N1] on state. */
-  if (atomic_load_explicit(&q->state, memory_order_seq_cst) & STATE_DISCARD)
+  if (atomic_load_explicit(&sh(q)->state, memory_order_seq_cst) & STATE_DISCARD)
     return 1;
   /* [W2] seq_cst; pairs with the puts' [N1] on tail. */
   h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
@@ -706,7 +751,7 @@ static int
 all_tasks_done(struct ringq_queue *q)
 {
   /* [W2] seq_cst; pairs with task_done's and the discards' [N1]. */
-  uint64_t done = atomic_load_explicit(&q->done, memory_order_seq_cst);
+  uint64_t done = atomic_load_explicit(&sh(q)->done, memory_order_seq_cst);
   /* [W2] seq_cst; pairs with the puts' [N1] on tail. */
   uint64_t target = atomic_load_explicit(tail_word(q), memory_order_seq_cst) & ~RINGQ__CLOSED;
   return (int64_t)(target - done) <= 0;
@@ -735,7 +780,7 @@ heavy_barrier(struct ringq_queue *q)
   if (ringq__heavy_barrier() != 0)
     degrade(q);
   /* relaxed: a statistic. */
-  atomic_fetch_add_explicit(&q->stat_barriers, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&sh(q)->stat_barriers, 1, memory_order_relaxed);
 }
 
 /* What a waiter must undo when it leaves wait_step, normally or cancelled in its futex wait. */
@@ -756,7 +801,7 @@ take_back(void *arg)
    * Relaxed: a stale count only costs a notifier a spare wake-up. */
   ringq__take_back(a->q, a->w, a->epoch);
   /* release; pairs with ringq_queue_fini's acquire: this thread is done with the queue's words. */
-  atomic_fetch_sub_explicit(&a->q->blocked, 1, memory_order_release);
+  atomic_fetch_sub_explicit(&sh(a->q)->blocked, 1, memory_order_release);
 }
 
 /* [W2] and the sleep, for a thread announced in epoch e. Returns STEP_READY, 0 (woken or spurious:
@@ -777,7 +822,7 @@ announced_wait(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64
     cap_ns = DEGRADED_SLEEP_NS;
   RINGQ__HOOK(RINGQ__HOOK_BEFORE_SLEEP);
   /* relaxed: a statistic. */
-  atomic_fetch_add_explicit(&q->stat_waits, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&sh(q)->stat_waits, 1, memory_order_relaxed);
   cap = ringq__now_ns() + cap_ns;
   rc = ringq__wait(epoch_word(w), e, deadline < cap ? deadline : cap, is_shared(q));
   if (rc == RINGQ_TIMEDOUT && deadline > cap) {
@@ -801,7 +846,7 @@ wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t de
   a.q = q;
   a.w = w;
   /* relaxed: only ringq_queue_fini reads it, to refuse freeing memory a thread is still in. */
-  atomic_fetch_add_explicit(&q->blocked, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&sh(q)->blocked, 1, memory_order_relaxed);
   RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   /* [W1] seq_cst; pairs with [N2] in the total order S. Reads the epoch atomically with the
    * announcement, so a bump after it makes the futex wait return at once. */
@@ -901,7 +946,7 @@ attempt_put(struct ringq_queue *q, void *item, int64_t deadline)
 {
   enum ringq_status st = ring_put(q, item, deadline);
   if (st == RINGQ_OK)
-    notify(q, &q->not_empty); /* [N2]..[N4] for getters */
+    notify(q, &sh(q)->not_empty); /* [N2]..[N4] for getters */
   return st;
 }
 
@@ -910,7 +955,7 @@ attempt_get(struct ringq_queue *q, void *item, int64_t deadline)
 {
   enum ringq_status st = ring_get(q, item, deadline);
   if (st == RINGQ_OK && !q->unbounded) /* nobody waits for room in an unbounded queue */
-    notify(q, &q->not_full); /* [N2]..[N4] for putters */
+    notify(q, &sh(q)->not_full); /* [N2]..[N4] for putters */
   return st;
 }
 
@@ -996,9 +1041,11 @@ put_until(struct ringq_queue *q, const void *item, int64_t deadline)
 {
   if (q == NULL || (item == NULL && !q->token) || q->bytes) /* bytes: ringq_queue_put_bytes */
     return RINGQ_EINVAL;
+  if (foreign(q))
+    return RINGQ_EPROCESS;
   if (q->token)
     item = &token_in;
-  return block_until(q, (void *)(uintptr_t)item, deadline, attempt_put, &q->not_full,
+  return block_until(q, (void *)(uintptr_t)item, deadline, attempt_put, &sh(q)->not_full,
                      put_may_proceed, RINGQ_FULL);
 }
 
@@ -1008,9 +1055,11 @@ get_until(struct ringq_queue *q, void *item, int64_t deadline)
   unsigned char token_out;
   if (q == NULL || (item == NULL && !q->token) || q->bytes) /* bytes: ringq_queue_get_bytes */
     return RINGQ_EINVAL;
+  if (foreign(q))
+    return RINGQ_EPROCESS;
   if (q->token)
     item = &token_out;
-  return block_until(q, item, deadline, attempt_get, &q->not_empty, get_may_proceed,
+  return block_until(q, item, deadline, attempt_get, &sh(q)->not_empty, get_may_proceed,
                      RINGQ_EMPTY);
 }
 
@@ -1087,7 +1136,8 @@ ring_give(struct ringq_queue *q, const void *items, size_t n, int64_t deadline)
     k = spsc_push_n(q, items, n, 1); /* [N1] = [P3q] / [US3] */
   else if (q->unbounded)
     k = unbounded_give(q, items, n, 1); /* [N1] = [UP4] */
-  else if ((k = ringq__mpmc_push_burst(mpmc_of(q), items, n, memory_order_seq_cst)) == 0)
+  else if ((k = ringq__mpmc_push_burst_g(&q->geom, mpmc_of(q), items, n, memory_order_seq_cst)) ==
+           0)
     k = (st = mpmc_put(q, items, deadline)) == RINGQ_OK ? 1 : st == RINGQ_FULL ? 0 : st;
   if (k == RINGQ_SHUTDOWN)
     /* acquire; as in ring_put: is_shutdown() is true for whoever learns of this failure. */
@@ -1104,11 +1154,11 @@ ring_take(struct ringq_queue *q, void *items, size_t n, int64_t deadline)
   if (q->kind == RINGQ_QUEUE_SPSC)
     return spsc_take(q, items, n);
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
-  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
+  if (atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_DISCARD)
     return RINGQ_SHUTDOWN;
   if (q->unbounded)
     return unbounded_take(q, items, n, memory_order_seq_cst);
-  if ((k = ringq__mpmc_pop_burst(mpmc_of(q), items, n, memory_order_seq_cst)) == 0)
+  if ((k = ringq__mpmc_pop_burst_g(&q->geom, mpmc_of(q), items, n, memory_order_seq_cst)) == 0)
     k = (st = mpmc_get(q, items, deadline)) == RINGQ_OK ? 1 : st == RINGQ_EMPTY ? 0 : st;
   return k;
 }
@@ -1127,8 +1177,7 @@ elem_bytes(struct ringq_queue *q)
 {
   if (q->unbounded)
     return (size_t)unbounded_of(q)->elem_size;
-  return q->kind == RINGQ_QUEUE_SPSC ? (size_t)spsc_of(q)->elem_size
-                                     : (size_t)mpmc_of(q)->elem_size;
+  return (size_t)q->geom.elem_size;
 }
 
 static enum ringq_status
@@ -1142,7 +1191,7 @@ attempt_put_many(struct ringq_queue *q, void *arg, int64_t deadline)
     if (k <= 0)
       return k == 0 ? RINGQ_FULL : (enum ringq_status)k;
     b->done += (size_t)k;
-    notify(q, &q->not_empty); /* one wake at most per publication */
+    notify(q, &sh(q)->not_empty); /* one wake at most per publication */
   }
   return RINGQ_OK;
 }
@@ -1156,7 +1205,7 @@ attempt_get_many(struct ringq_queue *q, void *arg, int64_t deadline)
     return k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
   b->done = (size_t)k;
   if (!q->unbounded) /* nobody waits for room in an unbounded queue */
-    notify(q, &q->not_full);
+    notify(q, &sh(q)->not_full);
   return RINGQ_OK;
 }
 
@@ -1176,11 +1225,13 @@ ringq_queue_put_many(struct ringq_queue *q, const void *items, size_t n, int64_t
   enum ringq_status st;
   if (q == NULL || n == 0 || (items == NULL && !q->token) || timeout_ns < 0 || q->bytes)
     return RINGQ_EINVAL;
+  if (foreign(q))
+    return RINGQ_EPROCESS;
   b.items = (unsigned char *)(uintptr_t)items;
   b.n = n;
   b.done = 0;
   b.step = burst_step(q);
-  st = block_until(q, &b, ringq__deadline_after(timeout_ns), attempt_put_many, &q->not_full,
+  st = block_until(q, &b, ringq__deadline_after(timeout_ns), attempt_put_many, &sh(q)->not_full,
                    put_may_proceed, RINGQ_FULL);
   return b.done > 0 ? (ptrdiff_t)b.done : (ptrdiff_t)st;
 }
@@ -1193,11 +1244,13 @@ ringq_queue_get_many(struct ringq_queue *q, void *items, size_t max, int64_t tim
   enum ringq_status st;
   if (q == NULL || max == 0 || (items == NULL && !q->token) || timeout_ns < 0 || q->bytes)
     return RINGQ_EINVAL;
+  if (foreign(q))
+    return RINGQ_EPROCESS;
   b.items = q->token ? sink : (unsigned char *)items;
   b.n = max;
   b.done = 0;
   b.step = burst_step(q);
-  st = block_until(q, &b, ringq__deadline_after(timeout_ns), attempt_get_many, &q->not_empty,
+  st = block_until(q, &b, ringq__deadline_after(timeout_ns), attempt_get_many, &sh(q)->not_empty,
                    get_may_proceed, RINGQ_EMPTY);
   return st == RINGQ_OK ? (ptrdiff_t)b.done : (ptrdiff_t)st;
 }
@@ -1210,13 +1263,14 @@ ringq_queue_qsize(struct ringq_queue *q)
   if (q == NULL)
     return 0;
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown the queue is empty. */
-  if (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_DISCARD)
+  if (atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_DISCARD)
     return 0;
   if (q->bytes)
     return ringq__bytes_size(bytes_of(q));
   if (q->unbounded)
     return ringq__unbounded_size(unbounded_of(q));
-  return q->kind == RINGQ_QUEUE_SPSC ? ringq_spsc_size(spsc_of(q)) : ringq_mpmc_size(mpmc_of(q));
+  return q->kind == RINGQ_QUEUE_SPSC ? ringq__spsc_size_g(&q->geom, spsc_of(q))
+                                     : ringq__mpmc_size_g(&q->geom, mpmc_of(q));
 }
 
 bool
@@ -1240,8 +1294,18 @@ ringq_queue_capacity(const struct ringq_queue *q)
     return 0;
   if (q->bytes)
     return (size_t)bytes_of((struct ringq_queue *)q)->size;
-  return q->kind == RINGQ_QUEUE_SPSC ? ringq_spsc_capacity(spsc_of((struct ringq_queue *)q))
-                                     : ringq_mpmc_capacity(mpmc_of((struct ringq_queue *)q));
+  return (size_t)q->geom.capacity;
+}
+
+size_t
+ringq_queue_elem_size(const struct ringq_queue *q)
+{
+  if (q == NULL || q->token)
+    return 0;
+  if (q->bytes) /* a byte queue: its largest message */
+    return (size_t)bytes_of((struct ringq_queue *)q)->max_len;
+  return q->unbounded ? (size_t)unbounded_of((struct ringq_queue *)q)->elem_size
+                      : (size_t)q->geom.elem_size;
 }
 
 /* ---- task_done / join --------------------------------------------------------------------- */
@@ -1252,24 +1316,26 @@ ringq_queue_task_done(struct ringq_queue *q)
   uint64_t d;
   if (q == NULL)
     return RINGQ_EINVAL;
+  if (foreign(q))
+    return RINGQ_EPROCESS;
   /* relaxed: the compare-exchange below validates it. */
-  d = atomic_load_explicit(&q->done, memory_order_relaxed);
+  d = atomic_load_explicit(&sh(q)->done, memory_order_relaxed);
   for (;;) {
     /* relaxed: tail_seen is a value tail really had (tail only grows), kept on this line so that
      * task_done reads the producers' line only when the copy says "no task left". */
-    uint64_t t = atomic_load_explicit(&q->tail_seen, memory_order_relaxed);
+    uint64_t t = atomic_load_explicit(&sh(q)->tail_seen, memory_order_relaxed);
     if ((int64_t)(t - d) <= 0) {
       /* acquire; pairs with the puts' [N1] on tail: the number of puts accepted so far. done never
        * passes it: Python's "called more times than there were items placed in the queue". */
       t = atomic_load_explicit(tail_word(q), memory_order_acquire) & ~RINGQ__CLOSED;
       /* relaxed: a cache; a racing older value only costs another read of tail. */
-      atomic_store_explicit(&q->tail_seen, t, memory_order_relaxed);
+      atomic_store_explicit(&sh(q)->tail_seen, t, memory_order_relaxed);
       if ((int64_t)(t - d) <= 0)
         return RINGQ_ETASKDONE;
     }
     /* [N1] seq_cst for ALL_DONE; on failure d is reloaded. */
-    if (atomic_compare_exchange_weak_explicit(&q->done, &d, d + RINGQ__STEP, memory_order_seq_cst,
-                                              memory_order_relaxed))
+    if (atomic_compare_exchange_weak_explicit(&sh(q)->done, &d, d + RINGQ__STEP,
+                                              memory_order_seq_cst, memory_order_relaxed))
       break;
   }
   /* An MPMC task_done for a ticket no getter has claimed counts that put as accepted, even if it
@@ -1277,13 +1343,13 @@ ringq_queue_task_done(struct ringq_queue *q)
    * sequential queue would give"). acquire; pairs with the getters' claims. */
   if (q->kind == RINGQ_QUEUE_MPMC &&
       (int64_t)(d - atomic_load_explicit(head_word(q), memory_order_acquire)) >= 0)
-    raise_seen(&q->puts_seen, d + RINGQ__STEP);
+    raise_seen(&sh(q)->puts_seen, d + RINGQ__STEP);
   /* Only the task_done that completes the work needs to wake joiners, and only if one waits:
    * [N2] seq_cst; pairs with a joiner's [W1] (the CAS above is [N1]), so no joiner is missed; with
    * none announced, no read of tail. all_tasks_done's seq_cst loads see this CAS. */
-  if (WAITERS_OF(atomic_load_explicit(&q->all_done.word, memory_order_seq_cst)) != 0 &&
+  if (WAITERS_OF(atomic_load_explicit(&sh(q)->all_done.word, memory_order_seq_cst)) != 0 &&
       all_tasks_done(q))
-    notify(q, &q->all_done);
+    notify(q, &sh(q)->all_done);
   return RINGQ_OK;
 }
 
@@ -1292,6 +1358,8 @@ join_until(struct ringq_queue *q, int64_t deadline)
 {
   if (q == NULL)
     return RINGQ_EINVAL;
+  if (foreign(q))
+    return RINGQ_EPROCESS;
   for (;;) {
     int rc;
     if (all_tasks_done(q))
@@ -1300,11 +1368,11 @@ join_until(struct ringq_queue *q, int64_t deadline)
       /* The unfinished tasks counted may include MPMC puts still copying: a get that starts
        * later must not report EMPTY for them. relaxed: the ticket value is all raise_seen needs. */
       if (q->kind == RINGQ_QUEUE_MPMC)
-        raise_seen(&q->puts_seen,
+        raise_seen(&sh(q)->puts_seen,
                    atomic_load_explicit(tail_word(q), memory_order_relaxed) & ~RINGQ__CLOSED);
       return RINGQ_TIMEDOUT;
     }
-    rc = wait_step(q, &q->all_done, all_tasks_done, deadline);
+    rc = wait_step(q, &sh(q)->all_done, all_tasks_done, deadline);
     if (rc == RINGQ_ESYS)
       return RINGQ_ESYS;
   }
@@ -1341,12 +1409,12 @@ static void
 count_discard(struct ringq_queue *q)
 {
   /* relaxed: the compare-exchange validates it. */
-  uint64_t d = atomic_load_explicit(&q->done, memory_order_relaxed);
+  uint64_t d = atomic_load_explicit(&sh(q)->done, memory_order_relaxed);
   /* acquire; pairs with the puts' [N1]: tail is closed and final here. */
   uint64_t t = atomic_load_explicit(tail_word(q), memory_order_acquire) & ~RINGQ__CLOSED;
   while ((int64_t)(t - d) > 0 &&
-         !atomic_compare_exchange_weak_explicit(&q->done, &d, d + RINGQ__STEP, memory_order_seq_cst,
-                                                memory_order_relaxed)) {
+         !atomic_compare_exchange_weak_explicit(&sh(q)->done, &d, d + RINGQ__STEP,
+                                                memory_order_seq_cst, memory_order_relaxed)) {
   }
 }
 
@@ -1420,49 +1488,68 @@ discard_one(struct ringq_queue *q)
     return discard_one_unbounded(q);
   if (q->kind == RINGQ_QUEUE_SPSC) {
     const void *view = NULL;
-    ptrdiff_t n = ringq_spsc_peek(spsc_of(q), 1, &view);
+    ptrdiff_t n = ringq__spsc_peek_g(&q->geom, spsc_of(q), 1, &view);
     if (n != 1)
-      return n == RINGQ_SHUTDOWN ? RINGQ_SHUTDOWN : RINGQ_EMPTY;
+      return n == RINGQ_SHUTDOWN || n == RINGQ_ECORRUPT ? (enum ringq_status)n : RINGQ_EMPTY;
     hand_over(q, view);
     return ringq_spsc_release(spsc_of(q), 1);
   } else {
     struct ringq_mpmc *r = mpmc_of(q);
     uint64_t h = 0;
-    enum ringq_status st = ringq__mpmc_begin_read(r, &h, memory_order_seq_cst); /* [N1] = [MC3] */
+    /* [N1] = [MC3] */
+    enum ringq_status st = ringq__mpmc_begin_read_g(&q->geom, r, &h, memory_order_seq_cst);
     if (st != RINGQ_OK)
       return st;
-    hand_over(q, ringq__mpmc_data(ringq__mpmc_seq(r, h)));
-    ringq__mpmc_end_read(r, h);
+    hand_over(q, ringq__mpmc_data(ringq__mpmc_seq_g(&q->geom, r, h)));
+    ringq__mpmc_end_read_g(&q->geom, r, h);
     return RINGQ_OK;
   }
 }
 
 /* The discarder's work: every item below the closed tail, in order, handed over exactly once and
  * counted. A producer that claimed an MPMC slot and has not written it yet is waited for. */
+/* The end of a wait for a peer's short step: none in a private queue, SHARED_PEER_WAIT_NS from now
+ * in a process-shared one (see there). */
+static int64_t
+peer_deadline(struct ringq_queue *q)
+{
+  return is_shared(q) ? ringq__now_ns() + SHARED_PEER_WAIT_NS : RINGQ__FOREVER;
+}
+
 static void
 discard_all(struct ringq_queue *q)
 {
   enum ringq_status st;
   int rounds = 0;
-  while ((st = discard_one(q)) != RINGQ_SHUTDOWN) {
+  int64_t deadline = peer_deadline(q);
+  while ((st = discard_one(q)) != RINGQ_SHUTDOWN && st != RINGQ_ECORRUPT) {
     if (st == RINGQ_OK) {
       count_discard(q);
       rounds = 0;
+      deadline = peer_deadline(q);
     } else {
-      backoff(&rounds, RINGQ__FOREVER);
+      /* Shared queue: a claimed slot nobody wrote for that long stays behind (its items too). */
+      if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline)
+        return;
+      backoff(&rounds, deadline);
     }
   }
 }
 
-/* Wait until the busy word is low: [A4] / [G3]. */
+/* Wait until the busy word is low: [A4] / [G3]. A process-shared queue waits SHARED_PEER_WAIT_NS
+ * at most (a peer that never lowers it is stopped, dead or hostile). */
 static void
-await_idle(_Atomic(uint32_t) *busy)
+await_idle(struct ringq_queue *q, _Atomic(uint32_t) *busy)
 {
   int rounds = 0;
+  int64_t deadline = peer_deadline(q);
   /* seq_cst: the other half of [G1]'s store-buffering pair in the symmetric variant; acquire
    * would do for [A4]. Pairs with [A2] / [G2] (release): the step is complete. */
-  while (atomic_load_explicit(busy, memory_order_seq_cst) != 0)
-    backoff(&rounds, RINGQ__FOREVER);
+  while (atomic_load_explicit(busy, memory_order_seq_cst) != 0) {
+    if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline)
+      return;
+    backoff(&rounds, deadline);
+  }
 }
 
 enum ringq_status
@@ -1473,10 +1560,12 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
   uint32_t old;
   if (q == NULL)
     return RINGQ_EINVAL;
+  if (foreign(q))
+    return RINGQ_EPROCESS;
   /* Not a cancellation point: a shutdown stopped half-way would leave the queue half shut. */
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
   /* [N1] seq_cst; pairs with every [W2] that reads state, and with [A1] / [G1]. */
-  old = atomic_fetch_or_explicit(&q->state, STATE_CLOSING | (immediate ? STATE_DISCARD : 0u),
+  old = atomic_fetch_or_explicit(&sh(q)->state, STATE_CLOSING | (immediate ? STATE_DISCARD : 0u),
                                  memory_order_seq_cst);
   discarder = immediate && !(old & STATE_DISCARD);
   if (q->kind == RINGQ_QUEUE_SPSC) {
@@ -1488,10 +1577,10 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
       ringq__nap(DEGRADED_SLEEP_NS); /* let a racing step's stores drain; see the top */
     /* [A4]: a put that started before is complete before the mark is set, so its plain store of
      * tail cannot erase the mark. (Only the asymmetric put raises put_busy.) */
-    await_idle(&q->put_busy);
+    await_idle(q, &sh(q)->put_busy);
     /* [G3]: the discarder becomes the ring's one consumer only once no get is under way. */
     if (discarder)
-      await_idle(&q->get_busy);
+      await_idle(q, &sh(q)->get_busy);
   }
   /* [N1] seq_cst ([X1] in mpmc.h): no put can publish (SPSC) or claim (MPMC) after this. */
   atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
@@ -1500,7 +1589,7 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
   while (q->kind == RINGQ_QUEUE_SPSC &&
          atomic_load_explicit(&q->degraded, memory_order_relaxed) &&
          !(atomic_load_explicit(tail_word(q), memory_order_seq_cst) & RINGQ__CLOSED)) {
-    await_idle(&q->put_busy);
+    await_idle(q, &sh(q)->put_busy);
     atomic_fetch_or_explicit(tail_word(q), RINGQ__CLOSED, memory_order_seq_cst);
     ringq__nap(DEGRADED_SLEEP_NS);
   }
@@ -1511,16 +1600,18 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
   } else if (immediate) {
     /* Another thread is the discarder: return once it is done, as Python's would. */
     int rounds = 0;
+    int64_t deadline = peer_deadline(q); /* shared: the discarder may be another, dead, process */
     /* acquire; pairs with the discarder's fetch-or of IMMEDIATE. */
-    while (!(atomic_load_explicit(&q->state, memory_order_acquire) & STATE_IMMEDIATE))
-      backoff(&rounds, RINGQ__FOREVER);
+    while (!(atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_IMMEDIATE) &&
+           (deadline == RINGQ__FOREVER || ringq__now_ns() < deadline))
+      backoff(&rounds, deadline);
   }
   /* [N1] seq_cst: the shutdown is complete. */
-  atomic_fetch_or_explicit(&q->state, STATE_SHUTDOWN | (discarder ? STATE_IMMEDIATE : 0u),
+  atomic_fetch_or_explicit(&sh(q)->state, STATE_SHUTDOWN | (discarder ? STATE_IMMEDIATE : 0u),
                            memory_order_seq_cst);
-  all[0] = &q->not_empty;
-  all[1] = &q->not_full;
-  all[2] = &q->all_done;
+  all[0] = &sh(q)->not_empty;
+  all[1] = &sh(q)->not_full;
+  all[2] = &sh(q)->all_done;
   for (i = 0; i < 3; i++)
     notify(q, all[i]); /* [N2]..[N4] */
   pthread_setcancelstate(cancel_state, NULL);
@@ -1531,7 +1622,7 @@ bool
 ringq_queue_is_shutdown(struct ringq_queue *q)
 {
   /* acquire; pairs with shutdown's first fetch-or: set before any put can fail with SHUTDOWN. */
-  return q != NULL && (atomic_load_explicit(&q->state, memory_order_acquire) & STATE_CLOSING);
+  return q != NULL && (atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_CLOSING);
 }
 
 enum ringq_status
@@ -1577,9 +1668,6 @@ ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_siz
   return RINGQ_OK;
 }
 
-static void init_common(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned flags,
-                        size_t elem_size, int unbounded);
-
 enum ringq_status
 ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t capacity,
                  size_t elem_size, unsigned flags)
@@ -1600,7 +1688,11 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   if (kind == RINGQ_QUEUE_BYTES_SPSC || kind == RINGQ_QUEUE_BYTES_MPSC) {
     /* A byte queue runs the SPSC queue's paths (one getter; for BYTES_SPSC one putter and the
      * asymmetric variant when private); its puts and gets go through src/bytes.c. */
-    init_common(q, RINGQ_QUEUE_SPSC, flags, 1, 0);
+    ringq__init_handle(q, RINGQ_QUEUE_SPSC, flags, 1, 0);
+    q->shared_offset = offsetof(struct ringq_queue, own);
+    ringq__init_shared(&q->own);
+    q->ring_offset = sizeof(struct ringq_queue);
+    memset(&q->geom, 0, sizeof q->geom); /* no ring: the geometry is in struct ringq__bytes */
     q->bytes = kind == RINGQ_QUEUE_BYTES_SPSC ? 1u : 2u;
     if (kind == RINGQ_QUEUE_BYTES_MPSC) /* several putters: never the one-putter handshake */
       atomic_init(&q->asym, 0);
@@ -1608,13 +1700,43 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
                       (flags & RINGQ_QUEUE_PROCESS_SHARED) != 0);
     return RINGQ_OK;
   }
-  init_common(q, kind, flags, elem_size, 0);
+  ringq__init_handle(q, kind, flags, elem_size, 0);
+  q->shared_offset = offsetof(struct ringq_queue, own);
+  ringq__init_shared(&q->own);
+  q->ring_offset = sizeof(struct ringq_queue);
+  st = ringq__geom_for(kind, capacity, elem_size, &q->geom);
+  if (st != RINGQ_OK)
+    return st;
   if (q->token)
     elem_size = 1;
   ring_mem = (unsigned char *)mem + q->ring_offset;
   return kind == RINGQ_QUEUE_SPSC
              ? ringq_spsc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size)
              : ringq_mpmc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size);
+}
+
+enum ringq_status
+ringq__geom_for(enum ringq_queue_kind kind, size_t capacity, size_t elem_size,
+                struct ringq__geom *g)
+{
+  size_t bytes = 0;
+  uint64_t slots;
+  enum ringq_status st = ringq_queue_memsize(kind, capacity, elem_size, &bytes);
+  if (st != RINGQ_OK)
+    return st;
+  if (elem_size == 0)
+    elem_size = 1; /* a token queue's ring carries one byte per item */
+  /* As ringq_spsc_init / ringq_mpmc_init compute them (memsize checked the ranges). */
+  slots = kind == RINGQ_QUEUE_SPSC ? ringq__pow2_at_least(capacity) : ringq__mpmc_slots(capacity);
+  g->capacity = capacity;
+  g->mask = slots - 1;
+  g->elem_size = elem_size;
+  g->stride = kind == RINGQ_QUEUE_SPSC ? (uint64_t)elem_size
+                                       : sizeof(uint64_t) + (((uint64_t)elem_size + 7) & ~7ull);
+  g->full_span = (uint64_t)capacity * RINGQ__STEP;
+  g->lap = slots * RINGQ__STEP;
+  g->bounded = kind == RINGQ_QUEUE_MPMC && capacity < slots;
+  return RINGQ_OK;
 }
 
 /* An unbounded queue (capacity 0): the queue and its struct ringq__unbounded in one allocation,
@@ -1633,7 +1755,11 @@ create_unbounded(enum ringq_queue_kind kind, size_t elem_size, struct ringq_queu
   q = (struct ringq_queue *)aligned_alloc(RINGQ_CACHE_LINE, bytes);
   if (q == NULL)
     return RINGQ_ENOMEM;
-  init_common(q, kind, 0, elem_size, 1);
+  ringq__init_handle(q, kind, 0, elem_size, 1);
+  q->shared_offset = offsetof(struct ringq_queue, own);
+  ringq__init_shared(&q->own);
+  q->ring_offset = sizeof(struct ringq_queue);
+  memset(&q->geom, 0, sizeof q->geom);
   /* A token queue needs no byte per item here: elem_size 0 is copied as nothing. */
   st = ringq__unbounded_init(unbounded_of(q),
                              kind == RINGQ_QUEUE_SPSC ? RINGQ__UNBOUNDED_SPSC
@@ -1647,41 +1773,51 @@ create_unbounded(enum ringq_queue_kind kind, size_t elem_size, struct ringq_queu
   return RINGQ_OK;
 }
 
-/* Everything but the ring. */
-static void
-init_common(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned flags, size_t elem_size,
-            int unbounded)
+/* The handle's fields but the offsets and the geometry (the callers set those). */
+void
+ringq__init_handle(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned flags,
+                   size_t elem_size, int unbounded)
 {
+  int shared = (flags & RINGQ_QUEUE_PROCESS_SHARED) != 0;
   q->kind = (uint32_t)kind;
   q->flags = flags;
-  q->ring_offset = sizeof(struct ringq_queue);
   q->token = elem_size == 0;
   q->unbounded = (uint32_t)unbounded;
   q->bytes = 0;
+  q->owner = shared ? 0 : ringq__self_init();
+  q->mapped = 0;
   q->discard = NULL;
   q->discard_ctx = NULL;
-  atomic_init(&q->asym, kind == RINGQ_QUEUE_SPSC && !(flags & RINGQ_QUEUE_PROCESS_SHARED) &&
-                            ringq__heavy_barrier_available());
+  q->map_base = NULL;
+  q->map_bytes = 0;
+  q->map_fd = -1;
+  atomic_init(&q->asym, kind == RINGQ_QUEUE_SPSC && !shared && ringq__heavy_barrier_available());
   atomic_init(&q->degraded, 0);
-  /* Relaxed: the queue is not shared until init returns; handing it over publishes it. */
-  atomic_init(&q->not_empty.word, 0);
-  atomic_init(&q->not_full.word, 0);
-  atomic_init(&q->all_done.word, 0);
-  atomic_init(&q->blocked, 0);
-  atomic_init(&q->put_busy, 0);
-  atomic_init(&q->get_busy, 0);
-  atomic_init(&q->state, 0);
-  atomic_init(&q->done, 0); /* the rings start at ticket 0 */
-  atomic_init(&q->puts_seen, 0);
-  atomic_init(&q->tail_seen, 0);
-  atomic_init(&q->gets_seen, 0);
-  atomic_init(&q->stat_waits, 0);
-  atomic_init(&q->stat_wakes, 0);
-  atomic_init(&q->stat_barriers, 0);
   atomic_init(&q->poll_fd[POLL_READABLE], -1);
   atomic_init(&q->poll_fd[POLL_WRITABLE], -1);
-  atomic_init(&q->poll_word[POLL_READABLE], 0);
-  atomic_init(&q->poll_word[POLL_WRITABLE], 0);
+}
+
+/* The shared words of a new queue. Relaxed: the queue is not shared until init returns; handing
+ * it over publishes it (src/shm.c publishes with its ready word). */
+void
+ringq__init_shared(struct ringq__shared *s)
+{
+  atomic_init(&s->not_empty.word, 0);
+  atomic_init(&s->not_full.word, 0);
+  atomic_init(&s->all_done.word, 0);
+  atomic_init(&s->blocked, 0);
+  atomic_init(&s->put_busy, 0);
+  atomic_init(&s->get_busy, 0);
+  atomic_init(&s->state, 0);
+  atomic_init(&s->done, 0); /* the rings start at ticket 0 */
+  atomic_init(&s->puts_seen, 0);
+  atomic_init(&s->tail_seen, 0);
+  atomic_init(&s->gets_seen, 0);
+  atomic_init(&s->stat_waits, 0);
+  atomic_init(&s->stat_wakes, 0);
+  atomic_init(&s->stat_barriers, 0);
+  atomic_init(&s->poll_word[POLL_READABLE], 0);
+  atomic_init(&s->poll_word[POLL_WRITABLE], 0);
 }
 
 enum ringq_status
@@ -1718,8 +1854,12 @@ ringq_queue_fini(struct ringq_queue *q)
   int cancel_state;
   if (q == NULL)
     return RINGQ_EINVAL;
+  /* A fork child's copy of a private queue (or a private queue another process shares by
+   * mistake): nothing to wait for and nothing of it to touch; destroy only frees the copy. */
+  if (foreign(q))
+    return RINGQ_OK;
   /* acquire; pairs with take_back's release: a thread that left is done with the queue. */
-  if (atomic_load_explicit(&q->blocked, memory_order_acquire) != 0)
+  if (atomic_load_explicit(&sh(q)->blocked, memory_order_acquire) != 0)
     return RINGQ_EBUSY;
   /* Not a cancellation point (close() would be one): a half-finished fini would leak. */
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
@@ -1736,7 +1876,10 @@ ringq_queue_fini(struct ringq_queue *q)
 enum ringq_status
 ringq_queue_destroy(struct ringq_queue *q)
 {
-  enum ringq_status st = ringq_queue_fini(q);
+  enum ringq_status st;
+  if (q != NULL && q->mapped) /* made or attached by src/shm.c: unmap this process's view */
+    return ringq_queue_close(q);
+  st = ringq_queue_fini(q);
   if (st != RINGQ_OK)
     return st;
   if (q->unbounded) /* fini leaves a queue usable; its segments go with it (items left dropped) */
@@ -1752,12 +1895,12 @@ held_bytes(struct ringq_queue *q)
   size_t bytes = 0;
   if (q->unbounded)
     return sizeof *q + ringq__unbounded_bytes(unbounded_of(q));
+  if (q->mapped)
+    return q->map_bytes;
   if (q->bytes)
     return sizeof *q + sizeof(struct ringq__bytes) + bytes_of(q)->size;
   if (ringq_queue_memsize((enum ringq_queue_kind)q->kind, ringq_queue_capacity(q),
-                          q->kind == RINGQ_QUEUE_SPSC ? spsc_of(q)->elem_size
-                                                      : mpmc_of(q)->elem_size,
-                          &bytes) != RINGQ_OK)
+                          q->token ? 0 : (size_t)q->geom.elem_size, &bytes) != RINGQ_OK)
     return 0;
   return bytes;
 }
@@ -1774,8 +1917,8 @@ ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out)
   if (q == NULL)
     return;
   /* relaxed: statistics. */
-  out->waits = atomic_load_explicit(&q->stat_waits, memory_order_relaxed);
-  out->wakes = atomic_load_explicit(&q->stat_wakes, memory_order_relaxed);
-  out->barriers = atomic_load_explicit(&q->stat_barriers, memory_order_relaxed);
+  out->waits = atomic_load_explicit(&sh(q)->stat_waits, memory_order_relaxed);
+  out->wakes = atomic_load_explicit(&sh(q)->stat_wakes, memory_order_relaxed);
+  out->barriers = atomic_load_explicit(&sh(q)->stat_barriers, memory_order_relaxed);
   out->bytes = held_bytes(q);
 }

@@ -28,22 +28,11 @@ struct waitq {
 #define EPOCH_OF(s) ((uint32_t)(s))
 #define WAITERS_OF(s) ((uint32_t)((s) >> 32))
 
-struct ringq_queue {
-  uint32_t kind;              /* enum ringq_queue_kind; read-only after init */
-  uint32_t flags;             /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
-  uint64_t ring_offset;       /* bytes from the queue to its ring; read-only after init */
-  uint32_t token;             /* 1: elem_size 0, items carry no bytes; read-only after init */
-  uint32_t unbounded;         /* 1: made with capacity 0, an unbounded queue (src/unbounded.h)
-                                 at ring_offset instead of a ring; read-only after init */
-  _Atomic(uint32_t) asym;     /* 1: the asymmetric (membarrier) protocol; cleared for good (never
-                                 set again) when membarrier is refused at run time */
-  _Atomic(uint32_t) degraded; /* 1: membarrier was refused after the queue relied on it */
-  uint32_t bytes;             /* byte messages (src/bytes.h) at ring_offset: 1 BYTES_SPSC, 2
-                                 BYTES_MPSC; kind is then RINGQ_QUEUE_SPSC (one getter, and its
-                                 handshakes); read-only after init */
-  ringq_discard_fn discard;   /* the user's discard callback, or NULL (ringq_queue_set_discard) */
-  void *discard_ctx;
-
+/* The words every participant of a queue writes: in the queue itself for a queue made by
+ * ringq_queue_init / ringq_queue_create, in the mapping for a queue made or attached by src/shm.c.
+ * In a mapping they are written by other processes and trusted by none: nothing read from here
+ * sizes a copy or addresses memory (see docs/design/handle-and-layout.md). */
+struct ringq__shared {
   /* Read by every put and get, written only by waiters, notifiers that found waiters and
    * shutdown: stays shared in every cache while nobody waits. */
   _Alignas(RINGQ_CACHE_LINE) struct waitq not_empty;
@@ -64,9 +53,7 @@ struct ringq_queue {
   _Atomic(uint64_t) stat_waits;                      /* futex waits made */
   _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
   _Atomic(uint64_t) stat_barriers;                   /* membarrier calls made */
-  /* Event-loop descriptors (src/poll.c), process-private queues only: an eventfd per direction,
-   * -1 until first asked for; the epoch each direction's poller last announced itself in. */
-  _Atomic(int) poll_fd[2];
+  /* The epoch each event-loop direction's poller last announced itself in (src/poll.c). */
   _Atomic(uint64_t) poll_word[2];
 
   /* The SPSC putter's own line (asymmetric protocol only). */
@@ -75,6 +62,87 @@ struct ringq_queue {
   /* The SPSC getter's own line. */
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) get_busy; /* 1 from [G1] to [G2] */
 };
+
+/* A queue as one process sees it: the handle (geometry and this process's state, read-only after
+ * init or attach but for the atomics below) and where its shared words and ring are. A queue made
+ * by init / create is its own handle and holds its shared words (`own`); a queue made or attached
+ * by src/shm.c is a handle in private memory whose offsets lead into the mapping (`own` unused).
+ * Offsets rather than pointers, computed as (uintptr_t)q + offset: a queue made by init in memory
+ * shared between processes stays usable wherever each process maps it. */
+struct ringq_queue {
+  uint32_t kind;              /* enum ringq_queue_kind; read-only after init */
+  uint32_t flags;             /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
+  uint64_t ring_offset;       /* bytes from the queue (handle) to its ring; read-only */
+  uint64_t shared_offset;     /* bytes from the queue (handle) to its struct ringq__shared */
+  uint32_t token;             /* 1: elem_size 0, items carry no bytes; read-only after init */
+  uint32_t unbounded;         /* 1: made with capacity 0, an unbounded queue (src/unbounded.h)
+                                 at ring_offset instead of a ring; read-only after init */
+  struct ringq__geom geom;    /* the ring's geometry, validated once (bounded rings only) */
+  uint32_t owner;             /* the process that may use a process-private queue (its pid,
+                                 ringq__self), or 0 for a process-shared one: any process */
+  uint32_t mapped;            /* 1: a handle made by src/shm.c (freed by ringq_queue_close) */
+  _Atomic(uint32_t) asym;     /* 1: the asymmetric (membarrier) protocol; cleared for good (never
+                                 set again) when membarrier is refused at run time */
+  _Atomic(uint32_t) degraded; /* 1: membarrier was refused after the queue relied on it */
+  uint32_t bytes;             /* byte messages (src/bytes.h) at ring_offset: 1 BYTES_SPSC, 2
+                                 BYTES_MPSC; kind is then RINGQ_QUEUE_SPSC (one getter, and its
+                                 handshakes); read-only after init */
+  ringq_discard_fn discard;   /* the user's discard callback, or NULL (ringq_queue_set_discard) */
+  void *discard_ctx;
+  /* Event-loop descriptors (src/poll.c), process-private queues only: an eventfd per direction,
+   * -1 until first asked for. */
+  _Atomic(int) poll_fd[2];
+  /* A mapped handle's mapping (src/shm.c): where, how many bytes, its descriptor. */
+  void *map_base;
+  size_t map_bytes;
+  int map_fd;
+
+  struct ringq__shared own;
+};
+
+/* The shared words of q. */
+static inline struct ringq__shared *
+ringq__sh(const struct ringq_queue *q)
+{
+  return (struct ringq__shared *)((uintptr_t)q + (uintptr_t)q->shared_offset);
+}
+
+/* The process identity private queues compare with their owner (src/queue.c): this process's
+ * pid, taken when its first queue is made and again in the child of every fork (pthread_atfork);
+ * 0 until then. Read relaxed: only this process writes it. */
+extern _Atomic(uint32_t) ringq__self;
+/* Make sure ringq__self is set and the fork handler registered; returns ringq__self. */
+uint32_t ringq__self_init(void);
+
+/* Everything but the ring, for a queue whose shared words are at `sh` (init_common's work). */
+void ringq__init_handle(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned flags,
+                        size_t elem_size, int unbounded);
+void ringq__init_shared(struct ringq__shared *sh);
+/* The geometry of a bounded ring as init makes it: RINGQ_OK or a status of memsize. */
+enum ringq_status ringq__geom_for(enum ringq_queue_kind kind, size_t capacity, size_t elem_size,
+                                  struct ringq__geom *g);
+
+/* The first bytes of a shared queue's mapping (src/shm.c): the creator's record, written before
+ * `ready` is stored (release) and read by an attach only after it loaded `ready` (acquire). */
+struct ringq__shm_header {
+  uint64_t magic;           /* SHM_MAGIC */
+  uint32_t layout_version;  /* RINGQ_LAYOUT_VERSION of the creator's library */
+  uint32_t cache_line;      /* RINGQ_CACHE_LINE */
+  uint64_t layout_hash;     /* ringq_layout_hash() */
+  uint64_t header_hash;     /* ringq__header_hash() (queue.h) */
+  uint32_t creator_version; /* ringq_version(), for messages */
+  uint32_t kind;            /* enum ringq_queue_kind */
+  uint64_t capacity;
+  uint64_t elem_size;       /* as given: 0 for a queue of tokens */
+  uint64_t flags;           /* RINGQ_QUEUE_PROCESS_SHARED */
+  uint64_t shared_offset;   /* struct ringq__shared */
+  uint64_t ring_offset;     /* struct ringq_spsc / ringq_mpmc, then the slots */
+  uint64_t total_bytes;     /* the file's size */
+  _Atomic(uint32_t) ready;  /* SHM_READY once everything above and after is made; written last */
+};
+
+/* src/shm.c: unmap and free a mapped handle (ringq_queue_close's work). */
+enum ringq_status ringq__shm_close(struct ringq_queue *q);
 
 /* Which poller direction a waitq serves (index into poll_fd / poll_word), or -1. */
 #define POLL_READABLE 0

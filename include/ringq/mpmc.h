@@ -176,8 +176,11 @@ _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomic
   X(ESYS, -23, "unexpected failure of a system call")                                            \
   X(ECORRUPT, -24, "shared memory holds values no valid queue can have")                         \
   X(EVERSION, -25, "the queue was made by an incompatible layout version or build")              \
-  X(EPROCESS, -26, "a process-private queue used from another process")                        \
-  X(EMSGSIZE, -27, "the message is larger than the buffer, or than the queue's largest message")
+  X(EPROCESS, -26, "a process-private queue used from another process")                          \
+  X(EEXIST, -27, "a shared queue of that name exists already")                                   \
+  X(ENOENT, -28, "no shared queue of that name")                                                 \
+  X(EACCES, -29, "permission denied by the shared queue's mode")                                 \
+  X(EMSGSIZE, -30, "the message is larger than the buffer, or than the queue's largest message")
 
 enum ringq_status {
 #define RINGQ__ENUM(name, value, msg) RINGQ_##name = value,
@@ -287,6 +290,22 @@ ringq__alloc(size_t bytes)
 #endif
 }
 
+/* The geometry of a ring (capacity, slot mask, element size, slot stride, capacity in tickets,
+ * one lap of tickets, whether producers also check the capacity bound), as its user validated it.
+ * The internal ring functions that end in _g take it apart from the ring, so that the blocking
+ * layer can keep it in private memory when the ring lives in memory other processes write
+ * (src/shm.c): a slot address then never depends on a value read from shared memory but the
+ * masked ticket. The public functions build it from the ring's own fields. */
+struct ringq__geom {
+  uint64_t capacity;
+  uint64_t mask;
+  uint64_t elem_size;
+  uint64_t stride;
+  uint64_t full_span;
+  uint64_t lap;
+  uint64_t bounded;
+};
+
 #endif /* RINGQ__COMMON_DEFINED */
 /* ringq:common-end */
 
@@ -319,6 +338,29 @@ ringq__mpmc_seq(struct ringq_mpmc *r, uint64_t ticket)
 {
   return (RINGQ__ATOMIC(uint64_t) *)((unsigned char *)r + sizeof(struct ringq_mpmc) +
                                      ((ticket / RINGQ__STEP) & r->mask) * r->stride);
+}
+
+/* The ring's geometry from its own fields (see struct ringq__geom). */
+static inline struct ringq__geom
+ringq__mpmc_geom(const struct ringq_mpmc *r)
+{
+  struct ringq__geom g;
+  g.capacity = r->capacity;
+  g.mask = r->mask;
+  g.elem_size = r->elem_size;
+  g.stride = r->stride;
+  g.full_span = r->full_span;
+  g.lap = r->lap;
+  g.bounded = r->bounded;
+  return g;
+}
+
+/* The sequence word of a ticket's slot: masked, so inside the storage whatever the ticket. */
+static inline RINGQ__ATOMIC(uint64_t) *
+ringq__mpmc_seq_g(const struct ringq__geom *g, struct ringq_mpmc *r, uint64_t ticket)
+{
+  return (RINGQ__ATOMIC(uint64_t) *)((unsigned char *)r + sizeof(struct ringq_mpmc) +
+                                     ((ticket / RINGQ__STEP) & g->mask) * g->stride);
 }
 
 static inline unsigned char *
@@ -427,42 +469,55 @@ ringq_mpmc_destroy(struct ringq_mpmc *r)
   free(r);
 }
 
+/* Room in tickets for a producer at ticket t when head is h: unsigned throughout (t - h is
+ * compared with full_span before it is subtracted from it, so nothing overflows whatever h is).
+ * A head past t means t is stale (the claim will fail and reload it): room for everything. */
+static inline uint64_t
+ringq__mpmc_room(const struct ringq__geom *g, uint64_t t, uint64_t h)
+{
+  uint64_t used = t - h;
+  if (used > ((uint64_t)1 << 63))
+    return g->full_span; /* h ahead of t: stale t */
+  return used >= g->full_span ? 0 : g->full_span - used;
+}
+
 /* Items (at most `want`) that may be claimed from ticket t without breaking the capacity bound of
  * a ring whose capacity is below its slot count. */
 static inline uint64_t
-ringq__mpmc_bound(struct ringq_mpmc *r, uint64_t t, uint64_t want)
+ringq__mpmc_bound_g(const struct ringq__geom *g, struct ringq_mpmc *r, uint64_t t, uint64_t want)
 {
   /* [MP0] relaxed: any value head had is no larger than head now, so the bound only tightens. */
   uint64_t h = RINGQ__LOAD(&r->head_cache, RINGQ__MO(relaxed));
-  int64_t room = (int64_t)r->full_span - (int64_t)(t - h);
-  if (room < (int64_t)(want * RINGQ__STEP)) {
+  uint64_t room = ringq__mpmc_room(g, t, h);
+  if (room < want * RINGQ__STEP) {
     /* [MP0] relaxed, as above; the copy is shared by all producers and may go back a little,
      * which is harmless for the same reason. */
     h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
     RINGQ__STORE(&r->head_cache, h, RINGQ__MO(relaxed));
-    room = (int64_t)r->full_span - (int64_t)(t - h);
+    room = ringq__mpmc_room(g, t, h);
   }
-  if (room <= 0)
-    return 0;
-  return (uint64_t)room / RINGQ__STEP < want ? (uint64_t)room / RINGQ__STEP : want;
+  return room / RINGQ__STEP < want ? room / RINGQ__STEP : want;
 }
 
+/* The ring operations with the geometry given apart (struct ringq__geom); r and item non-NULL.
+ * Every slot address is a masked ticket; a catch-up that finds the index where it was, after a
+ * slot said another thread had claimed it, is a state no valid ring has: RINGQ_ECORRUPT (the
+ * loop would otherwise spin for ever on what a peer process wrote). */
 static inline enum ringq_status
-ringq__mpmc_push(struct ringq_mpmc *r, const void *item, RINGQ__MO_TYPE claim_mo)
+ringq__mpmc_push_g(const struct ringq__geom *g, struct ringq_mpmc *r, const void *item,
+                   RINGQ__MO_TYPE claim_mo)
 {
   RINGQ__ATOMIC(uint64_t) *seq;
   uint64_t t;
-  if (r == NULL || item == NULL)
-    return RINGQ_EINVAL;
   /* [MP1] relaxed: a stale tail only makes the claim below fail. */
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
   for (;;) {
     int64_t diff;
     if (t & RINGQ__CLOSED)
       return RINGQ_SHUTDOWN;
-    if (r->bounded && ringq__mpmc_bound(r, t, 1) == 0)
+    if (g->bounded && ringq__mpmc_bound_g(g, r, t, 1) == 0)
       return RINGQ_FULL;
-    seq = ringq__mpmc_seq(r, t);
+    seq = ringq__mpmc_seq_g(g, r, t);
     /* [MP2] acquire; pairs with [MC4]: the previous lap's consumer is done with the slot. */
     diff = (int64_t)(RINGQ__LOAD(seq, RINGQ__MO(acquire)) - t);
     if (diff == 0) {
@@ -472,14 +527,28 @@ ringq__mpmc_push(struct ringq_mpmc *r, const void *item, RINGQ__MO_TYPE claim_mo
     } else if (diff < 0) {
       return RINGQ_FULL; /* the slot still holds the element of ticket t - lap */
     } else {
-      /* [MP1] relaxed: another producer claimed t; catch up. */
+      uint64_t was = t;
+      /* [MP1] relaxed: another producer claimed t; catch up. (Its claim happens-before the
+       * acquire load above that saw its publication or a later one, so tail moved on.) */
       t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
+      if (t == was)
+        return RINGQ_ECORRUPT;
     }
   }
-  ringq__copy(ringq__mpmc_data(seq), item, r->elem_size);
+  ringq__copy(ringq__mpmc_data(seq), item, g->elem_size);
   /* [MP4] release; pairs with [MC2]: publishes the element to the consumer of ticket t. */
   RINGQ__STORE(seq, t + 1, RINGQ__MO(release));
   return RINGQ_OK;
+}
+
+static inline enum ringq_status
+ringq__mpmc_push(struct ringq_mpmc *r, const void *item, RINGQ__MO_TYPE claim_mo)
+{
+  struct ringq__geom g;
+  if (r == NULL || item == NULL)
+    return RINGQ_EINVAL;
+  g = ringq__mpmc_geom(r);
+  return ringq__mpmc_push_g(&g, r, item, claim_mo);
 }
 
 /* RINGQ_SHUTDOWN when the ring is closed and every ticket below the closed tail was claimed by a
@@ -495,13 +564,15 @@ ringq__mpmc_empty_status(struct ringq_mpmc *r, uint64_t h)
 /* Claim the oldest published ticket for reading into *ticket; the element stays in its slot until
  * ringq__mpmc_end_read. RINGQ_OK, RINGQ_EMPTY or RINGQ_SHUTDOWN (closed and drained). */
 static inline enum ringq_status
-ringq__mpmc_begin_read(struct ringq_mpmc *r, uint64_t *ticket, RINGQ__MO_TYPE claim_mo)
+ringq__mpmc_begin_read_g(const struct ringq__geom *g, struct ringq_mpmc *r, uint64_t *ticket,
+                         RINGQ__MO_TYPE claim_mo)
 {
   /* [MC1] relaxed: a stale head only makes the claim below fail. */
   uint64_t h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
   for (;;) {
     /* [MC2] acquire; pairs with [MP4]: the element of ticket h is fully written. */
-    int64_t diff = (int64_t)(RINGQ__LOAD(ringq__mpmc_seq(r, h), RINGQ__MO(acquire)) - (h + 1));
+    int64_t diff =
+        (int64_t)(RINGQ__LOAD(ringq__mpmc_seq_g(g, r, h), RINGQ__MO(acquire)) - (h + 1));
     if (diff == 0) {
       /* [MC3] claim ticket h; on failure h is reloaded. */
       if (RINGQ__CAS(&r->head, &h, h + RINGQ__STEP, claim_mo, RINGQ__MO(relaxed))) {
@@ -511,35 +582,60 @@ ringq__mpmc_begin_read(struct ringq_mpmc *r, uint64_t *ticket, RINGQ__MO_TYPE cl
     } else if (diff < 0) {
       return ringq__mpmc_empty_status(r, h); /* ticket h not published (yet) */
     } else {
-      /* [MC1] relaxed: another consumer claimed h; catch up. */
+      uint64_t was = h;
+      /* [MC1] relaxed: another consumer claimed h; catch up (as in push: head moved on). */
       h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+      if (h == was)
+        return RINGQ_ECORRUPT;
     }
   }
 }
 
+static inline enum ringq_status
+ringq__mpmc_begin_read(struct ringq_mpmc *r, uint64_t *ticket, RINGQ__MO_TYPE claim_mo)
+{
+  struct ringq__geom g = ringq__mpmc_geom(r);
+  return ringq__mpmc_begin_read_g(&g, r, ticket, claim_mo);
+}
+
 /* Hand the slot of a ticket claimed by ringq__mpmc_begin_read to the producer one lap later. */
+static inline void
+ringq__mpmc_end_read_g(const struct ringq__geom *g, struct ringq_mpmc *r, uint64_t ticket)
+{
+  /* [MC4] release; pairs with [MP2]: the slot is free for the producer one lap later. */
+  RINGQ__STORE(ringq__mpmc_seq_g(g, r, ticket), ticket + g->lap, RINGQ__MO(release));
+}
+
 static inline void
 ringq__mpmc_end_read(struct ringq_mpmc *r, uint64_t ticket)
 {
-  /* [MC4] release; pairs with [MP2]: the slot is free for the producer one lap later. */
-  RINGQ__STORE(ringq__mpmc_seq(r, ticket), ticket + r->lap, RINGQ__MO(release));
+  struct ringq__geom g = ringq__mpmc_geom(r);
+  ringq__mpmc_end_read_g(&g, r, ticket);
 }
 
 /* Pop into item; with item NULL the element is discarded. */
 static inline enum ringq_status
-ringq__mpmc_pop(struct ringq_mpmc *r, void *item, RINGQ__MO_TYPE claim_mo)
+ringq__mpmc_pop_g(const struct ringq__geom *g, struct ringq_mpmc *r, void *item,
+                  RINGQ__MO_TYPE claim_mo)
 {
   uint64_t h = 0;
-  enum ringq_status st;
-  if (r == NULL)
-    return RINGQ_EINVAL;
-  st = ringq__mpmc_begin_read(r, &h, claim_mo);
+  enum ringq_status st = ringq__mpmc_begin_read_g(g, r, &h, claim_mo);
   if (st != RINGQ_OK)
     return st;
   if (item != NULL)
-    ringq__copy(item, ringq__mpmc_data(ringq__mpmc_seq(r, h)), r->elem_size);
-  ringq__mpmc_end_read(r, h);
+    ringq__copy(item, ringq__mpmc_data(ringq__mpmc_seq_g(g, r, h)), g->elem_size);
+  ringq__mpmc_end_read_g(g, r, h);
   return RINGQ_OK;
+}
+
+static inline enum ringq_status
+ringq__mpmc_pop(struct ringq_mpmc *r, void *item, RINGQ__MO_TYPE claim_mo)
+{
+  struct ringq__geom g;
+  if (r == NULL)
+    return RINGQ_EINVAL;
+  g = ringq__mpmc_geom(r);
+  return ringq__mpmc_pop_g(&g, r, item, claim_mo);
 }
 
 /* Push one item. Any thread; lock-free claim (see Progress above).
@@ -561,24 +657,24 @@ ringq_mpmc_try_pop(struct ringq_mpmc *r, void *item)
   return ringq__mpmc_pop(r, item, RINGQ__MO(relaxed));
 }
 
+/* Bursts with the geometry given apart; r and items non-NULL, 0 < n <= g->capacity. */
 static inline ptrdiff_t
-ringq__mpmc_push_burst(struct ringq_mpmc *r, const void *items, size_t n, RINGQ__MO_TYPE claim_mo)
+ringq__mpmc_push_burst_g(const struct ringq__geom *g, struct ringq_mpmc *r, const void *items,
+                         size_t n, RINGQ__MO_TYPE claim_mo)
 {
   uint64_t t, k, i;
-  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
-    return RINGQ_EINVAL;
   /* [MP1] relaxed: a stale tail only makes the claim below fail. */
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
   for (;;) {
     uint64_t seq0 = 0, want = n;
     if (t & RINGQ__CLOSED)
       return RINGQ_SHUTDOWN;
-    if (r->bounded && (want = ringq__mpmc_bound(r, t, n)) == 0)
+    if (g->bounded && (want = ringq__mpmc_bound_g(g, r, t, n)) == 0)
       return 0;
     for (k = 0; k < want; k++) {
       uint64_t ticket = t + k * RINGQ__STEP;
       /* [MP2] acquire; pairs with [MC4]. */
-      uint64_t s = RINGQ__LOAD(ringq__mpmc_seq(r, ticket), RINGQ__MO(acquire));
+      uint64_t s = RINGQ__LOAD(ringq__mpmc_seq_g(g, r, ticket), RINGQ__MO(acquire));
       if (k == 0)
         seq0 = s;
       if (s != ticket)
@@ -592,15 +688,18 @@ ringq__mpmc_push_burst(struct ringq_mpmc *r, const void *items, size_t n, RINGQ_
     } else if ((int64_t)(seq0 - t) < 0) {
       return 0; /* full */
     } else {
-      /* [MP1] relaxed: another producer claimed t; catch up. */
+      uint64_t was = t;
+      /* [MP1] relaxed: another producer claimed t; catch up (tail moved on, as in push). */
       t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
+      if (t == was)
+        return RINGQ_ECORRUPT;
     }
   }
   for (i = 0; i < k; i++) {
     uint64_t ticket = t + i * RINGQ__STEP;
-    RINGQ__ATOMIC(uint64_t) *seq = ringq__mpmc_seq(r, ticket);
-    ringq__copy(ringq__mpmc_data(seq), (const unsigned char *)items + i * r->elem_size,
-                r->elem_size);
+    RINGQ__ATOMIC(uint64_t) *seq = ringq__mpmc_seq_g(g, r, ticket);
+    ringq__copy(ringq__mpmc_data(seq), (const unsigned char *)items + i * g->elem_size,
+                g->elem_size);
     /* [MP4] release; pairs with [MC2]. */
     RINGQ__STORE(seq, ticket + 1, RINGQ__MO(release));
   }
@@ -608,11 +707,20 @@ ringq__mpmc_push_burst(struct ringq_mpmc *r, const void *items, size_t n, RINGQ_
 }
 
 static inline ptrdiff_t
-ringq__mpmc_pop_burst(struct ringq_mpmc *r, void *items, size_t n, RINGQ__MO_TYPE claim_mo)
+ringq__mpmc_push_burst(struct ringq_mpmc *r, const void *items, size_t n, RINGQ__MO_TYPE claim_mo)
 {
-  uint64_t h, k, i;
+  struct ringq__geom g;
   if (r == NULL || items == NULL || n == 0 || n > r->capacity)
     return RINGQ_EINVAL;
+  g = ringq__mpmc_geom(r);
+  return ringq__mpmc_push_burst_g(&g, r, items, n, claim_mo);
+}
+
+static inline ptrdiff_t
+ringq__mpmc_pop_burst_g(const struct ringq__geom *g, struct ringq_mpmc *r, void *items, size_t n,
+                        RINGQ__MO_TYPE claim_mo)
+{
+  uint64_t h, k, i;
   /* [MC1] relaxed: a stale head only makes the claim below fail. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
   for (;;) {
@@ -620,7 +728,7 @@ ringq__mpmc_pop_burst(struct ringq_mpmc *r, void *items, size_t n, RINGQ__MO_TYP
     for (k = 0; k < n; k++) {
       uint64_t ticket = h + k * RINGQ__STEP;
       /* [MC2] acquire; pairs with [MP4]. */
-      uint64_t s = RINGQ__LOAD(ringq__mpmc_seq(r, ticket), RINGQ__MO(acquire));
+      uint64_t s = RINGQ__LOAD(ringq__mpmc_seq_g(g, r, ticket), RINGQ__MO(acquire));
       if (k == 0)
         seq0 = s;
       if (s != ticket + 1)
@@ -633,18 +741,31 @@ ringq__mpmc_pop_burst(struct ringq_mpmc *r, void *items, size_t n, RINGQ__MO_TYP
     } else if ((int64_t)(seq0 - (h + 1)) < 0) {
       return ringq__mpmc_empty_status(r, h) == RINGQ_SHUTDOWN ? (ptrdiff_t)RINGQ_SHUTDOWN : 0;
     } else {
-      /* [MC1] relaxed: another consumer claimed h; catch up. */
+      uint64_t was = h;
+      /* [MC1] relaxed: another consumer claimed h; catch up (head moved on, as in pop). */
       h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+      if (h == was)
+        return RINGQ_ECORRUPT;
     }
   }
   for (i = 0; i < k; i++) {
     uint64_t ticket = h + i * RINGQ__STEP;
-    RINGQ__ATOMIC(uint64_t) *seq = ringq__mpmc_seq(r, ticket);
-    ringq__copy((unsigned char *)items + i * r->elem_size, ringq__mpmc_data(seq), r->elem_size);
+    RINGQ__ATOMIC(uint64_t) *seq = ringq__mpmc_seq_g(g, r, ticket);
+    ringq__copy((unsigned char *)items + i * g->elem_size, ringq__mpmc_data(seq), g->elem_size);
     /* [MC4] release; pairs with [MP2]. */
-    RINGQ__STORE(seq, ticket + r->lap, RINGQ__MO(release));
+    RINGQ__STORE(seq, ticket + g->lap, RINGQ__MO(release));
   }
   return (ptrdiff_t)k;
+}
+
+static inline ptrdiff_t
+ringq__mpmc_pop_burst(struct ringq_mpmc *r, void *items, size_t n, RINGQ__MO_TYPE claim_mo)
+{
+  struct ringq__geom g;
+  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
+    return RINGQ_EINVAL;
+  g = ringq__mpmc_geom(r);
+  return ringq__mpmc_pop_burst_g(&g, r, items, n, claim_mo);
 }
 
 /* Push up to n consecutive items from `items` with one claim; they leave in order. Any thread.
@@ -681,19 +802,27 @@ ringq_mpmc_close(struct ringq_mpmc *r)
 /* Items in the ring (claimed by a producer and not yet by a consumer); any thread. Exact when
  * quiet; under concurrency a value between 0 and capacity (0 when r is NULL). */
 static inline size_t
-ringq_mpmc_size(struct ringq_mpmc *r)
+ringq__mpmc_size_g(const struct ringq__geom *g, struct ringq_mpmc *r)
 {
   uint64_t h, t;
   int64_t n;
-  if (r == NULL)
-    return 0;
   /* [S1] acquire loads, head first; the clamp below keeps the result in [0, capacity]. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(acquire));
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(acquire)) & ~RINGQ__CLOSED;
   n = (int64_t)(t - h) / (int64_t)RINGQ__STEP;
   if (n < 0)
     n = 0;
-  return (size_t)((uint64_t)n > r->capacity ? r->capacity : (uint64_t)n);
+  return (size_t)((uint64_t)n > g->capacity ? g->capacity : (uint64_t)n);
+}
+
+static inline size_t
+ringq_mpmc_size(struct ringq_mpmc *r)
+{
+  struct ringq__geom g;
+  if (r == NULL)
+    return 0;
+  g = ringq__mpmc_geom(r);
+  return ringq__mpmc_size_g(&g, r);
 }
 
 /* Capacity given at init (0 when r is NULL). */

@@ -159,9 +159,149 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_create(enum ringq_queue
  * join: shut the queue down and let them leave first). */
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_fini(struct ringq_queue *q);
 
-/* ringq_queue_fini, then free a queue made by ringq_queue_create. On RINGQ_EBUSY nothing is freed.
+/* ringq_queue_fini, then free a queue made by ringq_queue_create (a handle of a shared queue made
+ * or attached by the functions below: ringq_queue_close). On RINGQ_EBUSY nothing is freed.
  * Returns RINGQ_OK, RINGQ_EINVAL (q NULL) or RINGQ_EBUSY. */
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_destroy(struct ringq_queue *q);
+
+/* ---- between processes (src/shm.c) ------------------------------------------------------- */
+
+/* A queue several processes share: made by one (named: POSIX shared memory, by name; or an
+ * anonymous memfd whose descriptor is passed on), attached by the others. Each process gets its
+ * own handle (struct ringq_queue *, private memory), which it uses with every function of this
+ * header and releases with ringq_queue_close; the queue itself lives on while any process maps
+ * it (a named one until ringq_queue_shm_unlink too). An attach validates the queue's header once
+ * (magic, layout version and hash, this program's compiled layout, kind, sizes, offsets, the
+ * file's size) and keeps the geometry in the handle: no later call reads it from shared memory.
+ * Shared queues are bounded and process-shared (RINGQ_QUEUE_PROCESS_SHARED; no event-loop
+ * descriptors, no discard callback). What a process that writes the mapping can and cannot do
+ * to the others: README, "Between processes".
+ *
+ * The create / open / attach functions are macros that pass this program's compiled
+ * RINGQ_LAYOUT_VERSION and header hash to the library's _abi functions, so a program built
+ * against other headers than its library is refused (RINGQ_EVERSION). Other languages call the
+ * _abi functions with ringq_layout_version() and 0 (no inline code of these headers compiled in).
+ *
+ * Statuses common to them: RINGQ_EINVAL (out NULL, an empty or invalid name, unknown kind or flag,
+ * capacity 0, a mode outside 0777), RINGQ_ERANGE (capacity or elem_size too large),
+ * RINGQ_EVERSION (the caller's headers, or the queue's creator, use another layout), RINGQ_ENOMEM
+ * (no memory, descriptors or shared memory space) and RINGQ_ESYS (another system call failure). */
+
+/* The version of the layout processes sharing a queue read (see ringq_layout_version below). */
+#define RINGQ_LAYOUT_VERSION 2u
+
+/* Mode of a named queue created with mode 0: read and write for its owner only. */
+#define RINGQ_SHM_DEFAULT_MODE 0600u
+
+/* The layout this program's headers were compiled with, as a number: the library compares it
+ * with its own at every create and attach. */
+static inline uint64_t
+ringq__header_hash(void)
+{
+  const uint64_t words[] = {
+      RINGQ_LAYOUT_VERSION,
+      RINGQ_CACHE_LINE,
+      RINGQ__STEP,
+      RINGQ__CLOSED,
+      sizeof(struct ringq__geom),
+      sizeof(struct ringq_spsc),
+      offsetof(struct ringq_spsc, tail),
+      offsetof(struct ringq_spsc, head_cache),
+      offsetof(struct ringq_spsc, head),
+      offsetof(struct ringq_spsc, tail_cache),
+      sizeof(struct ringq_mpmc),
+      offsetof(struct ringq_mpmc, tail),
+      offsetof(struct ringq_mpmc, head_cache),
+      offsetof(struct ringq_mpmc, head),
+  };
+  uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over the words' bytes */
+  size_t i, b;
+  for (i = 0; i < sizeof words / sizeof words[0]; i++)
+    for (b = 0; b < 8; b++) {
+      h ^= (words[i] >> (8 * b)) & 0xffu;
+      h *= 0x100000001b3ull;
+    }
+  return h;
+}
+
+/* Create the named queue `name` (as shm_open(3): "/name"), exclusively, with permission bits
+ * `mode` exactly (0: RINGQ_SHM_DEFAULT_MODE; the umask does not apply). flags: 0 or
+ * RINGQ_QUEUE_PROCESS_SHARED (implied). *out is this process's handle. Returns RINGQ_OK,
+ * RINGQ_EEXIST (the name exists), RINGQ_EACCES, or a common status. */
+#define ringq_queue_shm_create(name, mode, kind, capacity, elem_size, flags, out)                  \
+  ringq_queue_shm_create_abi((name), (mode), (kind), (capacity), (elem_size), (flags), (out),    \
+                             RINGQ_LAYOUT_VERSION, ringq__header_hash())
+RINGQ__NODISCARD RINGQ_API enum ringq_status
+ringq_queue_shm_create_abi(const char *name, unsigned mode, enum ringq_queue_kind kind,
+                           size_t capacity, size_t elem_size, unsigned flags,
+                           struct ringq_queue **out, unsigned layout_version, uint64_t header_hash);
+
+/* Attach the named queue `name`. A queue whose creator has not finished making it is waited for,
+ * about 2 s at most. Returns RINGQ_OK, RINGQ_ENOENT (no such name), RINGQ_EACCES (its mode refuses
+ * this process), RINGQ_TIMEDOUT (never made ready: its creator may have died), RINGQ_ECORRUPT (not
+ * a ringq queue, impossible sizes or offsets, a file shorter than the queue), RINGQ_EVERSION, or a
+ * common status. */
+#define ringq_queue_shm_open(name, out)                                                            \
+  ringq_queue_shm_open_abi((name), (out), RINGQ_LAYOUT_VERSION, ringq__header_hash())
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_shm_open_abi(const char *name,
+                                                                      struct ringq_queue **out,
+                                                                      unsigned layout_version,
+                                                                      uint64_t header_hash);
+
+/* Create `name` as ringq_queue_shm_create does, or attach it as ringq_queue_shm_open does if it
+ * exists; *created says which. Several processes may race: one creates, the others attach.
+ * Returns what those return, and RINGQ_EEXIST when the existing queue has another kind, capacity
+ * or element size than asked for (nothing is attached). */
+#define ringq_queue_shm_open_or_create(name, mode, kind, capacity, elem_size, flags, out,         \
+                                       created)                                                    \
+  ringq_queue_shm_open_or_create_abi((name), (mode), (kind), (capacity), (elem_size), (flags),   \
+                                     (out), (created), RINGQ_LAYOUT_VERSION, ringq__header_hash())
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_shm_open_or_create_abi(
+    const char *name, unsigned mode, enum ringq_queue_kind kind, size_t capacity,
+    size_t elem_size, unsigned flags, struct ringq_queue **out, bool *created,
+    unsigned layout_version, uint64_t header_hash);
+
+/* Create a queue in an anonymous memory file (memfd, sealed against resizing), to share with
+ * fork() children or to pass on: ringq_queue_shm_fd gives its descriptor (close-on-exec: clear
+ * FD_CLOEXEC to inherit it across exec), which another process attaches with ringq_queue_attach_fd
+ * (for instance after receiving it over a Unix socket, SCM_RIGHTS). Returns RINGQ_OK or a common
+ * status. */
+#define ringq_queue_memfd_create(kind, capacity, elem_size, flags, out)                            \
+  ringq_queue_memfd_create_abi((kind), (capacity), (elem_size), (flags), (out),                   \
+                               RINGQ_LAYOUT_VERSION, ringq__header_hash())
+RINGQ__NODISCARD RINGQ_API enum ringq_status
+ringq_queue_memfd_create_abi(enum ringq_queue_kind kind, size_t capacity, size_t elem_size,
+                             unsigned flags, struct ringq_queue **out, unsigned layout_version,
+                             uint64_t header_hash);
+
+/* Attach the queue in the memory file `fd` (from ringq_queue_shm_fd, possibly of another process;
+ * the handle keeps a duplicate, the caller still owns fd). Returns as ringq_queue_shm_open (with
+ * RINGQ_EINVAL for a bad descriptor). */
+#define ringq_queue_attach_fd(fd, out)                                                             \
+  ringq_queue_attach_fd_abi((fd), (out), RINGQ_LAYOUT_VERSION, ringq__header_hash())
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_attach_fd_abi(int fd,
+                                                                       struct ringq_queue **out,
+                                                                       unsigned layout_version,
+                                                                       uint64_t header_hash);
+
+/* The descriptor of a shared queue's memory file (owned by the handle: closed by
+ * ringq_queue_close), or -1 for a queue not made or attached by the functions above. */
+RINGQ_API int ringq_queue_shm_fd(const struct ringq_queue *q);
+
+/* Release this process's handle: unmap the queue and free the handle. The queue is not shut down
+ * and other processes keep using it. No thread of this process may still be in a call on q.
+ * Returns RINGQ_OK or RINGQ_EINVAL (q NULL, or not made or attached by the functions above). */
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_close(struct ringq_queue *q);
+
+/* Remove the name of a named queue (processes that have it attached keep using it; the memory goes
+ * when the last one closes it). Returns RINGQ_OK, RINGQ_ENOENT, RINGQ_EACCES or RINGQ_EINVAL. */
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_shm_unlink(const char *name);
+
+/* What an attaching process needs to know (0 when q is NULL): the kind, the element size given
+ * at creation (0: tokens), and the flags (RINGQ_QUEUE_PROCESS_SHARED or 0). */
+RINGQ_API enum ringq_queue_kind ringq_queue_kind(const struct ringq_queue *q);
+RINGQ_API size_t ringq_queue_elem_size(const struct ringq_queue *q);
+RINGQ_API unsigned ringq_queue_flags(const struct ringq_queue *q);
 
 /* Put one item (elem_size bytes copied from item), waiting for room without limit.
  * Returns RINGQ_OK, RINGQ_SHUTDOWN (the queue was shut down; the item was not accepted),
@@ -448,8 +588,8 @@ RINGQ_API const char *ringq_version_string(void);
 
 /* The version of the memory layout that processes sharing a queue read: bumped on any change to
  * it (a field added, moved or resized, a new state bit, another ticket encoding). A program can
- * compare it with the RINGQ_LAYOUT_VERSION it was compiled with. */
-#define RINGQ_LAYOUT_VERSION 1u
+ * compare it with the RINGQ_LAYOUT_VERSION it was compiled with (defined above, with the shared
+ * queues). */
 RINGQ_API unsigned ringq_layout_version(void);
 
 /* A fingerprint of that layout as this library was built: RINGQ_LAYOUT_VERSION, RINGQ_CACHE_LINE,

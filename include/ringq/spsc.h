@@ -165,8 +165,11 @@ _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomic
   X(ESYS, -23, "unexpected failure of a system call")                                            \
   X(ECORRUPT, -24, "shared memory holds values no valid queue can have")                         \
   X(EVERSION, -25, "the queue was made by an incompatible layout version or build")              \
-  X(EPROCESS, -26, "a process-private queue used from another process")                        \
-  X(EMSGSIZE, -27, "the message is larger than the buffer, or than the queue's largest message")
+  X(EPROCESS, -26, "a process-private queue used from another process")                          \
+  X(EEXIST, -27, "a shared queue of that name exists already")                                   \
+  X(ENOENT, -28, "no shared queue of that name")                                                 \
+  X(EACCES, -29, "permission denied by the shared queue's mode")                                 \
+  X(EMSGSIZE, -30, "the message is larger than the buffer, or than the queue's largest message")
 
 enum ringq_status {
 #define RINGQ__ENUM(name, value, msg) RINGQ_##name = value,
@@ -276,6 +279,22 @@ ringq__alloc(size_t bytes)
 #endif
 }
 
+/* The geometry of a ring (capacity, slot mask, element size, slot stride, capacity in tickets,
+ * one lap of tickets, whether producers also check the capacity bound), as its user validated it.
+ * The internal ring functions that end in _g take it apart from the ring, so that the blocking
+ * layer can keep it in private memory when the ring lives in memory other processes write
+ * (src/shm.c): a slot address then never depends on a value read from shared memory but the
+ * masked ticket. The public functions build it from the ring's own fields. */
+struct ringq__geom {
+  uint64_t capacity;
+  uint64_t mask;
+  uint64_t elem_size;
+  uint64_t stride;
+  uint64_t full_span;
+  uint64_t lap;
+  uint64_t bounded;
+};
+
 #endif /* RINGQ__COMMON_DEFINED */
 /* ringq:common-end */
 
@@ -302,12 +321,39 @@ struct ringq_spsc {
   uint64_t peeked_at;  /* head when they were shown: a pop since cancels them */
 };
 
+/* The ring's geometry from its own fields (see struct ringq__geom). */
+static inline struct ringq__geom
+ringq__spsc_geom(const struct ringq_spsc *r)
+{
+  struct ringq__geom g;
+  g.capacity = r->capacity;
+  g.mask = r->mask;
+  g.elem_size = r->elem_size;
+  g.stride = r->elem_size;
+  g.full_span = r->full_span;
+  g.lap = (r->mask + 1) * RINGQ__STEP;
+  g.bounded = 0;
+  return g;
+}
+
+/* The slot of a ticket: masked, so inside the ring's storage whatever the ticket. */
+static inline unsigned char *
+ringq__spsc_slot_g(const struct ringq__geom *g, struct ringq_spsc *r, uint64_t ticket)
+{
+  return (unsigned char *)r + sizeof(struct ringq_spsc) +
+         ((ticket / RINGQ__STEP) & g->mask) * g->elem_size;
+}
+
 static inline unsigned char *
 ringq__spsc_slot(struct ringq_spsc *r, uint64_t ticket)
 {
   return (unsigned char *)r + sizeof(struct ringq_spsc) +
          ((ticket / RINGQ__STEP) & r->mask) * r->elem_size;
 }
+
+/* What the _g functions report when the other side's index is more than a full ring away: no
+ * valid ring has that (a peer process wrote it; the blocking layer says RINGQ_ECORRUPT). */
+#define RINGQ__SPSC_BAD UINT64_MAX
 
 /* Bytes of caller memory a ring of `capacity` items of `elem_size` bytes needs, in *bytes.
  * Returns RINGQ_OK, RINGQ_EINVAL (bytes NULL, capacity 0, elem_size 0) or RINGQ_ERANGE (capacity
@@ -401,32 +447,44 @@ ringq_spsc_destroy(struct ringq_spsc *r)
 }
 
 /* Free slots from the producer's point of view, refreshing head_cache only when the cached value
- * leaves fewer than `want` items of room. */
+ * leaves fewer than `want` items of room. Differences are unsigned and checked against full_span
+ * before they count anything: a cache further than a full ring away is refreshed, a head further
+ * away after the refresh is RINGQ__SPSC_BAD. */
 static inline uint64_t
-ringq__spsc_room(struct ringq_spsc *r, uint64_t t, uint64_t want)
+ringq__spsc_room_g(const struct ringq__geom *g, struct ringq_spsc *r, uint64_t t, uint64_t want)
 {
-  uint64_t room = (r->full_span - (t - r->head_cache)) / RINGQ__STEP;
+  uint64_t d = t - r->head_cache;
+  uint64_t room = d <= g->full_span ? (g->full_span - d) / RINGQ__STEP : 0;
   if (room < want) {
     /* [P2] acquire; pairs with [C3]: the consumer has finished reading the slots it freed. */
     r->head_cache = RINGQ__LOAD(&r->head, RINGQ__MO(acquire));
-    room = (r->full_span - (t - r->head_cache)) / RINGQ__STEP;
+    d = t - r->head_cache;
+    if (d > g->full_span)
+      return RINGQ__SPSC_BAD;
+    room = (g->full_span - d) / RINGQ__STEP;
   }
   return room;
 }
 
 /* Items ready from the consumer's point of view (refreshing tail_cache only when the cached value
- * shows fewer than `want`); *closed tells whether the producer closed the ring. */
+ * shows fewer than `want`); *closed tells whether the producer closed the ring. A tail further
+ * than a full ring ahead is RINGQ__SPSC_BAD, as above. */
 static inline uint64_t
-ringq__spsc_ready(struct ringq_spsc *r, uint64_t h, uint64_t want, int *closed)
+ringq__spsc_ready_g(const struct ringq__geom *g, struct ringq_spsc *r, uint64_t h, uint64_t want,
+                    int *closed)
 {
-  uint64_t ready = (r->tail_cache - h) / RINGQ__STEP;
+  uint64_t d = r->tail_cache - h;
+  uint64_t ready = d <= g->full_span ? d / RINGQ__STEP : 0;
   *closed = 0;
   if (ready < want) {
     /* [C2] acquire; pairs with [P3]/[P4]: the slots below tail are fully written. */
     uint64_t t = RINGQ__LOAD(&r->tail, RINGQ__MO(acquire));
     *closed = (int)(t & RINGQ__CLOSED);
     r->tail_cache = t & ~RINGQ__CLOSED;
-    ready = (r->tail_cache - h) / RINGQ__STEP;
+    d = r->tail_cache - h;
+    if (d > g->full_span)
+      return RINGQ__SPSC_BAD;
+    ready = d / RINGQ__STEP;
   }
   return ready;
 }
@@ -448,49 +506,77 @@ ringq__spsc_publish(struct ringq_spsc *r, uint64_t t, uint64_t next, int closabl
   return RINGQ_OK;
 }
 
+/* The ring operations with the geometry given apart (struct ringq__geom); r and item non-NULL.
+ * RINGQ_ECORRUPT when an index is further than a full ring from the other one. */
 static inline enum ringq_status
-ringq__spsc_push(struct ringq_spsc *r, const void *item, int closable)
+ringq__spsc_push_g(const struct ringq__geom *g, struct ringq_spsc *r, const void *item,
+                   int closable)
 {
-  uint64_t t;
-  if (r == NULL || item == NULL)
-    return RINGQ_EINVAL;
+  uint64_t t, room;
   /* [P1] relaxed: only the producer advances tail. */
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
   if (t & RINGQ__CLOSED)
     return RINGQ_SHUTDOWN;
-  if (t - r->head_cache >= r->full_span && ringq__spsc_room(r, t, 1) == 0)
-    return RINGQ_FULL;
-  ringq__copy(ringq__spsc_slot(r, t), item, r->elem_size);
+  if (t - r->head_cache >= g->full_span && (room = ringq__spsc_room_g(g, r, t, 1)) - 1 >=
+                                               RINGQ__SPSC_BAD - 1) /* 0 or RINGQ__SPSC_BAD */
+    return room == 0 ? RINGQ_FULL : RINGQ_ECORRUPT;
+  ringq__copy(ringq__spsc_slot_g(g, r, t), item, g->elem_size);
   return ringq__spsc_publish(r, t, t + RINGQ__STEP, closable);
 }
 
 static inline enum ringq_status
-ringq__spsc_pop(struct ringq_spsc *r, void *item, RINGQ__MO_TYPE release_mo)
+ringq__spsc_push(struct ringq_spsc *r, const void *item, int closable)
 {
-  uint64_t h;
+  struct ringq__geom g;
   if (r == NULL || item == NULL)
     return RINGQ_EINVAL;
+  g = ringq__spsc_geom(r);
+  return ringq__spsc_push_g(&g, r, item, closable);
+}
+
+static inline enum ringq_status
+ringq__spsc_pop_g(const struct ringq__geom *g, struct ringq_spsc *r, void *item,
+                  RINGQ__MO_TYPE release_mo)
+{
+  uint64_t h;
   /* [C1] relaxed: only the consumer advances head. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
+  /* The cache shows no item: refresh it (ready_g checks the distance then; a slot address is a
+   * masked ticket whatever the cache says). */
   if (h == r->tail_cache) {
     int closed;
-    if (ringq__spsc_ready(r, h, 1, &closed) == 0)
+    uint64_t ready = ringq__spsc_ready_g(g, r, h, 1, &closed);
+    if (ready == RINGQ__SPSC_BAD)
+      return RINGQ_ECORRUPT;
+    if (ready == 0)
       return closed ? RINGQ_SHUTDOWN : RINGQ_EMPTY;
   }
-  ringq__copy(item, ringq__spsc_slot(r, h), r->elem_size);
+  ringq__copy(item, ringq__spsc_slot_g(g, r, h), g->elem_size);
   /* [C3] release (seq_cst from the blocking layer); pairs with [P2]: the slot is free. */
   RINGQ__STORE(&r->head, h + RINGQ__STEP, release_mo);
   return RINGQ_OK;
 }
 
-/* Copy `count` items between `items` and the slots from ticket `t` on, in at most two pieces
- * (before and after the end of the storage). to_ring: items -> slots; otherwise slots -> items. */
-static inline void
-ringq__spsc_copy_run(struct ringq_spsc *r, uint64_t t, void *items, uint64_t count, int to_ring)
+static inline enum ringq_status
+ringq__spsc_pop(struct ringq_spsc *r, void *item, RINGQ__MO_TYPE release_mo)
 {
-  uint64_t first_slot = (t / RINGQ__STEP) & r->mask;
-  uint64_t first = r->mask + 1 - first_slot;
-  size_t esz = (size_t)r->elem_size;
+  struct ringq__geom g;
+  if (r == NULL || item == NULL)
+    return RINGQ_EINVAL;
+  g = ringq__spsc_geom(r);
+  return ringq__spsc_pop_g(&g, r, item, release_mo);
+}
+
+/* Copy `count` items between `items` and the slots from ticket `t` on, in at most two pieces
+ * (before and after the end of the storage). to_ring: items -> slots; otherwise slots -> items.
+ * count <= capacity <= slot count, so both pieces stay inside the storage. */
+static inline void
+ringq__spsc_copy_run(const struct ringq__geom *g, struct ringq_spsc *r, uint64_t t, void *items,
+                     uint64_t count, int to_ring)
+{
+  uint64_t first_slot = (t / RINGQ__STEP) & g->mask;
+  uint64_t first = g->mask + 1 - first_slot;
+  size_t esz = (size_t)g->elem_size;
   unsigned char *slots = (unsigned char *)r + sizeof(struct ringq_spsc);
   unsigned char *user = (unsigned char *)items;
   if (first > count)
@@ -523,45 +609,68 @@ ringq_spsc_try_pop(struct ringq_spsc *r, void *item)
   return ringq__spsc_pop(r, item, RINGQ__MO(release));
 }
 
+/* Bursts with the geometry given apart; r and items non-NULL, 0 < n <= g->capacity. */
 static inline ptrdiff_t
-ringq__spsc_push_burst(struct ringq_spsc *r, const void *items, size_t n, int closable)
+ringq__spsc_push_burst_g(const struct ringq__geom *g, struct ringq_spsc *r, const void *items,
+                         size_t n, int closable)
 {
   uint64_t t, k;
   enum ringq_status st;
-  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
-    return RINGQ_EINVAL;
   /* [P1] relaxed: only the producer advances tail. */
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
   if (t & RINGQ__CLOSED)
     return RINGQ_SHUTDOWN;
-  k = ringq__spsc_room(r, t, n);
+  k = ringq__spsc_room_g(g, r, t, n);
+  if (k == RINGQ__SPSC_BAD)
+    return RINGQ_ECORRUPT;
   if (k > n)
     k = n;
   if (k == 0)
     return 0;
-  ringq__spsc_copy_run(r, t, (void *)(uintptr_t)items, k, 1);
+  ringq__spsc_copy_run(g, r, t, (void *)(uintptr_t)items, k, 1);
   st = ringq__spsc_publish(r, t, t + k * RINGQ__STEP, closable);
   return st == RINGQ_OK ? (ptrdiff_t)k : (ptrdiff_t)st;
 }
 
 static inline ptrdiff_t
-ringq__spsc_pop_burst(struct ringq_spsc *r, void *items, size_t n, RINGQ__MO_TYPE release_mo)
+ringq__spsc_push_burst(struct ringq_spsc *r, const void *items, size_t n, int closable)
+{
+  struct ringq__geom g;
+  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
+    return RINGQ_EINVAL;
+  g = ringq__spsc_geom(r);
+  return ringq__spsc_push_burst_g(&g, r, items, n, closable);
+}
+
+static inline ptrdiff_t
+ringq__spsc_pop_burst_g(const struct ringq__geom *g, struct ringq_spsc *r, void *items, size_t n,
+                        RINGQ__MO_TYPE release_mo)
 {
   uint64_t h, k;
   int closed;
-  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
-    return RINGQ_EINVAL;
   /* [C1] relaxed: only the consumer advances head. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
-  k = ringq__spsc_ready(r, h, n, &closed);
+  k = ringq__spsc_ready_g(g, r, h, n, &closed);
+  if (k == RINGQ__SPSC_BAD)
+    return RINGQ_ECORRUPT;
   if (k > n)
     k = n;
   if (k == 0)
     return closed ? (ptrdiff_t)RINGQ_SHUTDOWN : 0;
-  ringq__spsc_copy_run(r, h, items, k, 0);
+  ringq__spsc_copy_run(g, r, h, items, k, 0);
   /* [C3] release (seq_cst from the blocking layer); pairs with [P2]: the slots are free. */
   RINGQ__STORE(&r->head, h + k * RINGQ__STEP, release_mo);
   return (ptrdiff_t)k;
+}
+
+static inline ptrdiff_t
+ringq__spsc_pop_burst(struct ringq_spsc *r, void *items, size_t n, RINGQ__MO_TYPE release_mo)
+{
+  struct ringq__geom g;
+  if (r == NULL || items == NULL || n == 0 || n > r->capacity)
+    return RINGQ_EINVAL;
+  g = ringq__spsc_geom(r);
+  return ringq__spsc_pop_burst_g(&g, r, items, n, release_mo);
 }
 
 /* Push up to n items from the array `items` (n * elem_size bytes), as many as fit, in order, with
@@ -602,7 +711,12 @@ ringq_spsc_reserve(struct ringq_spsc *r, size_t max, void **where)
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(relaxed));
   if (t & RINGQ__CLOSED)
     return RINGQ_SHUTDOWN;
-  k = ringq__spsc_room(r, t, max);
+  {
+    struct ringq__geom g = ringq__spsc_geom(r);
+    k = ringq__spsc_room_g(&g, r, t, max);
+  }
+  if (k == RINGQ__SPSC_BAD)
+    k = 0; /* a head no valid ring has: no room */
   to_end = r->mask + 1 - ((t / RINGQ__STEP) & r->mask);
   if (k > max)
     k = max;
@@ -645,28 +759,39 @@ ringq_spsc_commit(struct ringq_spsc *r, size_t n)
  * Returns the number shown (0 when empty), RINGQ_SHUTDOWN (empty and closed) or RINGQ_EINVAL
  * (r or where NULL, max == 0, max > capacity). */
 RINGQ__NODISCARD static inline ptrdiff_t
-ringq_spsc_peek(struct ringq_spsc *r, size_t max, const void **where)
+ringq__spsc_peek_g(const struct ringq__geom *g, struct ringq_spsc *r, size_t max,
+                   const void **where)
 {
   uint64_t h, k, to_end;
   int closed;
-  if (r == NULL || where == NULL || max == 0 || max > r->capacity)
-    return RINGQ_EINVAL;
   *where = NULL;
   r->peeked = 0;
   /* [C1] relaxed: only the consumer advances head. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(relaxed));
-  k = ringq__spsc_ready(r, h, max, &closed);
-  to_end = r->mask + 1 - ((h / RINGQ__STEP) & r->mask);
+  k = ringq__spsc_ready_g(g, r, h, max, &closed);
+  if (k == RINGQ__SPSC_BAD)
+    return RINGQ_ECORRUPT;
+  to_end = g->mask + 1 - ((h / RINGQ__STEP) & g->mask);
   if (k > max)
     k = max;
   if (k > to_end)
     k = to_end;
   if (k == 0)
     return closed ? (ptrdiff_t)RINGQ_SHUTDOWN : 0;
-  *where = ringq__spsc_slot(r, h);
+  *where = ringq__spsc_slot_g(g, r, h);
   r->peeked = k;
   r->peeked_at = h;
   return (ptrdiff_t)k;
+}
+
+RINGQ__NODISCARD static inline ptrdiff_t
+ringq_spsc_peek(struct ringq_spsc *r, size_t max, const void **where)
+{
+  struct ringq__geom g;
+  if (r == NULL || where == NULL || max == 0 || max > r->capacity)
+    return RINGQ_EINVAL;
+  g = ringq__spsc_geom(r);
+  return ringq__spsc_peek_g(&g, r, max, where);
 }
 
 /* Zero-copy read, step 2: remove the first n items of the last peek (n may be less than shown; 0
@@ -709,16 +834,24 @@ ringq_spsc_close(struct ringq_spsc *r)
 /* Items in the ring; any thread. Exact when neither side is active; under concurrency a value
  * between 0 and capacity (0 when r is NULL). */
 static inline size_t
-ringq_spsc_size(struct ringq_spsc *r)
+ringq__spsc_size_g(const struct ringq__geom *g, struct ringq_spsc *r)
 {
   uint64_t h, t, n;
-  if (r == NULL)
-    return 0;
   /* [S1] acquire, head before tail: tail >= head, so the difference is never negative. */
   h = RINGQ__LOAD(&r->head, RINGQ__MO(acquire));
   t = RINGQ__LOAD(&r->tail, RINGQ__MO(acquire)) & ~RINGQ__CLOSED;
   n = (t - h) / RINGQ__STEP;
-  return (size_t)(n > r->capacity ? r->capacity : n);
+  return (size_t)(n > g->capacity ? g->capacity : n);
+}
+
+static inline size_t
+ringq_spsc_size(struct ringq_spsc *r)
+{
+  struct ringq__geom g;
+  if (r == NULL)
+    return 0;
+  g = ringq__spsc_geom(r);
+  return ringq__spsc_size_g(&g, r);
 }
 
 /* Capacity given at init (0 when r is NULL). */

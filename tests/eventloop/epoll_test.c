@@ -227,6 +227,89 @@ work(void *arg) {
   return NULL;
 }
 
+/* An item that lands in the second queue after wait-any's first check and before it announces
+ * itself: no notifier sees the announcement, so only the re-check after announcing ([W2], or the
+ * fallback's prepare) finds it. The hook puts it at exactly that point, once. */
+static struct ringq_queue *late_queue;
+static atomic_int late_armed;
+
+static void
+put_before_announce(enum ringq__hook_point point) {
+  uint64_t item = 7;
+  int armed = 1;
+  /* seq_cst: the test arms it, the waiting thread (this one) fires it once. */
+  if (point == RINGQ__HOOK_BEFORE_ANNOUNCE &&
+      atomic_compare_exchange_strong(&late_armed, &armed, 0))
+    CHECK(ringq_queue_put_nowait(late_queue, &item) == RINGQ_OK, 0, 0);
+}
+
+static void
+test_waitany_recheck(struct ringq_queue *qs[2]) {
+  uint64_t item = 0;
+  size_t idx = 9;
+  int64_t t0, limit = 10000 * MS * SCALE;
+  enum ringq_status st;
+  late_queue = qs[1];
+  atomic_store(&late_armed, 1);
+  atomic_store_explicit(&ringq__test_hook, put_before_announce, memory_order_relaxed);
+  t0 = test_now_ns();
+  st = ringq_queue_get_any(qs, 2, &item, limit, &idx);
+  atomic_store_explicit(&ringq__test_hook, NULL, memory_order_relaxed);
+  CHECK(atomic_load(&late_armed) == 0, 0, 0); /* the hook fired */
+  CHECK(st == RINGQ_OK && idx == 1 && item == 7, st, idx);
+  /* Found by the re-check, not after the timeout: "late" by seconds only (a loaded machine). */
+  CHECK(test_now_ns() - t0 < limit / 2, test_now_ns() - t0, limit);
+}
+
+/* A wait-any asleep on both queues is woken by the second one: the item comes once the waiter
+ * has announced itself in both and re-checked both (the hook before its sleep has run), so only a
+ * sleep on both epochs (or on both descriptors, in the fallback) sees it. */
+static atomic_int sleeps;
+
+static void
+count_sleeps(enum ringq__hook_point point) {
+  /* seq_cst: read by the test's main thread. */
+  if (point == RINGQ__HOOK_BEFORE_SLEEP)
+    atomic_fetch_add(&sleeps, 1);
+}
+
+struct any_call {
+  struct ringq_queue **qs;
+  int64_t limit;
+  uint64_t item;
+  size_t idx;
+  enum ringq_status st;
+};
+
+static void *
+any_main(void *arg) {
+  struct any_call *c = arg;
+  c->st = ringq_queue_get_any(c->qs, 2, &c->item, c->limit, &c->idx);
+  return NULL;
+}
+
+static void
+test_waitany_wakes_on_second(struct ringq_queue *qs[2]) {
+  struct any_call c = {qs, 10000 * MS * SCALE, 0, 9, RINGQ_ESYS};
+  pthread_t t;
+  uint64_t item = 5;
+  int64_t t0 = test_now_ns();
+  atomic_store(&sleeps, 0);
+  atomic_store_explicit(&ringq__test_hook, count_sleeps, memory_order_relaxed);
+  CHECK(pthread_create(&t, NULL, any_main, &c) == 0, 0, 0);
+  while (atomic_load(&sleeps) == 0) {
+    CHECK(test_now_ns() - t0 < c.limit / 2, test_now_ns() - t0, 0); /* it never got to sleep */
+    nap(MS / 10);
+  }
+  t0 = test_now_ns();
+  CHECK(ringq_queue_put_nowait(qs[1], &item) == RINGQ_OK, 0, 0);
+  pthread_join(t, NULL);
+  atomic_store_explicit(&ringq__test_hook, NULL, memory_order_relaxed);
+  CHECK(c.st == RINGQ_OK && c.idx == 1 && c.item == 5, c.st, c.idx);
+  /* Woken by the put, not by the timeout: "late" by seconds only (a loaded machine). */
+  CHECK(test_now_ns() - t0 < c.limit / 2, test_now_ns() - t0, c.limit);
+}
+
 static void
 test_waitany(void) {
   struct ringq_queue *qs[2];
@@ -248,6 +331,8 @@ test_waitany(void) {
   CHECK(ringq_queue_wait_any(qs, 0, RINGQ_POLL_READABLE, 0, &idx) == RINGQ_EINVAL, 0, 0);
   CHECK(ringq_queue_wait_any(qs, 2, 3u, 0, &idx) == RINGQ_EINVAL, 0, 0);
   CHECK(ringq_queue_wait_any(qs, 2, RINGQ_POLL_READABLE, -1, &idx) == RINGQ_EINVAL, 0, 0);
+  test_waitany_recheck(qs);
+  test_waitany_wakes_on_second(qs);
   /* room is ready at once, without a system call */
   ringq_queue_stats(qs[0], &s);
   CHECK(ringq_queue_wait_any(qs, 2, RINGQ_POLL_WRITABLE, 0, &idx) == RINGQ_OK && idx == 0, idx, 0);

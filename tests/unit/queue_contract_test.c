@@ -101,11 +101,6 @@ await_paused_n(int n) {
   }
 }
 
-static void
-await_paused(void) {
-  await_paused_n(1);
-}
-
 struct call {
   struct ringq_queue *q;
   int is_put;
@@ -128,6 +123,34 @@ call_start(struct call *c, struct ringq_queue *q, int is_put, void *item) {
   c->item = item;
   c->st = RINGQ_ESYS;
   cr_assert_eq(pthread_create(&c->thread, NULL, call_main, c), 0);
+}
+
+/* Start n calls on q (puts of `value`, or gets), each in a thread of its own, and return once all
+ * are paused in the middle of their copy: the puts copy from the trap page, the gets into it (each
+ * into its own item's place). */
+static void
+start_paused_n(struct call *calls, int n, struct ringq_queue *q, int is_put, uint64_t value) {
+  int i;
+  trap_arm();
+  if (is_put)
+    memcpy(trap_page, &value, sizeof value);
+  trap_close();
+  for (i = 0; i < n; i++)
+    call_start(&calls[i], q, is_put, is_put ? trap_page : trap_page + (size_t)i * sizeof value);
+  await_paused_n(n);
+}
+
+static void
+start_paused(struct call *c, struct ringq_queue *q, int is_put, uint64_t value) {
+  start_paused_n(c, 1, q, is_put, value);
+}
+
+/* Let the paused call go on, and check that it succeeded. */
+static void
+release_paused(struct call *c) {
+  atomic_store(&trap_release, 1);
+  pthread_join(c->thread, NULL);
+  cr_assert_eq(c->st, RINGQ_OK, "the paused call: %s", ringq_strerror(c->st));
 }
 
 /* A thread that releases the paused one after HOLD_NS. */
@@ -161,11 +184,7 @@ get_after_completed_put_waits_for_the_paused_earlier_putter(int timed) {
   int64_t t0;
   enum ringq_status st;
   pthread_t rel;
-  trap_arm();
-  memcpy(trap_page, &(uint64_t){1}, sizeof(uint64_t));
-  trap_close();
-  call_start(&paused, q, 1, trap_page); /* claims ticket 0, faults copying item 1 */
-  await_paused();
+  start_paused(&paused, q, 1, 1); /* claims ticket 0, faults copying item 1 */
   cr_assert_eq(ringq_queue_put_nowait(q, &mine), RINGQ_OK, "the later put completes");
   rel = release_later();
   t0 = test_now_ns();
@@ -197,16 +216,11 @@ Test(queue_contract, an_mpmc_get_nowait_reports_empty_at_once_when_only_a_paused
   struct ringq_queue *q = mpmc(4);
   struct call paused;
   uint64_t got = 0;
-  trap_arm();
-  trap_close();
-  call_start(&paused, q, 1, trap_page);
-  await_paused();
+  start_paused(&paused, q, 1, 0);
   /* No put has returned: EMPTY is what a sequential queue says, and it needs no waiting. */
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_EMPTY);
   cr_assert_eq(ringq_queue_get_timeout(q, &got, 1 * MS), RINGQ_EMPTY);
-  atomic_store(&trap_release, 1);
-  pthread_join(paused.thread, NULL);
-  cr_assert_eq(paused.st, RINGQ_OK);
+  release_paused(&paused);
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
   free_queue(q);
 }
@@ -221,18 +235,13 @@ Test(queue_contract, an_mpmc_get_nowait_on_an_empty_queue_returns_at_once_while_
   put_ok_value(q, 1);
   put_ok_value(q, 2);
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
-  trap_arm();
-  trap_close();
-  call_start(&paused, q, 0, trap_page); /* claims item 2's ticket, faults copying it out */
-  await_paused();
+  start_paused(&paused, q, 0, 0); /* claims item 2's ticket, faults copying it out */
   put_ok_value(q, 3);
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
   cr_assert_eq(got, 3);
   /* The held getter is released only after this returns: a get that waits for it never ends. */
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_EMPTY);
-  atomic_store(&trap_release, 1);
-  pthread_join(paused.thread, NULL);
-  cr_assert_eq(paused.st, RINGQ_OK);
+  release_paused(&paused);
   cr_assert_eq(*(uint64_t *)trap_page, 2);
   free_queue(q);
 }
@@ -249,10 +258,7 @@ Test(queue_contract, an_mpmc_put_nowait_after_a_completed_get_waits_for_a_paused
   enum ringq_status st;
   put_ok_value(q, 1);
   put_ok_value(q, 2);
-  trap_arm();
-  trap_close();
-  call_start(&paused, q, 0, trap_page); /* claims ticket 0 (item 1), faults copying it out */
-  await_paused();
+  start_paused(&paused, q, 0, 0); /* claims ticket 0 (item 1), faults copying it out */
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK, "the later get completes");
   cr_assert_eq(got, 2);
   /* Python: capacity 2, two puts, one completed get: one item is accepted and not got, so a put
@@ -278,14 +284,10 @@ Test(queue_contract, an_mpmc_put_nowait_reports_full_at_once_when_only_a_paused_
   uint64_t item = 3;
   put_ok_value(q, 1);
   put_ok_value(q, 2);
-  trap_arm();
-  trap_close();
-  call_start(&paused, q, 0, trap_page);
-  await_paused();
+  start_paused(&paused, q, 0, 0);
   /* The only get under way has not returned: FULL is what a sequential queue says. */
   cr_assert_eq(ringq_queue_put_nowait(q, &item), RINGQ_FULL);
-  atomic_store(&trap_release, 1);
-  pthread_join(paused.thread, NULL);
+  release_paused(&paused);
   cr_assert_eq(ringq_queue_put_nowait(q, &item), RINGQ_OK);
   free_queue(q);
 }
@@ -295,24 +297,19 @@ Test(queue_contract, an_mpmc_put_nowait_reports_full_at_once_when_only_a_paused_
 Test(queue_contract, an_mpmc_get_after_a_full_put_waits_for_the_putters_it_counted,
      .timeout = RINGQ_T(20), .disabled = UNBOUNDED_RUN) {
   struct ringq_queue *q = mpmc(2);
-  struct call a, b;
+  struct call ab[2];
   uint64_t item = 7, got = 0;
   pthread_t rel;
   enum ringq_status st;
-  trap_arm();
-  memcpy(trap_page, &(uint64_t){5}, sizeof(uint64_t));
-  trap_close();
-  call_start(&a, q, 1, trap_page);
-  call_start(&b, q, 1, trap_page);
-  await_paused_n(2);
+  start_paused_n(ab, 2, q, 1, 5);
   cr_assert_eq(ringq_queue_put_nowait(q, &item), RINGQ_FULL, "both slots are claimed");
   rel = release_later();
   st = ringq_queue_get_nowait(q, &got);
   cr_assert_eq(st, RINGQ_OK, "FULL, then EMPTY: %s", ringq_strerror(st));
   cr_assert_eq(got, 5);
   pthread_join(rel, NULL);
-  pthread_join(a.thread, NULL);
-  pthread_join(b.thread, NULL);
+  pthread_join(ab[0].thread, NULL);
+  pthread_join(ab[1].thread, NULL);
   free_queue(q);
 }
 
@@ -320,24 +317,20 @@ Test(queue_contract, an_mpmc_get_after_a_full_put_waits_for_the_putters_it_count
 Test(queue_contract, an_mpmc_put_after_an_empty_get_waits_for_the_getters_it_counted,
      .timeout = RINGQ_T(20)) {
   struct ringq_queue *q = mpmc(2);
-  struct call a, b;
+  struct call ab[2];
   uint64_t item = 3, got = 0;
   pthread_t rel;
   enum ringq_status st;
   put_ok_value(q, 1);
   put_ok_value(q, 2);
-  trap_arm();
-  trap_close();
-  call_start(&a, q, 0, trap_page);
-  call_start(&b, q, 0, trap_page + sizeof(uint64_t));
-  await_paused_n(2);
+  start_paused_n(ab, 2, q, 0, 0);
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_EMPTY, "both items are claimed");
   rel = release_later();
   st = ringq_queue_put_nowait(q, &item);
   cr_assert_eq(st, RINGQ_OK, "EMPTY, then FULL: %s", ringq_strerror(st));
   pthread_join(rel, NULL);
-  pthread_join(a.thread, NULL);
-  pthread_join(b.thread, NULL);
+  pthread_join(ab[0].thread, NULL);
+  pthread_join(ab[1].thread, NULL);
   free_queue(q);
 }
 
@@ -349,11 +342,7 @@ Test(queue_contract, an_mpmc_get_after_task_done_counted_a_paused_put_waits_for_
   uint64_t got = 0;
   pthread_t rel;
   enum ringq_status st;
-  trap_arm();
-  memcpy(trap_page, &(uint64_t){8}, sizeof(uint64_t));
-  trap_close();
-  call_start(&a, q, 1, trap_page);
-  await_paused();
+  start_paused(&a, q, 1, 8);
   cr_assert_eq(ringq_queue_task_done(q), RINGQ_OK, "the claimed put counts, as in Python");
   rel = release_later();
   st = ringq_queue_get_nowait(q, &got);
@@ -371,16 +360,12 @@ Test(queue_contract, an_mpmc_timed_get_waits_for_a_paused_putter_only_until_its_
   struct call paused;
   uint64_t mine = 2, got = 0;
   int64_t t0;
-  trap_arm();
-  trap_close();
-  call_start(&paused, q, 1, trap_page);
-  await_paused();
+  start_paused(&paused, q, 1, 0);
   cr_assert_eq(ringq_queue_put_nowait(q, &mine), RINGQ_OK);
   t0 = test_now_ns();
   cr_assert_eq(ringq_queue_get_timeout(q, &got, 20 * MS), RINGQ_EMPTY);
   cr_assert_geq(test_now_ns() - t0, 20 * MS, "never early");
-  atomic_store(&trap_release, 1);
-  pthread_join(paused.thread, NULL);
+  release_paused(&paused);
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
   cr_assert_eq(ringq_queue_get_nowait(q, &got), RINGQ_OK);
   cr_assert_eq(got, 2);
@@ -403,10 +388,7 @@ Test(queue_contract, is_shutdown_is_true_as_soon_as_a_put_fails_with_shutdown,
   uint64_t item = 9;
   int64_t end = test_now_ns() + LIMIT_NS;
   void *ret;
-  trap_arm();
-  trap_close();
-  call_start(&paused, q, 1, trap_page);
-  await_paused();
+  start_paused(&paused, q, 1, 0);
   cr_assert_eq(pthread_create(&sd, NULL, shutdown_main, q), 0);
   while (ringq_queue_put_nowait(q, &item) != RINGQ_SHUTDOWN) {
     cr_assert(test_now_ns() < end, "puts never failed after shutdown began");

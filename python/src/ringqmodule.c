@@ -1,0 +1,869 @@
+/* SPDX-License-Identifier: MIT */
+/* python/src/ringqmodule.c: ringq._ringq, Python's queue.Queue contract on a ringq queue (CPython
+ * extension module).
+ *
+ * Design. Each ringq.Queue holds one process-private, unbounded ringq MPMC queue of 8-byte items,
+ * each a PyObject * whose reference the queue owns while the item is inside. Python's `maxsize`
+ * is writable at any time (CPython's own tests shrink a full queue), while a ringq queue's
+ * capacity is fixed at creation, so the bound is enforced here, on top of the unbounded ring:
+ *
+ *  - Every put (the check against maxsize and the ring's put_nowait) runs while holding the GIL,
+ *    so puts are serialized and the count of items can only fall between the check and the put:
+ *    the queue never holds more than maxsize items accepted under that maxsize, exactly as Python.
+ *  - Gets run on the ring itself: get_nowait under the GIL, and a blocking get waits inside ringq
+ *    (its futex wait protocol) with the GIL released, woken by ringq when a put publishes.
+ *  - A put that finds the queue full waits on a futex word of this object (`room_epoch`) with the
+ *    GIL released; every get that took an item bumps it and wakes the waiters while holding the
+ *    GIL (Python's not_full.notify()). The waiter reads the epoch and registers while holding the
+ *    GIL, so a notifier that runs after it released the GIL changes the word first: no lost wake.
+ *  - task_done / join and shutdown (immediate or not) are ringq's: join waits in ringq with the GIL
+ *    released; the items an immediate shutdown or the queue's collection discards reach
+ *    ringq_queue_set_discard's callback, which only collects them, and they are released (Py_DECREF)
+ *    after the ringq call returned, so that no destructor runs inside the queue.
+ *  - Signals: the main thread waits in slices of SLICE_NS and runs PyErr_CheckSignals between
+ *    them (KeyboardInterrupt during a get, put or join without timeout); other threads cannot
+ *    handle signals in CPython and wait in one piece.
+ *  - Event loops (ringq.AsyncQueue, in ringq/__init__.py): the descriptor for "an item can be got"
+ *    is ringq_queue_fd's; "room for a put" and "all tasks done" are this object's own eventfds,
+ *    since the bound and the Python-side task count live here; both are written under the GIL. */
+#define _GNU_SOURCE
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include <ringq/queue.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SLICE_NS 50000000LL /* the main thread's longest wait between two signal checks: 50 ms */
+#define NO_DEADLINE (-1LL)
+
+/* Events of _fd / _poll_prepare (READABLE and WRITABLE are ringq's values). */
+#define EV_READABLE RINGQ_POLL_READABLE
+#define EV_WRITABLE RINGQ_POLL_WRITABLE
+#define EV_JOINED 0x4u
+
+static PyObject *Full;     /* queue.Full */
+static PyObject *Empty;    /* queue.Empty */
+static PyObject *ShutDown; /* queue.ShutDown where the running Python has it, else ringq's own */
+static unsigned long main_thread_ident;
+
+struct discarded {
+  PyObject **items;
+  size_t n, cap;
+};
+
+typedef struct {
+  PyObject_HEAD
+  struct ringq_queue *q;
+  Py_ssize_t maxsize;    /* Python's maxsize: <= 0 means no bound (GIL) */
+  Py_ssize_t unfinished; /* Python's unfinished_tasks, mirroring ringq's count (GIL) */
+  /* Futex word of putters waiting for room: bumped by each get when room_waiters > 0. */
+  _Atomic uint32_t room_epoch;
+  Py_ssize_t room_waiters; /* threads registered on room_epoch since its last bump (GIL) */
+  int room_fd, join_fd;    /* own eventfds for event loops, -1 until asked for (GIL) */
+  int room_armed, join_armed;
+  struct discarded discarded; /* items handed to the discard callback, released afterwards */
+  PyObject *weakreflist;
+} QueueObject;
+
+/* ---- time and futex ------------------------------------------------------------------------ */
+
+static int64_t
+now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static struct timespec
+to_timespec(int64_t ns)
+{
+  struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000LL), .tv_nsec = (long)(ns % 1000000000LL)};
+  return ts;
+}
+
+/* Python's check: `timeout < 0` raises ValueError. Converts a timeout object (seconds) into an
+ * absolute CLOCK_MONOTONIC deadline; a timeout too large to represent means no deadline.
+ * Returns 0, or -1 with an exception set (*negative set when the timeout was negative). */
+static int
+deadline_from(PyObject *timeout, int64_t *deadline, int *negative)
+{
+  double t = PyFloat_AsDouble(timeout);
+  *negative = 0;
+  if (t == -1.0 && PyErr_Occurred())
+    return -1;
+  if (isnan(t)) {
+    PyErr_SetString(PyExc_ValueError, "'timeout' must be a number, not NaN");
+    return -1;
+  }
+  if (t < 0) {
+    *negative = 1;
+    return 0;
+  }
+  if (t > 9.0e9) /* about 285 years */
+    *deadline = NO_DEADLINE;
+  else
+    *deadline = now_ns() + (int64_t)(t * 1e9);
+  return 0;
+}
+
+/* Where one wait of this thread ends: the deadline, or a slice of it in the main thread (which is
+ * the only one that can run signal handlers). *sliced says the wait ends before the deadline. */
+static int64_t
+wait_end(int64_t deadline, int *sliced)
+{
+  int64_t end;
+  *sliced = 0;
+  if (PyThread_get_thread_ident() != main_thread_ident)
+    return deadline;
+  end = now_ns() + SLICE_NS;
+  if (deadline == NO_DEADLINE || deadline > end) {
+    *sliced = 1;
+    return end;
+  }
+  return deadline;
+}
+
+/* Sleep on the room word while it still holds `expected`, until `end` (CLOCK_MONOTONIC, or no
+ * limit). Any return (wake, timeout, signal, changed word) leads the caller back to its re-check. */
+static void
+room_wait(QueueObject *self, uint32_t expected, int64_t end)
+{
+  struct timespec ts = to_timespec(end);
+  syscall(SYS_futex, (uint32_t *)&self->room_epoch, FUTEX_WAIT_BITSET_PRIVATE, expected,
+          end == NO_DEADLINE ? NULL : &ts, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+static void
+signal_fd(int fd)
+{
+  uint64_t one = 1;
+  ssize_t r = write(fd, &one, sizeof one); /* cannot block or fail short of a counter overflow */
+  (void)r;
+}
+
+static void
+drain_fd(int fd)
+{
+  uint64_t n;
+  ssize_t r = read(fd, &n, sizeof n); /* EAGAIN when already clear: nothing to do */
+  (void)r;
+}
+
+/* ---- notifications, all while holding the GIL --------------------------------------------- */
+
+static int
+has_room(QueueObject *self)
+{
+  return self->maxsize <= 0 || (Py_ssize_t)ringq_queue_qsize(self->q) < self->maxsize;
+}
+
+/* Room may have appeared (a get, a shutdown): Python's not_full.notify(), to every waiter (each
+ * re-checks; a waiter never consumes a notification another one needed). */
+static void
+notify_room(QueueObject *self)
+{
+  if (self->room_waiters > 0) {
+    /* relaxed: the word is only written while holding the GIL, and the waiters read it while
+     * holding the GIL before they release it; the GIL's release/acquire orders these, and the
+     * kernel's compare in FUTEX_WAIT reads the word's latest value. */
+    atomic_fetch_add_explicit(&self->room_epoch, 1u, memory_order_relaxed);
+    /* Every registered waiter is woken now: the next gets make no system call until one
+     * registers again (a woken putter may wait for the GIL while the getter drains on). */
+    self->room_waiters = 0;
+    syscall(SYS_futex, (uint32_t *)&self->room_epoch, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+  }
+  if (self->room_armed && (has_room(self) || ringq_queue_is_shutdown(self->q))) {
+    self->room_armed = 0;
+    signal_fd(self->room_fd);
+  }
+}
+
+static void
+notify_joined(QueueObject *self)
+{
+  if (self->join_armed && self->unfinished == 0) {
+    self->join_armed = 0;
+    signal_fd(self->join_fd);
+  }
+}
+
+/* ---- discarded items ----------------------------------------------------------------------- */
+
+/* ringq's discard callback: runs in the thread that shuts down or collects the queue, which holds
+ * the GIL; it only records the item, released by release_discarded once the ringq call is over. */
+static void
+discard_item(void *item, void *ctx)
+{
+  QueueObject *self = ctx;
+  struct discarded *d = &self->discarded;
+  PyObject *obj;
+  memcpy(&obj, item, sizeof obj);
+  if (d->n == d->cap) {
+    size_t cap = d->cap ? 2 * d->cap : 64;
+    PyObject **items = PyMem_RawRealloc(d->items, cap * sizeof *items);
+    if (items == NULL) {
+      Py_DECREF(obj); /* no memory to defer it: release it now (the GIL is held) */
+      return;
+    }
+    d->items = items;
+    d->cap = cap;
+  }
+  d->items[d->n++] = obj;
+}
+
+/* Release the recorded items (destructors may run, and may use this queue again). */
+static void
+release_discarded(struct discarded *d)
+{
+  PyObject **items = d->items;
+  size_t i, n = d->n;
+  d->items = NULL;
+  d->n = d->cap = 0;
+  for (i = 0; i < n; i++)
+    Py_DECREF(items[i]);
+  PyMem_RawFree(items);
+}
+
+/* ---- errors -------------------------------------------------------------------------------- */
+
+static PyObject *
+ringq_error(enum ringq_status st)
+{
+  if (st == RINGQ_ENOMEM)
+    return PyErr_NoMemory();
+  if (st == RINGQ_ESYS)
+    return PyErr_SetFromErrno(PyExc_OSError);
+  PyErr_Format(PyExc_RuntimeError, "ringq: %s", ringq_strerror(st));
+  return NULL;
+}
+
+/* ---- argument parsing ---------------------------------------------------------------------- */
+
+/* Python's calling convention for `name(p0, p1, ...)` with keywords: out[i] gets the i-th
+ * parameter or NULL when not given; the first `required` must be given. */
+static int
+parse_args(const char *fname, const char *const *names, Py_ssize_t n, Py_ssize_t required,
+           PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject **out)
+{
+  Py_ssize_t i, k, nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  if (nargs > n) {
+    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd arguments (%zd given)", fname, n,
+                 nargs + nkw);
+    return -1;
+  }
+  for (i = 0; i < n; i++)
+    out[i] = i < nargs ? args[i] : NULL;
+  for (k = 0; k < nkw; k++) {
+    PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+    for (i = 0; i < n; i++)
+      if (PyUnicode_CompareWithASCIIString(key, names[i]) == 0)
+        break;
+    if (i == n) {
+      PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fname, key);
+      return -1;
+    }
+    if (out[i] != NULL) {
+      PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fname, names[i]);
+      return -1;
+    }
+    out[i] = args[nargs + k];
+  }
+  for (i = 0; i < required; i++)
+    if (out[i] == NULL) {
+      PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname, names[i]);
+      return -1;
+    }
+  return 0;
+}
+
+/* A `block` argument: true when absent. Returns 1, 0 or -1 (exception set). */
+static int
+truth(PyObject *o, int absent)
+{
+  return o == NULL ? absent : PyObject_IsTrue(o);
+}
+
+/* ---- put ----------------------------------------------------------------------------------- */
+
+static PyObject *
+put_impl(QueueObject *self, PyObject *item, int block, PyObject *timeout)
+{
+  enum ringq_status st;
+  if (ringq_queue_is_shutdown(self->q)) {
+    PyErr_SetNone(ShutDown);
+    return NULL;
+  }
+  if (self->maxsize > 0) {
+    int64_t deadline = NO_DEADLINE;
+    /* Python's order: with a bound, a negative timeout is refused even when there is room. */
+    if (block && timeout != NULL && timeout != Py_None) {
+      int negative;
+      if (deadline_from(timeout, &deadline, &negative) < 0)
+        return NULL;
+      if (negative) {
+        PyErr_SetString(PyExc_ValueError, "'timeout' must be a non-negative number");
+        return NULL;
+      }
+    }
+    if (!block && !has_room(self)) {
+      PyErr_SetNone(Full);
+      return NULL;
+    }
+    while (!has_room(self)) {
+      int sliced;
+      int64_t end;
+      uint32_t epoch;
+      if (deadline != NO_DEADLINE && deadline - now_ns() <= 0) {
+        PyErr_SetNone(Full);
+        return NULL;
+      }
+      end = wait_end(deadline, &sliced);
+      /* relaxed: read while holding the GIL, which every writer of the word holds (notify_room). */
+      epoch = atomic_load_explicit(&self->room_epoch, memory_order_relaxed);
+      self->room_waiters++;
+      Py_BEGIN_ALLOW_THREADS
+      room_wait(self, epoch, end);
+      Py_END_ALLOW_THREADS
+      /* relaxed: read while holding the GIL again. An unchanged epoch: no notify counted this
+       * waiter out (a timeout, a signal, a spurious return), so it takes itself out. */
+      if (atomic_load_explicit(&self->room_epoch, memory_order_relaxed) == epoch)
+        self->room_waiters--;
+      if (ringq_queue_is_shutdown(self->q)) {
+        PyErr_SetNone(ShutDown);
+        return NULL;
+      }
+      if (PyErr_CheckSignals() < 0)
+        return NULL;
+    }
+  }
+  Py_INCREF(item); /* the queue's reference, until a get hands it over or a discard drops it */
+  st = ringq_queue_put_nowait(self->q, &item);
+  if (st != RINGQ_OK) {
+    Py_DECREF(item);
+    if (st == RINGQ_SHUTDOWN) {
+      PyErr_SetNone(ShutDown);
+      return NULL;
+    }
+    return ringq_error(st); /* RINGQ_ENOMEM: no segment for the unbounded ring */
+  }
+  self->unfinished++;
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+queue_put(QueueObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  static const char *const names[] = {"item", "block", "timeout"};
+  PyObject *a[3];
+  int block;
+  if (parse_args("put", names, 3, 1, args, nargs, kwnames, a) < 0)
+    return NULL;
+  if ((block = truth(a[1], 1)) < 0)
+    return NULL;
+  return put_impl(self, a[0], block, a[2]);
+}
+
+static PyObject *
+queue_put_nowait(QueueObject *self, PyObject *item)
+{
+  return put_impl(self, item, 0, NULL);
+}
+
+/* ---- get ----------------------------------------------------------------------------------- */
+
+static PyObject *
+got(QueueObject *self, PyObject *item)
+{
+  notify_room(self);
+  return item; /* the queue's reference becomes the caller's */
+}
+
+static PyObject *
+get_impl(QueueObject *self, int block, PyObject *timeout)
+{
+  PyObject *item;
+  enum ringq_status st;
+  int64_t deadline = NO_DEADLINE;
+  if (block && timeout != NULL && timeout != Py_None) {
+    int negative;
+    if (deadline_from(timeout, &deadline, &negative) < 0)
+      return NULL;
+    if (negative) { /* Python checks shutdown first, then the sign, before looking for items */
+      if (ringq_queue_is_shutdown(self->q) && ringq_queue_qsize(self->q) == 0)
+        PyErr_SetNone(ShutDown);
+      else
+        PyErr_SetString(PyExc_ValueError, "'timeout' must be a non-negative number");
+      return NULL;
+    }
+  }
+  st = ringq_queue_get_nowait(self->q, &item);
+  while (st == RINGQ_EMPTY && block) {
+    int sliced;
+    int64_t end = wait_end(deadline, &sliced);
+    struct timespec ts = to_timespec(end);
+    if (!sliced && deadline != NO_DEADLINE && deadline - now_ns() <= 0)
+      break;
+    Py_BEGIN_ALLOW_THREADS
+    st = end == NO_DEADLINE ? ringq_queue_get(self->q, &item)
+                            : ringq_queue_get_until(self->q, &item, &ts);
+    Py_END_ALLOW_THREADS
+    if (st != RINGQ_EMPTY)
+      break;
+    if (!sliced)
+      break; /* the caller's deadline passed */
+    if (PyErr_CheckSignals() < 0)
+      return NULL;
+  }
+  switch (st) {
+  case RINGQ_OK:
+    return got(self, item);
+  case RINGQ_EMPTY:
+    PyErr_SetNone(Empty);
+    return NULL;
+  case RINGQ_SHUTDOWN:
+    PyErr_SetNone(ShutDown);
+    return NULL;
+  default:
+    return ringq_error(st);
+  }
+}
+
+static PyObject *
+queue_get(QueueObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  static const char *const names[] = {"block", "timeout"};
+  PyObject *a[2];
+  int block;
+  if (parse_args("get", names, 2, 0, args, nargs, kwnames, a) < 0)
+    return NULL;
+  if ((block = truth(a[0], 1)) < 0)
+    return NULL;
+  return get_impl(self, block, a[1]);
+}
+
+static PyObject *
+queue_get_nowait(QueueObject *self, PyObject *unused)
+{
+  (void)unused;
+  return get_impl(self, 0, NULL);
+}
+
+/* _try_get(default): get_nowait that returns `default` when the queue is empty instead of raising
+ * Empty (the event-loop side polls an empty queue often; an exception costs more than the get). */
+static PyObject *
+queue_try_get(QueueObject *self, PyObject *dflt)
+{
+  PyObject *item;
+  enum ringq_status st = ringq_queue_get_nowait(self->q, &item);
+  if (st == RINGQ_OK)
+    return got(self, item);
+  if (st == RINGQ_EMPTY)
+    return Py_NewRef(dflt);
+  if (st == RINGQ_SHUTDOWN) {
+    PyErr_SetNone(ShutDown);
+    return NULL;
+  }
+  return ringq_error(st);
+}
+
+/* _try_put(item): put_nowait that returns False when the queue is full instead of raising Full. */
+static PyObject *
+queue_try_put(QueueObject *self, PyObject *item)
+{
+  if (self->maxsize > 0 && !has_room(self) && !ringq_queue_is_shutdown(self->q))
+    Py_RETURN_FALSE;
+  if (put_impl(self, item, 0, NULL) == NULL)
+    return NULL;
+  Py_RETURN_TRUE;
+}
+
+/* ---- sizes, tasks, shutdown ---------------------------------------------------------------- */
+
+static PyObject *
+queue_qsize(QueueObject *self, PyObject *unused)
+{
+  (void)unused;
+  return PyLong_FromSize_t(ringq_queue_qsize(self->q));
+}
+
+static PyObject *
+queue_empty(QueueObject *self, PyObject *unused)
+{
+  (void)unused;
+  return PyBool_FromLong(ringq_queue_qsize(self->q) == 0);
+}
+
+static PyObject *
+queue_full(QueueObject *self, PyObject *unused)
+{
+  (void)unused;
+  return PyBool_FromLong(self->maxsize > 0 && !has_room(self));
+}
+
+static PyObject *
+queue_task_done(QueueObject *self, PyObject *unused)
+{
+  enum ringq_status st = ringq_queue_task_done(self->q);
+  (void)unused;
+  if (st == RINGQ_ETASKDONE) {
+    PyErr_SetString(PyExc_ValueError, "task_done() called too many times");
+    return NULL;
+  }
+  if (st != RINGQ_OK)
+    return ringq_error(st);
+  self->unfinished--;
+  notify_joined(self);
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+queue_join(QueueObject *self, PyObject *unused)
+{
+  enum ringq_status st;
+  (void)unused;
+  for (;;) {
+    int sliced;
+    int64_t end = wait_end(NO_DEADLINE, &sliced);
+    struct timespec ts = to_timespec(end);
+    Py_BEGIN_ALLOW_THREADS
+    st = end == NO_DEADLINE ? ringq_queue_join(self->q) : ringq_queue_join_until(self->q, &ts);
+    Py_END_ALLOW_THREADS
+    if (st != RINGQ_TIMEDOUT)
+      break;
+    if (PyErr_CheckSignals() < 0)
+      return NULL;
+  }
+  if (st != RINGQ_OK)
+    return ringq_error(st);
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+queue_shutdown(QueueObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  static const char *const names[] = {"immediate"};
+  PyObject *a[1];
+  int immediate;
+  enum ringq_status st;
+  size_t discarded;
+  if (parse_args("shutdown", names, 1, 0, args, nargs, kwnames, a) < 0)
+    return NULL;
+  if ((immediate = truth(a[0], 0)) < 0)
+    return NULL;
+  /* With the GIL held: no put is under way (puts hold it), and a get under way in another thread
+   * runs without it, so ringq's wait for it ends. */
+  st = ringq_queue_shutdown(self->q, immediate);
+  if (st != RINGQ_OK)
+    return ringq_error(st);
+  discarded = self->discarded.n;
+  /* ringq subtracted the discarded items from its count, clamped at zero: the mirror follows. */
+  self->unfinished = (size_t)self->unfinished > discarded ? self->unfinished - (Py_ssize_t)discarded
+                                                          : 0;
+  notify_room(self);
+  notify_joined(self);
+  release_discarded(&self->discarded);
+  Py_RETURN_NONE;
+}
+
+/* ---- event-loop support for ringq.AsyncQueue ----------------------------------------------- */
+
+static int
+own_fd(int *fd)
+{
+  if (*fd < 0 && (*fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+    PyErr_SetFromErrno(PyExc_OSError);
+    return -1;
+  }
+  return 0;
+}
+
+/* _fd(event): the descriptor that becomes readable when `event` may hold. */
+static PyObject *
+queue_fd(QueueObject *self, PyObject *arg)
+{
+  long ev = PyLong_AsLong(arg);
+  int fd;
+  enum ringq_status st;
+  if (ev == -1 && PyErr_Occurred())
+    return NULL;
+  switch (ev) {
+  case EV_READABLE:
+    if ((st = ringq_queue_fd(self->q, RINGQ_POLL_READABLE, &fd)) != RINGQ_OK)
+      return ringq_error(st);
+    return PyLong_FromLong(fd);
+  case EV_WRITABLE:
+    if (own_fd(&self->room_fd) < 0)
+      return NULL;
+    return PyLong_FromLong(self->room_fd);
+  case EV_JOINED:
+    if (own_fd(&self->join_fd) < 0)
+      return NULL;
+    return PyLong_FromLong(self->join_fd);
+  default:
+    PyErr_SetString(PyExc_ValueError, "unknown event");
+    return NULL;
+  }
+}
+
+/* _poll_prepare(event): clear the event's descriptor and arm it; True when the event holds
+ * already (then do not wait: try again), False when waiting for the descriptor is safe. */
+static PyObject *
+queue_poll_prepare(QueueObject *self, PyObject *arg)
+{
+  long ev = PyLong_AsLong(arg);
+  unsigned ready;
+  enum ringq_status st;
+  if (ev == -1 && PyErr_Occurred())
+    return NULL;
+  switch (ev) {
+  case EV_READABLE:
+    if ((st = ringq_queue_poll_prepare(self->q, RINGQ_POLL_READABLE, &ready)) != RINGQ_OK)
+      return ringq_error(st);
+    return PyBool_FromLong(ready != 0);
+  case EV_WRITABLE:
+    if (own_fd(&self->room_fd) < 0)
+      return NULL;
+    drain_fd(self->room_fd);
+    if (has_room(self) || ringq_queue_is_shutdown(self->q))
+      Py_RETURN_TRUE;
+    self->room_armed = 1; /* the next get (or shutdown) signals the descriptor */
+    Py_RETURN_FALSE;
+  case EV_JOINED:
+    if (own_fd(&self->join_fd) < 0)
+      return NULL;
+    drain_fd(self->join_fd);
+    if (self->unfinished == 0)
+      Py_RETURN_TRUE;
+    self->join_armed = 1; /* the task_done (or shutdown) that ends the tasks signals it */
+    Py_RETURN_FALSE;
+  default:
+    PyErr_SetString(PyExc_ValueError, "unknown event");
+    return NULL;
+  }
+}
+
+/* ---- attributes ---------------------------------------------------------------------------- */
+
+static int
+set_maxsize(QueueObject *self, PyObject *value)
+{
+  Py_ssize_t m;
+  if (value == NULL) {
+    PyErr_SetString(PyExc_AttributeError, "cannot delete maxsize");
+    return -1;
+  }
+  m = PyNumber_AsSsize_t(value, PyExc_OverflowError);
+  if (m == -1 && PyErr_Occurred())
+    return -1;
+  self->maxsize = m;
+  return 0;
+}
+
+static PyObject *
+get_maxsize(QueueObject *self, void *unused)
+{
+  (void)unused;
+  return PyLong_FromSsize_t(self->maxsize);
+}
+
+static int
+setter_maxsize(QueueObject *self, PyObject *value, void *unused)
+{
+  (void)unused;
+  return set_maxsize(self, value);
+}
+
+static PyObject *
+get_unfinished(QueueObject *self, void *unused)
+{
+  (void)unused;
+  return PyLong_FromSsize_t(self->unfinished);
+}
+
+static PyObject *
+get_is_shutdown(QueueObject *self, void *unused)
+{
+  (void)unused;
+  return PyBool_FromLong(ringq_queue_is_shutdown(self->q));
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+static PyObject *
+queue_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+  QueueObject *self;
+  enum ringq_status st;
+  (void)args;
+  (void)kwds;
+  self = (QueueObject *)type->tp_alloc(type, 0);
+  if (self == NULL)
+    return NULL;
+  self->room_fd = self->join_fd = -1;
+  atomic_init(&self->room_epoch, 0u);
+  st = ringq_queue_create(RINGQ_QUEUE_MPMC, 0, sizeof(PyObject *), &self->q);
+  if (st == RINGQ_OK)
+    st = ringq_queue_set_discard(self->q, discard_item, self);
+  if (st != RINGQ_OK) {
+    Py_DECREF(self);
+    return ringq_error(st);
+  }
+  return (PyObject *)self;
+}
+
+static int
+queue_init(QueueObject *self, PyObject *args, PyObject *kwds)
+{
+  static char *names[] = {"maxsize", NULL};
+  PyObject *maxsize = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Queue", names, &maxsize))
+    return -1;
+  if (maxsize == NULL) {
+    self->maxsize = 0;
+    return 0;
+  }
+  return set_maxsize(self, maxsize);
+}
+
+static void
+queue_dealloc(QueueObject *self)
+{
+  if (self->weakreflist != NULL)
+    PyObject_ClearWeakRefs((PyObject *)self);
+  if (self->q != NULL) {
+    /* Nobody waits in the queue: a waiting call holds a reference to it. destroy hands the items
+     * left to discard_item; they are released once the queue is gone. */
+    enum ringq_status st = ringq_queue_destroy(self->q);
+    if (st != RINGQ_OK)
+      PyErr_WriteUnraisable((PyObject *)self); /* not reached; the queue is leaked, not freed */
+    self->q = NULL;
+  }
+  if (self->room_fd >= 0)
+    close(self->room_fd);
+  if (self->join_fd >= 0)
+    close(self->join_fd);
+  release_discarded(&self->discarded);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef queue_methods[] = {
+    {"put", (PyCFunction)(void (*)(void))queue_put, METH_FASTCALL | METH_KEYWORDS,
+     "put(item, block=True, timeout=None): put an item, as queue.Queue.put."},
+    {"get", (PyCFunction)(void (*)(void))queue_get, METH_FASTCALL | METH_KEYWORDS,
+     "get(block=True, timeout=None): remove and return the oldest item, as queue.Queue.get."},
+    {"put_nowait", (PyCFunction)queue_put_nowait, METH_O, "put(item, False)."},
+    {"get_nowait", (PyCFunction)queue_get_nowait, METH_NOARGS, "get(False)."},
+    {"qsize", (PyCFunction)queue_qsize, METH_NOARGS, "The number of items in the queue."},
+    {"empty", (PyCFunction)queue_empty, METH_NOARGS, "qsize() == 0."},
+    {"full", (PyCFunction)queue_full, METH_NOARGS, "0 < maxsize <= qsize()."},
+    {"task_done", (PyCFunction)queue_task_done, METH_NOARGS,
+     "Mark a task done; ValueError when called more times than items were put."},
+    {"join", (PyCFunction)queue_join, METH_NOARGS, "Wait until every item put is task_done."},
+    {"shutdown", (PyCFunction)(void (*)(void))queue_shutdown, METH_FASTCALL | METH_KEYWORDS,
+     "shutdown(immediate=False), as queue.Queue.shutdown of Python 3.13."},
+    {"_try_get", (PyCFunction)queue_try_get, METH_O, "get_nowait, or the argument when empty."},
+    {"_try_put", (PyCFunction)queue_try_put, METH_O, "put_nowait; False when full."},
+    {"_fd", (PyCFunction)queue_fd, METH_O, "Event-loop descriptor of an event (1, 2 or 4)."},
+    {"_poll_prepare", (PyCFunction)queue_poll_prepare, METH_O,
+     "Clear and arm an event's descriptor; True when the event holds already."},
+    {"__class_getitem__", Py_GenericAlias, METH_O | METH_CLASS, "See PEP 585."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef queue_getset[] = {
+    {"maxsize", (getter)get_maxsize, (setter)setter_maxsize, "The bound (<= 0: none).", NULL},
+    {"unfinished_tasks", (getter)get_unfinished, NULL, "Items put and not yet task_done.", NULL},
+    {"is_shutdown", (getter)get_is_shutdown, NULL, "Whether shutdown() was called.", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject QueueType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ringq.Queue",
+    .tp_basicsize = sizeof(QueueObject),
+    .tp_dealloc = (destructor)queue_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "Queue(maxsize=0): queue.Queue's contract on a lock-free ringq queue.",
+    .tp_weaklistoffset = offsetof(QueueObject, weakreflist),
+    .tp_methods = queue_methods,
+    .tp_getset = queue_getset,
+    .tp_init = (initproc)queue_init,
+    .tp_new = queue_new,
+};
+
+/* ---- module -------------------------------------------------------------------------------- */
+
+static int
+module_exec(PyObject *m)
+{
+  PyObject *queue_mod, *threading, *main_thread, *ident;
+  if ((queue_mod = PyImport_ImportModule("queue")) == NULL)
+    return -1;
+  Full = PyObject_GetAttrString(queue_mod, "Full");
+  Empty = PyObject_GetAttrString(queue_mod, "Empty");
+  ShutDown = PyObject_GetAttrString(queue_mod, "ShutDown");
+  Py_DECREF(queue_mod);
+  if (Full == NULL || Empty == NULL)
+    return -1;
+  if (ShutDown == NULL) { /* before Python 3.13 */
+    PyErr_Clear();
+    ShutDown = PyErr_NewExceptionWithDoc("ringq.ShutDown",
+                                         "Raised by put and get on a queue that was shut down "
+                                         "(queue.ShutDown where Python has it).",
+                                         NULL, NULL);
+    if (ShutDown == NULL)
+      return -1;
+  }
+  /* The thread that can handle signals: Python's main thread. */
+  if ((threading = PyImport_ImportModule("threading")) == NULL)
+    return -1;
+  main_thread = PyObject_CallMethod(threading, "main_thread", NULL);
+  Py_DECREF(threading);
+  if (main_thread == NULL)
+    return -1;
+  ident = PyObject_GetAttrString(main_thread, "ident");
+  Py_DECREF(main_thread);
+  if (ident == NULL)
+    return -1;
+  main_thread_ident = PyLong_AsUnsignedLong(ident);
+  Py_DECREF(ident);
+  if (PyErr_Occurred())
+    return -1;
+  if (PyType_Ready(&QueueType) < 0)
+    return -1;
+  if (PyModule_AddObjectRef(m, "Queue", (PyObject *)&QueueType) < 0 ||
+      PyModule_AddObjectRef(m, "Full", Full) < 0 || PyModule_AddObjectRef(m, "Empty", Empty) < 0 ||
+      PyModule_AddObjectRef(m, "ShutDown", ShutDown) < 0 ||
+      PyModule_AddIntConstant(m, "READABLE", EV_READABLE) < 0 ||
+      PyModule_AddIntConstant(m, "WRITABLE", EV_WRITABLE) < 0 ||
+      PyModule_AddIntConstant(m, "JOINED", EV_JOINED) < 0 ||
+      PyModule_AddStringConstant(m, "ringq_version", ringq_version_string()) < 0)
+    return -1;
+  return 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {{Py_mod_exec, module_exec}, {0, NULL}};
+
+static struct PyModuleDef ringq_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "ringq._ringq",
+    .m_doc = "ringq's queues for Python (C part; use the ringq package).",
+    .m_size = 0,
+    .m_slots = module_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__ringq(void)
+{
+  return PyModuleDef_Init(&ringq_module);
+}

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: MIT
+"""Run by a debug build of CPython (python3.11-dbg, which counts every reference the interpreter
+holds: sys.gettotalrefcount): every path of ringq.Queue and AsyncQueue that takes, hands over or
+drops a reference runs many times, and the interpreter's total reference count must not grow
+with the number of rounds (a leaked reference per item or per call would add thousands)."""
+import asyncio
+import queue
+import sys
+import threading
+import unittest
+
+import ringq
+
+
+def one_round():
+    q = ringq.Queue(4)
+    for i in range(4):
+        q.put(str(i) * 3)
+    for call in (lambda: q.put_nowait("x"), lambda: q.put("x", timeout=0.001),
+                 lambda: q.put("x", timeout=-1)):
+        try:
+            call()
+        except (queue.Full, ValueError):
+            pass
+    got = [q.get(), q.get_nowait(), q.get(timeout=1), q.get(False)]
+    assert got == ["000", "111", "222", "333"]
+    for _ in range(4):
+        q.task_done()
+    try:
+        q.task_done()
+    except ValueError:
+        pass
+    try:
+        q.get(timeout=0.001)
+    except queue.Empty:
+        pass
+    # A blocked getter in a thread, woken by a put; a blocked putter, woken by a get.
+    t = threading.Thread(target=lambda: q.put(q.get()))
+    t.start()
+    q.put([1, 2, 3])
+    t.join()
+    assert q.get() == [1, 2, 3]
+    for i in range(4):
+        q.put((i, object()))
+    t = threading.Thread(target=lambda: q.put("fifth"))
+    t.start()
+    q.get()
+    t.join()
+    q.maxsize = 0
+    for i in range(3000):  # segments of the unbounded ring
+        q.put({"i": i})
+    q.shutdown(immediate=True)  # discards the items left
+    for call in (q.get, lambda: q.put(1)):
+        try:
+            call()
+        except ringq.ShutDown:
+            pass
+    left = ringq.Queue()
+    for i in range(100):
+        left.put([i])
+    del left  # collection discards them
+
+    async def loop_side():
+        aq = ringq.AsyncQueue(2)
+        th = threading.Thread(target=lambda: [aq.sync.put(("t", i)) for i in range(50)])
+        th.start()
+        items = [await aq.get() for _ in range(50)]
+        th.join()
+        for _ in items:
+            aq.task_done()
+        await aq.join()
+        try:
+            aq.get_nowait()
+        except asyncio.QueueEmpty:
+            pass
+        aq.shutdown()
+    asyncio.run(loop_side())
+
+
+class TotalRefcountTest(unittest.TestCase):
+    def test_no_reference_grows_with_rounds(self):
+        self.assertTrue(hasattr(sys, "gettotalrefcount"), "run this with python3.11-dbg")
+        for _ in range(5):  # warm-up: caches, interned strings, asyncio's first-run state
+            one_round()
+        before = sys.gettotalrefcount()
+        rounds = 40
+        for _ in range(rounds):
+            one_round()
+        growth = sys.gettotalrefcount() - before
+        self.assertLess(growth, rounds, f"total refcount grew by {growth} in {rounds} rounds")
+
+
+if __name__ == "__main__":
+    unittest.main()
