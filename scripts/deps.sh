@@ -7,6 +7,7 @@ pkgs=(build-essential cmake ninja-build pkg-config clang libclang-rt-dev liburcu
 case "$what" in
   test) pkgs+=(libcriterion-dev faketime libfaketime libuv1-dev python3 scdoc dpkg-dev man-db spin
                python3-dev python3-setuptools python3-venv libpython3.11-testsuite python3.11-dbg
+               libjansson-dev
                libfuzzer-14-dev valgrind) ;;
   main) pkgs+=(libck-dev libdpdk-dev libboost-dev libreaderwriterqueue-dev libconcurrentqueue-dev
               gnuplot-nox) ;;

@@ -227,6 +227,7 @@
  * announcement [W3] and its `blocked` count, and passes on a wake it consumed. backoff's nap is a cancellation point too, but no announcement or slot is held
  * there. shutdown and fini disable cancellation: a half-done shutdown would strand its waiters.
  */
+#include "bytes.h"
 #include "queue_internal.h"
 #include "unbounded.h"
 #include "wait.h"
@@ -306,11 +307,20 @@ unbounded_of(struct ringq_queue *q)
   return (struct ringq__unbounded *)((uintptr_t)q + (uintptr_t)q->ring_offset);
 }
 
+static inline struct ringq__bytes *
+bytes_of(struct ringq_queue *q)
+{
+  return (struct ringq__bytes *)((unsigned char *)q + q->ring_offset);
+}
+
 /* The unbounded queue keeps the rings' ticket words (head, tail with the closed mark), so task
- * accounting and the [W2] re-checks read them the same way. */
+ * accounting and the [W2] re-checks read them the same way; so does a byte queue (its tail counts
+ * committed messages, its head consumed ones; src/bytes.h). */
 static inline _Atomic(uint64_t) *
 head_word(struct ringq_queue *q)
 {
+  if (q->bytes)
+    return &bytes_of(q)->head;
   if (q->unbounded)
     return &unbounded_of(q)->head;
   return q->kind == RINGQ_QUEUE_SPSC ? &spsc_of(q)->head : &mpmc_of(q)->head;
@@ -319,6 +329,8 @@ head_word(struct ringq_queue *q)
 static inline _Atomic(uint64_t) *
 tail_word(struct ringq_queue *q)
 {
+  if (q->bytes)
+    return &bytes_of(q)->tail;
   if (q->unbounded)
     return &unbounded_of(q)->tail;
   return q->kind == RINGQ_QUEUE_SPSC ? &spsc_of(q)->tail : &mpmc_of(q)->tail;
@@ -394,6 +406,9 @@ spsc_push_n(struct ringq_queue *q, const void *items, size_t n, int closable)
 {
   struct ringq_spsc *r = spsc_of(q);
   enum ringq_status st;
+  if (q->bytes) /* one put or commit (n is 1): [N1] = [P2] of src/bytes.h */
+    return ringq__bytes_push(bytes_of(q), (const struct ringq__bytes_put *)items, closable,
+                             ringq__bytes_claimant(q));
   if (q->unbounded)
     return unbounded_give(q, items, n, closable);
   if (n != 1)
@@ -647,8 +662,14 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     state = atomic_load_explicit(&s->state, memory_order_seq_cst);
   }
   if (!(state & STATE_DISCARD)) {
-    memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] */
-    if (q->unbounded) {
+    memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] / [F2] */
+    if (q->bytes) {
+      struct ringq__bytes_get *g = items;
+      k = ringq__bytes_pop(bytes_of(q), g, mo);
+      if ((k == 1 && g->peek) || k == RINGQ_EINVAL)
+        return k; /* a peek is a get under way until its release lowers get_busy ([G2]);
+                     EINVAL: a peek is open, and its get_busy must stay raised */
+    } else if (q->unbounded) {
       k = unbounded_take(q, items, n, mo);
     } else if (n != 1) {
       k = ringq__spsc_pop_burst_g(&q->geom, spsc_of(q), items, n, mo);
@@ -785,7 +806,8 @@ get_may_proceed(struct ringq_queue *q)
   /* [W2] seq_cst; pairs with the puts' [N1] on tail. */
   h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
   t = atomic_load_explicit(tail_word(q), memory_order_seq_cst);
-  return (t & RINGQ__CLOSED) || t != h;
+  /* A byte queue's getter also frees PADs left by aborted reservations (src/bytes.h). */
+  return (t & RINGQ__CLOSED) || t != h || (q->bytes && ringq__bytes_pad_ready(bytes_of(q)));
 }
 
 /* A put may succeed, or must report SHUTDOWN. */
@@ -795,6 +817,8 @@ put_may_proceed(struct ringq_queue *q)
   uint64_t h, t;
   if (q->unbounded)
     return 1; /* there is always room (a put may fail with RINGQ_ENOMEM, but never waits) */
+  if (q->bytes)
+    return ringq__bytes_put_may_proceed(q); /* room for this putter's record (src/bytes.c) */
   /* [W2] seq_cst; pairs with the gets' [N1] on head and shutdown's [N1] on tail. */
   h = atomic_load_explicit(head_word(q), memory_order_seq_cst);
   t = atomic_load_explicit(tail_word(q), memory_order_seq_cst);
@@ -1032,6 +1056,40 @@ ringq__notify_one(struct ringq_queue *q, struct waitq *w)
 
 typedef enum ringq_status (*attempt_fn)(struct ringq_queue *q, void *item, int64_t deadline);
 
+void
+ringq__notify(struct ringq_queue *q, struct waitq *w)
+{
+  notify(q, w);
+}
+
+int
+ringq__uses_asym(struct ringq_queue *q)
+{
+  return uses_asym(q);
+}
+
+/* One put or commit of a byte queue, as ring_put's SPSC path runs a put. */
+ptrdiff_t
+ringq__bytes_give(struct ringq_queue *q, const void *op)
+{
+  ptrdiff_t k;
+  if (uses_asym(q))
+    return spsc_give_asym(q, op, 1); /* [A1]..[A2], [N1] = [P2] release */
+  if (closing(q))
+    return RINGQ_SHUTDOWN;
+  k = spsc_push_n(q, op, 1, 1); /* [N1] = [P2] seq_cst */
+  if (k == RINGQ_SHUTDOWN)
+    /* acquire; as in ring_put: is_shutdown() is true for whoever learns of this failure. */
+    (void)atomic_load_explicit(tail_word(q), memory_order_acquire);
+  return k;
+}
+
+ptrdiff_t
+ringq__bytes_take(struct ringq_queue *q, void *op)
+{
+  return spsc_take(q, op, 1);
+}
+
 static enum ringq_status
 attempt_put(struct ringq_queue *q, void *item, int64_t deadline)
 {
@@ -1096,6 +1154,13 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
   }
 }
 
+enum ringq_status
+ringq__block_until(struct ringq_queue *q, void *op, int64_t deadline, ringq__attempt_fn attempt,
+                   struct waitq *w, int (*ready)(struct ringq_queue *q), enum ringq_status miss)
+{
+  return block_until(q, op, deadline, attempt, w, ready, miss);
+}
+
 /* ---- deadlines ---------------------------------------------------------------------------- */
 
 int64_t
@@ -1130,7 +1195,7 @@ static const unsigned char token_in;
 static enum ringq_status
 put_until(struct ringq_queue *q, const void *item, int64_t deadline)
 {
-  if (q == NULL || (item == NULL && !q->token))
+  if (q == NULL || (item == NULL && !q->token) || q->bytes) /* bytes: ringq_queue_put_bytes */
     return RINGQ_EINVAL;
   if (foreign(q))
     return RINGQ_EPROCESS;
@@ -1144,7 +1209,7 @@ static enum ringq_status
 get_until(struct ringq_queue *q, void *item, int64_t deadline)
 {
   unsigned char token_out;
-  if (q == NULL || (item == NULL && !q->token))
+  if (q == NULL || (item == NULL && !q->token) || q->bytes) /* bytes: ringq_queue_get_bytes */
     return RINGQ_EINVAL;
   if (foreign(q))
     return RINGQ_EPROCESS;
@@ -1314,7 +1379,7 @@ ringq_queue_put_many(struct ringq_queue *q, const void *items, size_t n, int64_t
 {
   struct burst b;
   enum ringq_status st;
-  if (q == NULL || n == 0 || (items == NULL && !q->token) || timeout_ns < 0)
+  if (q == NULL || n == 0 || (items == NULL && !q->token) || timeout_ns < 0 || q->bytes)
     return RINGQ_EINVAL;
   if (foreign(q))
     return RINGQ_EPROCESS;
@@ -1333,7 +1398,7 @@ ringq_queue_get_many(struct ringq_queue *q, void *items, size_t max, int64_t tim
   unsigned char sink[sizeof tokens_in];
   struct burst b;
   enum ringq_status st;
-  if (q == NULL || max == 0 || (items == NULL && !q->token) || timeout_ns < 0)
+  if (q == NULL || max == 0 || (items == NULL && !q->token) || timeout_ns < 0 || q->bytes)
     return RINGQ_EINVAL;
   if (foreign(q))
     return RINGQ_EPROCESS;
@@ -1356,6 +1421,8 @@ ringq_queue_qsize(struct ringq_queue *q)
   /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown the queue is empty. */
   if (atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_DISCARD)
     return 0;
+  if (q->bytes)
+    return ringq__bytes_size(bytes_of(q));
   if (q->unbounded)
     return ringq__unbounded_size(unbounded_of(q));
   return q->kind == RINGQ_QUEUE_SPSC ? ringq__spsc_size_g(&q->geom, spsc_of(q))
@@ -1371,6 +1438,8 @@ ringq_queue_empty(struct ringq_queue *q)
 bool
 ringq_queue_full(struct ringq_queue *q)
 {
+  if (q != NULL && q->bytes) /* no room for a message of the largest size */
+    return !ringq__bytes_room(bytes_of(q), ringq__bytes_rec(bytes_of(q)->max_len));
   return q != NULL && !q->unbounded && ringq_queue_qsize(q) == ringq_queue_capacity(q);
 }
 
@@ -1379,6 +1448,8 @@ ringq_queue_capacity(const struct ringq_queue *q)
 {
   if (q == NULL || q->unbounded)
     return 0;
+  if (q->bytes)
+    return (size_t)bytes_of((struct ringq_queue *)q)->size;
   return (size_t)q->geom.capacity;
 }
 
@@ -1387,6 +1458,8 @@ ringq_queue_elem_size(const struct ringq_queue *q)
 {
   if (q == NULL || q->token)
     return 0;
+  if (q->bytes) /* a byte queue: its largest message */
+    return (size_t)bytes_of((struct ringq_queue *)q)->max_len;
   return q->unbounded ? (size_t)unbounded_of((struct ringq_queue *)q)->elem_size
                       : (size_t)q->geom.elem_size;
 }
@@ -1534,12 +1607,40 @@ discard_one_unbounded(struct ringq_queue *q)
   return RINGQ_OK;
 }
 
+/* discard_one for a byte queue: the message is handed over in place as a struct ringq_queue_msg,
+ * then consumed (a peek left open is discarded with it). A corrupt ring ends the discarding. */
+static enum ringq_status
+discard_one_bytes(struct ringq_queue *q)
+{
+  struct ringq__bytes *b = bytes_of(q);
+  struct ringq_queue_msg msg;
+  const unsigned char *rec = NULL;
+  uint64_t len = 0, end = 0;
+  int st = ringq__bytes_next(b, &rec, &len, &end);
+  if (st == RINGQ__BYTES_SKIP) { /* PADs only: free them, look again */
+    ringq__bytes_free(b, end, 0, memory_order_seq_cst);
+    st = ringq__bytes_next(b, &rec, &len, &end);
+  }
+  if (st != RINGQ_OK)
+    return st == RINGQ_ECORRUPT ? RINGQ_SHUTDOWN
+                                : st == RINGQ__BYTES_SKIP ? RINGQ_EMPTY : (enum ringq_status)st;
+  msg.data = rec;
+  msg.len = (size_t)len;
+  hand_over(q, &msg);
+  if (b->peek_end != 0) /* fini with a peek left open (a discarder waits for its release) */
+    b->peek_end = 0;
+  ringq__bytes_consume(b, end, memory_order_seq_cst); /* [F2] */
+  return RINGQ_OK;
+}
+
 /* Take the oldest item out of the ring for good, handing it over: RINGQ_OK, RINGQ_EMPTY (the next
  * one is claimed but not yet written, or nothing is left) or RINGQ_SHUTDOWN (closed and drained).
  * SPSC: only the one consumer (the discarder after [G3], or fini) may call it. */
 static enum ringq_status
 discard_one(struct ringq_queue *q)
 {
+  if (q->bytes)
+    return discard_one_bytes(q);
   if (q->unbounded)
     return discard_one_unbounded(q);
   if (q->kind == RINGQ_QUEUE_SPSC) {
@@ -1710,6 +1811,12 @@ ringq_queue_memsize(enum ringq_queue_kind kind, size_t capacity, size_t elem_siz
   enum ringq_status st;
   if (bytes == NULL)
     return RINGQ_EINVAL;
+  if (kind == RINGQ_QUEUE_BYTES_SPSC || kind == RINGQ_QUEUE_BYTES_MPSC) {
+    st = ringq__bytes_memsize(capacity, elem_size, &ring); /* elem_size: the largest message */
+    if (st == RINGQ_OK)
+      *bytes = sizeof(struct ringq_queue) + ring;
+    return st;
+  }
   /* A token queue (elem_size 0) keeps one byte per slot. */
   st = ring_memsize(kind, capacity, elem_size ? elem_size : 1, &ring);
   if (st != RINGQ_OK)
@@ -1735,6 +1842,21 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   if (st != RINGQ_OK)
     return st;
   q = (struct ringq_queue *)mem;
+  if (kind == RINGQ_QUEUE_BYTES_SPSC || kind == RINGQ_QUEUE_BYTES_MPSC) {
+    /* A byte queue runs the SPSC queue's paths (one getter; for BYTES_SPSC one putter and the
+     * asymmetric variant when private); its puts and gets go through src/bytes.c. */
+    ringq__init_handle(q, RINGQ_QUEUE_SPSC, flags, 1, 0);
+    q->shared_offset = offsetof(struct ringq_queue, own);
+    ringq__init_shared(&q->own);
+    q->ring_offset = sizeof(struct ringq_queue);
+    memset(&q->geom, 0, sizeof q->geom); /* no ring: the geometry is in struct ringq__bytes */
+    q->bytes = kind == RINGQ_QUEUE_BYTES_SPSC ? 1u : 2u;
+    if (kind == RINGQ_QUEUE_BYTES_MPSC) /* several putters: never the one-putter handshake */
+      atomic_init(&q->asym, 0);
+    ringq__bytes_init(bytes_of(q), capacity, elem_size, kind == RINGQ_QUEUE_BYTES_MPSC,
+                      (flags & RINGQ_QUEUE_PROCESS_SHARED) != 0);
+    return RINGQ_OK;
+  }
   ringq__init_handle(q, kind, flags, elem_size, 0);
   q->shared_offset = offsetof(struct ringq_queue, own);
   ringq__init_shared(&q->own);
@@ -1818,6 +1940,7 @@ ringq__init_handle(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned f
   q->flags = flags;
   q->token = elem_size == 0;
   q->unbounded = (uint32_t)unbounded;
+  q->bytes = 0;
   q->owner = shared ? 0 : ringq__self_init();
   q->mapped = 0;
   q->discard = NULL;
@@ -1929,6 +2052,8 @@ held_bytes(struct ringq_queue *q)
     return sizeof *q + ringq__unbounded_bytes(unbounded_of(q));
   if (q->mapped)
     return q->map_bytes;
+  if (q->bytes)
+    return sizeof *q + sizeof(struct ringq__bytes) + bytes_of(q)->size;
   if (ringq_queue_memsize((enum ringq_queue_kind)q->kind, ringq_queue_capacity(q),
                           q->token ? 0 : (size_t)q->geom.elem_size, &bytes) != RINGQ_OK)
     return 0;

@@ -91,6 +91,9 @@ struct ringq_queue {
   _Atomic(uint32_t) asym;     /* 1: the asymmetric (membarrier) protocol; cleared for good (never
                                  set again) when membarrier is refused at run time */
   _Atomic(uint32_t) degraded; /* 1: membarrier was refused after the queue relied on it */
+  uint32_t bytes;             /* byte messages (src/bytes.h) at ring_offset: 1 BYTES_SPSC, 2
+                                 BYTES_MPSC; kind is then RINGQ_QUEUE_SPSC (one getter, and its
+                                 handshakes); read-only after init */
   ringq_discard_fn discard;   /* the user's discard callback, or NULL (ringq_queue_set_discard) */
   void *discard_ctx;
   /* Event-loop descriptors (src/poll.c), process-private queues only: an eventfd per direction,
@@ -194,5 +197,27 @@ int ringq__is_shared(const struct ringq_queue *q);
 void ringq__poll_signal(struct ringq_queue *q, struct waitq *w);
 /* poll.c: close the queue's eventfds (fini). */
 void ringq__poll_close(struct ringq_queue *q);
+
+/* bytes.c builds the byte-message calls on the protocol (the rest of the queue is reused):
+ * ringq__block_until is queue.c's blocking loop (try, spin, [W1]..[W3], until the attempt gives
+ * something else than `miss` or the deadline passes; deadline INT64_MIN: try once);
+ * ringq__notify is [N2]..[N4] after an [N1]; ringq__uses_asym says whether the SPSC asymmetric
+ * variant is in force. ringq__bytes_give runs one put or commit (a struct ringq__bytes_put) as
+ * the SPSC put path does (put_busy handshake, or the closing check and a closable publication):
+ * 1, 0 (no room) or a status. ringq__bytes_take runs one get or peek (a struct ringq__bytes_get)
+ * under the get_busy handshake ([G1]..[G2]; a peek that succeeds keeps get_busy raised until its
+ * release): 1, 0 (empty) or a status. */
+typedef enum ringq_status (*ringq__attempt_fn)(struct ringq_queue *q, void *op, int64_t deadline);
+enum ringq_status ringq__block_until(struct ringq_queue *q, void *op, int64_t deadline,
+                                     ringq__attempt_fn attempt, struct waitq *w,
+                                     int (*ready)(struct ringq_queue *q), enum ringq_status miss);
+void ringq__notify(struct ringq_queue *q, struct waitq *w);
+int ringq__uses_asym(struct ringq_queue *q);
+ptrdiff_t ringq__bytes_give(struct ringq_queue *q, const void *op);
+ptrdiff_t ringq__bytes_take(struct ringq_queue *q, void *op);
+/* bytes.c: the [W2] re-check of a putter of a byte queue (room for its own message; for any
+ * other thread, such as an event loop, room for the largest), and the process's claimant word. */
+int ringq__bytes_put_may_proceed(struct ringq_queue *q);
+uint32_t ringq__bytes_claimant(const struct ringq_queue *q);
 
 #endif /* RINGQ_SRC_QUEUE_INTERNAL_H */

@@ -179,7 +179,8 @@ _Static_assert(sizeof(_Atomic(uint64_t)) == 8, "ringq needs 8-byte 64-bit atomic
   X(EPROCESS, -26, "a process-private queue used from another process")                          \
   X(EEXIST, -27, "a shared queue of that name exists already")                                   \
   X(ENOENT, -28, "no shared queue of that name")                                                 \
-  X(EACCES, -29, "permission denied by the shared queue's mode")
+  X(EACCES, -29, "permission denied by the shared queue's mode")                                 \
+  X(EMSGSIZE, -30, "the message is larger than the buffer, or than the queue's largest message")
 
 enum ringq_status {
 #define RINGQ__ENUM(name, value, msg) RINGQ_##name = value,

@@ -90,8 +90,10 @@ extern "C" {
 
 /* Which ring backs the queue. */
 enum ringq_queue_kind {
-  RINGQ_QUEUE_SPSC = 1, /* one putter thread and one getter thread at a time */
-  RINGQ_QUEUE_MPMC = 2  /* any number of putters and getters */
+  RINGQ_QUEUE_SPSC = 1,       /* one putter thread and one getter thread at a time */
+  RINGQ_QUEUE_MPMC = 2,       /* any number of putters and getters */
+  RINGQ_QUEUE_BYTES_SPSC = 3, /* byte messages (see below): one putter, one getter at a time */
+  RINGQ_QUEUE_BYTES_MPSC = 4  /* byte messages: any number of putters, one getter at a time */
 };
 
 /* Flags for ringq_queue_init / ringq_queue_create_ex. */
@@ -106,6 +108,12 @@ struct ringq_queue;
  * at its elem_size bytes (NULL in a queue of elem_size 0) and is valid only during the call; copy
  * what you need (for instance the pointer or descriptor the item holds) and release it. */
 typedef void (*ringq_discard_fn)(void *item, void *ctx);
+
+/* What a byte-message queue hands its discard callback as `item`: the message, in place. */
+struct ringq_queue_msg {
+  const void *data;
+  size_t len;
+};
 
 /* Counters of the system calls made on the queue's behalf. */
 struct ringq_queue_stats {
@@ -415,6 +423,103 @@ RINGQ_API bool ringq_queue_is_shutdown(struct ringq_queue *q);
  * means nothing to the other processes). */
 RINGQ__NODISCARD RINGQ_API enum ringq_status
 ringq_queue_set_discard(struct ringq_queue *q, ringq_discard_fn fn, void *ctx);
+
+/* ---- byte messages (src/bytes.c) ---------------------------------------------------------- */
+
+/* A byte-message queue carries messages of any length from 0 to a maximum, copied in and out
+ * whole, in the order they were accepted (per putter; between putters, in the order of their
+ * reservations). Make one with kind RINGQ_QUEUE_BYTES_SPSC (one putter thread and one getter
+ * thread at a time) or RINGQ_QUEUE_BYTES_MPSC (any number of putters, one getter thread at a
+ * time): `capacity` is in bytes (rounded up to a power of two, at least 64; ringq_queue_capacity
+ * reports the rounded value) and `elem_size` is the largest message, at most capacity / 2 - 8
+ * (0: that largest value; above it: RINGQ_ERANGE). Each message takes 8 bytes of header plus its
+ * length rounded up to 8; a message that does not fit before the end of the ring skips the rest
+ * (a pad). Everything else is the queue's contract: blocking, timed and nowait calls, qsize (in
+ * messages), task_done / join, shutdown(immediate) with the discard callback (it gets a struct
+ * ringq_queue_msg *), descriptors and wait_any, RINGQ_QUEUE_PROCESS_SHARED, and no system call
+ * while nobody waits. ringq_queue_put / get / put_many / get_many (and get_any) refuse a byte
+ * queue with RINGQ_EINVAL.
+ *
+ * Room. A put waits until its own message fits; putters are woken together whenever room is
+ * freed, so a large put that waits may be overtaken by small ones for as long as they keep the
+ * ring too full for it (there is no reservation of room for a waiting putter). full() is true when
+ * a message of the largest size would not fit now.
+ *
+ * Zero copy. ringq_queue_reserve_bytes gives a pointer to n bytes in the ring; the message is
+ * accepted (counted, visible, a task) only by ringq_queue_commit_bytes, or dropped by
+ * ringq_queue_abort_bytes. An open reservation holds back the messages reserved after it: the
+ * getter waits for it (get_nowait reports RINGQ_EMPTY, a timed get waits until its deadline), so
+ * commit or abort promptly. ringq_queue_peek_bytes shows the next message in place until
+ * ringq_queue_release_bytes (the get is under way until then: an immediate shutdown waits for it).
+ *
+ * The getter never waits for a putter's copy unless a message committed later stands behind it
+ * (then it waits as for an open reservation); a put racing a shutdown is either accepted (and got
+ * or discarded) or fails with RINGQ_SHUTDOWN, as for the other queues. */
+
+/* Put the len bytes at buf as one message, waiting for room without limit (_timeout: at most
+ * timeout_ns, 0 not at all; _until: until the CLOCK_MONOTONIC *deadline; _nowait: not at all).
+ * buf may be NULL when len is 0. Returns RINGQ_OK, RINGQ_FULL (no room in time), RINGQ_SHUTDOWN,
+ * RINGQ_EMSGSIZE (len above the largest message), RINGQ_EINVAL (q NULL or not a byte queue, buf
+ * NULL with len > 0, a bad timeout or deadline), RINGQ_ECORRUPT (shared memory) or RINGQ_ESYS. */
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_put_bytes(struct ringq_queue *q,
+                                                                   const void *buf, size_t len);
+RINGQ__NODISCARD RINGQ_API enum ringq_status
+ringq_queue_put_bytes_timeout(struct ringq_queue *q, const void *buf, size_t len,
+                              int64_t timeout_ns);
+RINGQ__NODISCARD RINGQ_API enum ringq_status
+ringq_queue_put_bytes_until(struct ringq_queue *q, const void *buf, size_t len,
+                            const struct timespec *deadline);
+RINGQ__NODISCARD RINGQ_API enum ringq_status
+ringq_queue_put_bytes_nowait(struct ringq_queue *q, const void *buf, size_t len);
+
+/* Get the oldest message into buf (cap bytes), its length in *len, waiting without limit (the
+ * variants as for put). A message longer than cap stays in the queue: RINGQ_EMSGSIZE, and *len is
+ * the length needed. Returns RINGQ_OK, RINGQ_EMPTY (none in time), RINGQ_SHUTDOWN,
+ * RINGQ_EMSGSIZE, RINGQ_EINVAL (q or len NULL, not a byte queue, buf NULL with cap > 0, a peek
+ * not yet released, a bad timeout or deadline), RINGQ_ECORRUPT or RINGQ_ESYS. */
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_get_bytes(struct ringq_queue *q, void *buf,
+                                                                   size_t cap, size_t *len);
+RINGQ__NODISCARD RINGQ_API enum ringq_status
+ringq_queue_get_bytes_timeout(struct ringq_queue *q, void *buf, size_t cap, size_t *len,
+                              int64_t timeout_ns);
+RINGQ__NODISCARD RINGQ_API enum ringq_status
+ringq_queue_get_bytes_until(struct ringq_queue *q, void *buf, size_t cap, size_t *len,
+                            const struct timespec *deadline);
+RINGQ__NODISCARD RINGQ_API enum ringq_status
+ringq_queue_get_bytes_nowait(struct ringq_queue *q, void *buf, size_t cap, size_t *len);
+
+/* Reserve room for a message of up to n bytes, waiting at most timeout_ns (0: not at all):
+ * *ptr gets where to write them (8-byte aligned). Then commit or abort it. Several reservations
+ * may be open at once (SPSC: all in the putter thread). Returns RINGQ_OK, RINGQ_FULL,
+ * RINGQ_SHUTDOWN, RINGQ_EMSGSIZE, RINGQ_EINVAL (q or ptr NULL, not a byte queue, timeout_ns < 0),
+ * RINGQ_ECORRUPT or RINGQ_ESYS. */
+RINGQ__NODISCARD RINGQ_API enum ringq_status
+ringq_queue_reserve_bytes(struct ringq_queue *q, size_t n, void **ptr, int64_t timeout_ns);
+/* Commit the reservation at ptr as a message of its first len bytes (len <= n): accepted, like a
+ * put; never waits. Returns RINGQ_OK, RINGQ_SHUTDOWN (the queue was shut down meanwhile: the
+ * message was not accepted, the reservation is gone) or RINGQ_EINVAL (q NULL, ptr not an open
+ * reservation of q, len above n). */
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_commit_bytes(struct ringq_queue *q,
+                                                                      void *ptr, size_t len);
+/* Give the reservation at ptr up: nothing is accepted. Returns RINGQ_OK or RINGQ_EINVAL. */
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_abort_bytes(struct ringq_queue *q,
+                                                                     void *ptr);
+
+/* Show the oldest message in place, waiting at most timeout_ns: *ptr and *len, valid until
+ * ringq_queue_release_bytes, which removes it (a get). Getter thread only; one peek at a time.
+ * Returns RINGQ_OK, RINGQ_EMPTY, RINGQ_SHUTDOWN, RINGQ_EINVAL (a NULL argument, not a byte queue,
+ * a peek already open, timeout_ns < 0), RINGQ_ECORRUPT or RINGQ_ESYS. */
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_peek_bytes(struct ringq_queue *q,
+                                                                    const void **ptr, size_t *len,
+                                                                    int64_t timeout_ns);
+/* Remove the peeked message. Returns RINGQ_OK or RINGQ_EINVAL (q NULL, no peek open). */
+RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_release_bytes(struct ringq_queue *q);
+
+/* Bytes of the ring in use (messages with their headers and padding, pads, open reservations),
+ * beside qsize's count of messages; 0 when q is NULL or not a byte queue. Async-signal-safe. */
+RINGQ_API size_t ringq_queue_bytes_used(struct ringq_queue *q);
+/* The largest message a put accepts (0 when q is NULL or not a byte queue). */
+RINGQ_API size_t ringq_queue_bytes_max(const struct ringq_queue *q);
 
 /* ---- event loops and several queues (src/poll.c) ------------------------------------------ */
 

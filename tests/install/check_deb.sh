@@ -47,8 +47,9 @@ sources=("$readme_examples"/*.c "$root"/usr/share/doc/ringq/examples/*.c)
 [ ${#sources[@]} -ge 6 ] || { echo "FAIL: expected the README's 3+ examples and 3 examples/"; exit 1; }
 for c in "${sources[@]}"; do
   name=$(basename "$c" .c)
+  extra=$(grep -q '#include <jansson.h>' "$c" && echo -ljansson || true)  # examples/bytes_json.c
   # shellcheck disable=SC2086
-  cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -o "$work/$name" "$c" $flags
+  cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -o "$work/$name" "$c" $flags $extra
   if [ "$name" != spsc_tour ] && [ "$name" != mpmc_tour ]; then  # header-only ones need no .so
     grep -q "NEEDED.*\[libringq\.so\.$abi\]" <<<"$(readelf -d "$work/$name")" ||
       { echo "FAIL: $name does not link libringq.so.$abi"; exit 1; }

@@ -19,7 +19,7 @@
 
 /* Kinds the API does not know. */
 static const enum ringq_queue_kind bad_kinds[] = {
-    (enum ringq_queue_kind)0, (enum ringq_queue_kind)3, (enum ringq_queue_kind)(-1)};
+    (enum ringq_queue_kind)0, (enum ringq_queue_kind)5, (enum ringq_queue_kind)(-1)}; /* 3, 4: bytes */
 #define NBAD_KINDS (sizeof(bad_kinds) / sizeof(bad_kinds[0]))
 
 /* Deadlines the API must refuse with RINGQ_EINVAL. */

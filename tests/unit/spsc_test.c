@@ -809,8 +809,9 @@ Test(status, every_status_has_its_own_message_and_unknown_values_the_generic_one
       {RINGQ_EEXIST, "RINGQ_EEXIST"},
       {RINGQ_ENOENT, "RINGQ_ENOENT"},
       {RINGQ_EACCES, "RINGQ_EACCES"},
+      {RINGQ_EMSGSIZE, "RINGQ_EMSGSIZE"},
   };
-  static const int unknown[] = {1, 2, -5, -15, -30, -100, 42, INT_MAX, INT_MIN};
+  static const int unknown[] = {1, 2, -5, -15, -31, -100, 42, INT_MAX, INT_MIN};
   const char *generic = ringq_strerror(INT_MIN);
   size_t i, j;
   cr_assert_str_eq(generic, "unknown ringq status");

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/* src/bytes.c: byte-message queues (RINGQ_QUEUE_BYTES_SPSC / _MPSC): the record ring of
+ * src/bytes.h under the blocking queue's contract, which is reused from queue.c, not rewritten.
+ *
+ * Why a kind of the queue. A byte queue is a struct ringq_queue whose `bytes` field is set and
+ * whose kind is RINGQ_QUEUE_SPSC: it has one getter, so the SPSC queue's handshakes apply as they
+ * are (get_busy around every get, which an immediate shutdown waits out before it becomes the
+ * consumer; put_busy and the asymmetric membarrier variant for a private BYTES_SPSC queue). The
+ * record ring keeps the rings' ticket words: `tail` counts committed messages (closed mark in bit
+ * 0), `head` consumed ones, so task_done / join, qsize, shutdown's closed mark and the getters'
+ * [W2] re-check (tail != head, or closed) read them unchanged. queue.c dispatches on `bytes` in a
+ * few places only: the push and pop inside its SPSC put and get paths, the putters' [W2] re-check
+ * (room for the putter's own record), qsize / full / capacity, discards, memsize / init.
+ *
+ * Why MPSC and not MPMC. Several getters would have to claim records in order (a compare-exchange
+ * on the read position after reading a committed length) and free room in order (a consumed flag
+ * per record, and a head that sweeps the consumed prefix), and the discarding of an immediate
+ * shutdown would need a claim protocol instead of the get_busy handshake. The one-getter design
+ * keeps the consumer wait-free apart from waiting for a record being written, keeps peek / release
+ * trivially safe, and covers the tutorials' shapes (many workers reporting to one collector; one
+ * process feeding another). A program that needs several getters can put a fixed-size MPMC queue
+ * of indices behind one getter, or use one byte queue per worker.
+ *
+ * The ordering argument (labels as in src/bytes.h)
+ * =================================================
+ * What publishes a record. A put is reserve, copy, commit. The reservation [R3] claims bytes by
+ * moving wpos (MPSC: a compare-exchange, one winner per value; SPSC: the one producer's store)
+ * and writes the record's header BUSY [P1] (release), after a PAD header for the end of the ring
+ * if the record did not fit before it. The commit then counts the message [P2] in tail (MPSC and
+ * symmetric SPSC: a seq_cst compare-exchange that fails once the closed mark is set; asymmetric
+ * SPSC: a release store inside queue.c's put_busy handshake), and only then stores the header
+ * COMMITTED | len [P3] (release). The message is accepted at [P2]: that is where it becomes a
+ * task (tail) and where a shutdown refuses it (the closed mark is in tail); a refused commit turns
+ * its record into a PAD.
+ *
+ * Which load pairs with it. The consumer first loads tail [C1] (acquire, only when its cached
+ * copy is used up) and reads no header unless tail is past head: some counted message is at or
+ * after rpos. It then reads the header at rpos [C2] (acquire): COMMITTED pairs with that record's
+ * [P3], so the length and the message bytes (copied before [P3]) are complete; PAD pairs with
+ * [P1] / [P3] and gives the bytes to skip; BUSY means "still being written": the getter reports
+ * EMPTY for this attempt, and the blocking layer waits (a counted message is behind it, so
+ * get_may_proceed holds and block_until backs off and retries; nowait reports EMPTY).
+ *
+ * Why the consumer never reads a half-written or stale length. The header is one 32-bit atomic
+ * word carrying state and length together, written by single stores, so a load sees a whole
+ * value. Stale values: SPSC, every header up to the last counted message was written ([P1], in
+ * the producer's program order) before the count [P2] that [C1] read, so [C2] reads that store or
+ * a later one of the same record. MPSC, a producer may have claimed [R3] and not yet written its
+ * header when a later producer's count is already visible; there the header holds whatever the
+ * freed space held, and the consumer zeroes every byte it frees before it publishes the room
+ * ([F2] release, which the next claimant's [R1] acquires), so the header reads 0 (free: wait),
+ * never an old length. Header positions are only ever record boundaries (the walk starts at rpos
+ * and adds lengths it checked), so message bytes are never read as a header.
+ *
+ * Room. The consumer frees room by its store of rpos [F2], after its copy (and, MPSC, the zeroing):
+ * a producer's [R1] acquire of rpos pairs with it, so the producer's writes into that room come
+ * after the consumer's reads. [F2] is the blocking layer's [N1] for NOT_FULL (seq_cst, or release
+ * in the asymmetric variant), [P2] its [N1] for NOT_EMPTY; the putters' [W2] re-check reads rpos
+ * and wpos (seq_cst) and asks whether the putter's own record fits (a thread-local need; an event
+ * loop or any other caller asks for the largest record), the getters' reads head and tail. So the
+ * wait protocol's argument (top of queue.c) holds as written.
+ *
+ * Aborted reservations. An abort turns its record into a PAD [P3] and counts itself in `aborts`
+ * [A4] (seq_cst: the [N1] of a getter that must free PADs, since no message will come to make it
+ * walk past them). The getter, finding no message, loads aborts [A5], frees the PADs at rpos and
+ * stores what it loaded in aborts_seen [A6]; the getters' [W2] also holds while the two differ.
+ * It reads no header (the consumer may be zeroing them), so any thread may run it.
+ *
+ * Shutdown. The closed mark is set in tail after CLOSING (and, asymmetric SPSC, after put_busy
+ * fell). A commit either counted its message before the mark (then the getters, or the discarder,
+ * take it: they report SHUTDOWN only once head reaches the closed tail, and wait for a counted
+ * message behind a BUSY record) or fails and pads its record. Reservations may be made after
+ * CLOSING by a racing put; their commit fails. An open reservation with counted messages behind
+ * it holds up the getter, and an immediate shutdown, until it is committed or aborted.
+ *
+ * Trust (shared memory, issue 10's rules). Every length read from a header is checked against
+ * max_len, the end of the ring and the bytes reserved (wpos as loaded at [C1']) before it sizes a
+ * copy or a skip; positions are masked before they address data; the walk over PADs is bounded by
+ * the bytes in use; a get copies at most the caller's cap. Impossible values give RINGQ_ECORRUPT.
+ * A reservation held by a process that died: the header names its claimant (the pid, for a
+ * process-shared queue) so dead-peer recovery can turn it into a PAD (ringq__bytes_stuck).
+ */
+#include "bytes.h"
+#include "queue_internal.h"
+#include "wait.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <unistd.h>
+
+/* queue.c's "try once" deadline (ringq__deadline_after(0)). */
+#define NOWAIT INT64_MIN
+
+static struct ringq__bytes *
+bytes_of(const struct ringq_queue *q)
+{
+  return (struct ringq__bytes *)((unsigned char *)(uintptr_t)q + q->ring_offset);
+}
+
+/* The record size the calling putter waits for room for (0: not a putter of a byte queue). */
+static _Thread_local uint64_t put_need;
+
+int
+ringq__bytes_put_may_proceed(struct ringq_queue *q)
+{
+  struct ringq__bytes *b = bytes_of(q);
+  return ringq__bytes_room(b, put_need != 0 ? put_need : ringq__bytes_rec(b->max_len));
+}
+
+/* The claimant word: this process's pid for a process-shared queue (cached; reset in a forked
+ * child), 0 otherwise. */
+static _Atomic(uint32_t) cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void
+forget_pid(void)
+{
+  /* relaxed: the child has one thread when this runs. */
+  atomic_store_explicit(&cached_pid, 0, memory_order_relaxed);
+}
+
+static void
+watch_fork(void)
+{
+  (void)pthread_atfork(NULL, NULL, forget_pid);
+}
+
+uint32_t
+ringq__bytes_claimant(const struct ringq_queue *q)
+{
+  uint32_t pid;
+  if (!bytes_of(q)->claim)
+    return 0;
+  /* relaxed: any thread that caches it caches the same value. */
+  pid = atomic_load_explicit(&cached_pid, memory_order_relaxed);
+  if (pid == 0) {
+    pthread_once(&pid_once, watch_fork);
+    pid = (uint32_t)getpid();
+    atomic_store_explicit(&cached_pid, pid, memory_order_relaxed); /* relaxed: as above */
+  }
+  return pid;
+}
+
+/* queue.c's closing(): a shutdown has begun (relaxed, as there). */
+static int
+closing(struct ringq_queue *q)
+{
+  return (atomic_load_explicit(&ringq__sh(q)->state, memory_order_relaxed) & STATE_CLOSING) != 0;
+}
+
+/* ---- put ------------------------------------------------------------------------------------ */
+
+static enum ringq_status
+attempt_put(struct ringq_queue *q, void *op, int64_t deadline)
+{
+  ptrdiff_t k = ringq__bytes_give(q, op); /* reserve, copy, [P2] = [N1], [P3] */
+  (void)deadline;
+  if (k == 1) {
+    ringq__notify(q, &ringq__sh(q)->not_empty); /* [N2]..[N4] for the getter */
+    return RINGQ_OK;
+  }
+  return k == 0 ? RINGQ_FULL : (enum ringq_status)k;
+}
+
+static enum ringq_status
+put_until(struct ringq_queue *q, const void *buf, size_t len, int64_t deadline)
+{
+  struct ringq__bytes_put op;
+  enum ringq_status st;
+  if (q == NULL || !q->bytes || (buf == NULL && len > 0))
+    return RINGQ_EINVAL;
+  if (len > bytes_of(q)->max_len)
+    return RINGQ_EMSGSIZE;
+  op.buf = buf;
+  op.len = len;
+  op.rec = NULL;
+  put_need = ringq__bytes_rec(len);
+  st = ringq__block_until(q, &op, deadline, attempt_put, &ringq__sh(q)->not_full,
+                          ringq__put_may_proceed, RINGQ_FULL);
+  put_need = 0;
+  return st;
+}
+
+enum ringq_status
+ringq_queue_put_bytes(struct ringq_queue *q, const void *buf, size_t len)
+{
+  return put_until(q, buf, len, RINGQ__FOREVER);
+}
+
+enum ringq_status
+ringq_queue_put_bytes_nowait(struct ringq_queue *q, const void *buf, size_t len)
+{
+  return put_until(q, buf, len, NOWAIT);
+}
+
+enum ringq_status
+ringq_queue_put_bytes_timeout(struct ringq_queue *q, const void *buf, size_t len,
+                              int64_t timeout_ns)
+{
+  if (timeout_ns < 0)
+    return RINGQ_EINVAL;
+  return put_until(q, buf, len, ringq__deadline_after(timeout_ns));
+}
+
+enum ringq_status
+ringq_queue_put_bytes_until(struct ringq_queue *q, const void *buf, size_t len,
+                            const struct timespec *deadline)
+{
+  int64_t d;
+  enum ringq_status st = ringq__deadline_at(deadline, &d);
+  return st != RINGQ_OK ? st : put_until(q, buf, len, d);
+}
+
+/* ---- get ------------------------------------------------------------------------------------ */
+
+static enum ringq_status
+attempt_get(struct ringq_queue *q, void *op, int64_t deadline)
+{
+  struct ringq__bytes_get *g = op;
+  ptrdiff_t k = ringq__bytes_take(q, g); /* [G1], [C1] [C2], copy, [F2] = [N1], [G2] */
+  (void)deadline;
+  if (k == 1) {
+    if (!g->peek) /* a peek frees no room until its release */
+      ringq__notify(q, &ringq__sh(q)->not_full); /* [N2]..[N4] for putters */
+    return RINGQ_OK;
+  }
+  if (k == 2) { /* no message, but PADs freed */
+    ringq__notify(q, &ringq__sh(q)->not_full);
+    return RINGQ_EMPTY;
+  }
+  return k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
+}
+
+/* (A peek still open makes a get or another peek RINGQ_EINVAL: ringq__bytes_pop checks it in
+ * the get_busy window, where an immediate shutdown's discarder cannot be writing it.) */
+static enum ringq_status
+take_until(struct ringq_queue *q, struct ringq__bytes_get *g, int64_t deadline)
+{
+  return ringq__block_until(q, g, deadline, attempt_get, &ringq__sh(q)->not_empty,
+                            ringq__get_may_proceed, RINGQ_EMPTY);
+}
+
+static enum ringq_status
+get_until(struct ringq_queue *q, void *buf, size_t cap, size_t *len, int64_t deadline)
+{
+  struct ringq__bytes_get g;
+  enum ringq_status st;
+  if (q == NULL || !q->bytes || len == NULL || (buf == NULL && cap > 0))
+    return RINGQ_EINVAL;
+  g.buf = buf;
+  g.cap = cap;
+  g.len = 0;
+  g.view = NULL;
+  g.peek = 0;
+  st = take_until(q, &g, deadline);
+  if (st == RINGQ_OK || st == RINGQ_EMSGSIZE)
+    *len = g.len;
+  return st;
+}
+
+enum ringq_status
+ringq_queue_get_bytes(struct ringq_queue *q, void *buf, size_t cap, size_t *len)
+{
+  return get_until(q, buf, cap, len, RINGQ__FOREVER);
+}
+
+enum ringq_status
+ringq_queue_get_bytes_nowait(struct ringq_queue *q, void *buf, size_t cap, size_t *len)
+{
+  return get_until(q, buf, cap, len, NOWAIT);
+}
+
+enum ringq_status
+ringq_queue_get_bytes_timeout(struct ringq_queue *q, void *buf, size_t cap, size_t *len,
+                              int64_t timeout_ns)
+{
+  if (timeout_ns < 0)
+    return RINGQ_EINVAL;
+  return get_until(q, buf, cap, len, ringq__deadline_after(timeout_ns));
+}
+
+enum ringq_status
+ringq_queue_get_bytes_until(struct ringq_queue *q, void *buf, size_t cap, size_t *len,
+                            const struct timespec *deadline)
+{
+  int64_t d;
+  enum ringq_status st = ringq__deadline_at(deadline, &d);
+  return st != RINGQ_OK ? st : get_until(q, buf, cap, len, d);
+}
+
+/* ---- zero copy: reserve / commit / abort ---------------------------------------------------- */
+
+struct reservation {
+  uint64_t n;
+  unsigned char *data;
+};
+
+static enum ringq_status
+attempt_reserve(struct ringq_queue *q, void *op, int64_t deadline)
+{
+  struct reservation *r = op;
+  (void)deadline;
+  if (closing(q))
+    return RINGQ_SHUTDOWN;
+  /* [R1]..[R3], [P1]; nothing is published: no notification. */
+  return ringq__bytes_reserve(bytes_of(q), r->n, ringq__bytes_claimant(q), &r->data);
+}
+
+enum ringq_status
+ringq_queue_reserve_bytes(struct ringq_queue *q, size_t n, void **ptr, int64_t timeout_ns)
+{
+  struct reservation r;
+  enum ringq_status st;
+  if (q == NULL || !q->bytes || ptr == NULL || timeout_ns < 0)
+    return RINGQ_EINVAL;
+  if (n > bytes_of(q)->max_len)
+    return RINGQ_EMSGSIZE;
+  r.n = n;
+  r.data = NULL;
+  put_need = ringq__bytes_rec(n);
+  st = ringq__block_until(q, &r, ringq__deadline_after(timeout_ns), attempt_reserve,
+                          &ringq__sh(q)->not_full, ringq__put_may_proceed, RINGQ_FULL);
+  put_need = 0;
+  if (st == RINGQ_OK)
+    *ptr = r.data;
+  return st;
+}
+
+enum ringq_status
+ringq_queue_commit_bytes(struct ringq_queue *q, void *ptr, size_t len)
+{
+  struct ringq__bytes_put op;
+  struct ringq__bhdr *hdr = NULL;
+  uint64_t reserved = 0;
+  ptrdiff_t k;
+  if (q == NULL || !q->bytes || ringq__bytes_own(bytes_of(q), ptr, &hdr, &reserved) != RINGQ_OK ||
+      len > reserved)
+    return RINGQ_EINVAL;
+  op.buf = NULL;
+  op.len = len;
+  op.rec = ptr;
+  k = ringq__bytes_give(q, &op); /* [P2] = [N1], [P3] */
+  if (k == 1) {
+    ringq__notify(q, &ringq__sh(q)->not_empty); /* [N2]..[N4] for the getter */
+    return RINGQ_OK;
+  }
+  /* Refused (the asymmetric put path stops at CLOSING before the ring sees the commit): the
+   * reservation must not stay BUSY. */
+  if (k == RINGQ_SHUTDOWN && ringq__bytes_own(bytes_of(q), ptr, &hdr, &reserved) == RINGQ_OK)
+    ringq__bytes_pad(hdr, reserved);
+  return (enum ringq_status)k;
+}
+
+enum ringq_status
+ringq_queue_abort_bytes(struct ringq_queue *q, void *ptr)
+{
+  struct ringq__bhdr *hdr = NULL;
+  uint64_t reserved = 0;
+  if (q == NULL || !q->bytes || ringq__bytes_own(bytes_of(q), ptr, &hdr, &reserved) != RINGQ_OK)
+    return RINGQ_EINVAL;
+  ringq__bytes_pad(hdr, reserved); /* [P3] release: the getter skips it */
+  /* [A4] seq_cst; the blocking layer's [N1] for a getter that frees PADs (its [W2] compares
+   * aborts with aborts_seen); release for [A5]: the PAD is written. */
+  atomic_fetch_add_explicit(&bytes_of(q)->aborts, 1, memory_order_seq_cst);
+  ringq__notify(q, &ringq__sh(q)->not_empty); /* [N2]..[N4]: its room is freed by the getter */
+  return RINGQ_OK;
+}
+
+/* ---- zero copy: peek / release -------------------------------------------------------------- */
+
+enum ringq_status
+ringq_queue_peek_bytes(struct ringq_queue *q, const void **ptr, size_t *len, int64_t timeout_ns)
+{
+  struct ringq__bytes_get g;
+  enum ringq_status st;
+  if (q == NULL || !q->bytes || ptr == NULL || len == NULL || timeout_ns < 0)
+    return RINGQ_EINVAL;
+  g.buf = NULL;
+  g.cap = 0;
+  g.len = 0;
+  g.view = NULL;
+  g.peek = 1;
+  st = take_until(q, &g, ringq__deadline_after(timeout_ns));
+  if (st == RINGQ_OK) {
+    *ptr = g.view;
+    *len = g.len;
+  }
+  return st;
+}
+
+enum ringq_status
+ringq_queue_release_bytes(struct ringq_queue *q)
+{
+  struct ringq__bytes *b;
+  uint64_t end;
+  if (q == NULL || !q->bytes || bytes_of(q)->peek_end == 0)
+    return RINGQ_EINVAL;
+  b = bytes_of(q);
+  end = b->peek_end & ~(uint64_t)1;
+  b->peek_end = 0;
+  /* [F2]: release in the asymmetric variant, else seq_cst ([N1] for NOT_FULL). */
+  ringq__bytes_consume(b, end,
+                       ringq__uses_asym(q) ? memory_order_release : memory_order_seq_cst);
+  /* [G2] release; pairs with shutdown's [G3]: the get that the peek began is complete. */
+  atomic_store_explicit(&ringq__sh(q)->get_busy, 0, memory_order_release);
+  ringq__notify(q, &ringq__sh(q)->not_full); /* [N2]..[N4] for putters */
+  return RINGQ_OK;
+}
+
+/* ---- sizes ---------------------------------------------------------------------------------- */
+
+size_t
+ringq_queue_bytes_used(struct ringq_queue *q)
+{
+  if (q == NULL || !q->bytes)
+    return 0;
+  return ringq__bytes_used(bytes_of(q));
+}
+
+size_t
+ringq_queue_bytes_max(const struct ringq_queue *q)
+{
+  if (q == NULL || !q->bytes)
+    return 0;
+  return (size_t)bytes_of(q)->max_len;
+}

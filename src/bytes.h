@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: MIT */
+/* src/bytes.h: the record ring under byte-message queues (RINGQ_QUEUE_BYTES_SPSC / _MPSC):
+ * variable-length records, contiguous and 8-byte aligned, each behind a header carrying its length
+ * and state (internal, never installed; the ordering argument is at the top of src/bytes.c).
+ *
+ * Words. Positions are free-running 64-bit byte counts, multiples of 8, compared by unsigned
+ * difference; the byte at position p lives at data[p & mask]. Producers own `wpos` (bytes reserved
+ * so far, open reservations included); the consumer owns `rpos` (bytes freed) and `head`. `tail`
+ * counts committed messages in the rings' ticket units (RINGQ__STEP each, bit 0 the closed mark
+ * RINGQ__CLOSED), so the blocking layer's task accounting, re-checks and closed mark read
+ * tail / head exactly as they read a ring's. qsize = (tail - head) / RINGQ__STEP messages;
+ * bytes in use = wpos - rpos (records, their headers, pads and open reservations).
+ *
+ * Records. [header: 8 bytes][data: len bytes, rounded up to 8]. The header's first word holds
+ * the state in its two high bits and a length in the other 30:
+ *   0          free space (MPSC: the consumer zeroes what it frees, so a header a producer has
+ *              claimed but not written yet reads 0)
+ *   BUSY       reserved, being written; length = bytes reserved; second word = claimant
+ *   COMMITTED  a message of `length` bytes
+ *   PAD        `length` bytes to skip (a multiple of 8, header included): the end of the ring
+ *              when a record did not fit before it, or what a commit shorter than its reservation
+ *              left over, or a reservation aborted or refused by a shutdown
+ * The second word is the claimant: 0, or for a process-shared queue the pid of the process that
+ * reserved the record (written before the header says BUSY). It is there for dead-peer recovery
+ * (src/peers.c, issue 10): a BUSY record whose claimant is dead may be turned into a PAD of its
+ * reserved length by a store-release of (PAD | length) to its header, and counted as lost; see
+ * ringq__bytes_stuck below, the hook for it.
+ *
+ * Wrap. A record never wraps: when it does not fit before the end of the ring, the reservation
+ * takes the rest of the ring as a PAD and the record starts at offset 0. A record of at most half
+ * the ring always fits an empty ring, whatever its offset, so max_len is at most size / 2 - 8.
+ *
+ * Sizes. size is a power of two (the capacity asked for, rounded up, at least 64 bytes, at most
+ * RINGQ_MAX_CAPACITY); max_len <= size / 2 - 8 and <= RINGQ_MAX_ELEM_SIZE; lengths fit 30 bits.
+ *
+ * Trust. Everything here may sit in shared memory written by a faulty peer: every position is
+ * masked before it addresses data, every length read from a header is checked against max_len,
+ * the end of the ring and the reserved bytes before it sizes a copy, and every loop over records
+ * is bounded by the bytes in use. A value no valid ring can hold gives RINGQ_ECORRUPT. (The
+ * geometry, size / mask / max_len / multi, is read from this struct too: it must move into the
+ * per-process handle with src/shm.c's validated attach, docs/design/handle-and-layout.md.) */
+#ifndef RINGQ_SRC_BYTES_H
+#define RINGQ_SRC_BYTES_H
+
+#include "ringq/queue.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#define RINGQ__BYTES_BUSY 0x40000000u
+#define RINGQ__BYTES_COMMITTED 0x80000000u
+#define RINGQ__BYTES_PAD 0xC0000000u
+#define RINGQ__BYTES_STATE 0xC0000000u
+#define RINGQ__BYTES_LEN 0x3FFFFFFFu
+#define RINGQ__BYTES_HDR ((uint64_t)8)
+#define RINGQ__BYTES_MIN ((uint64_t)64)
+
+struct ringq__bhdr {
+  _Atomic(uint32_t) word;     /* state | length */
+  _Atomic(uint32_t) claimant; /* 0, or the reserving process's pid (process-shared queues) */
+};
+
+struct ringq__bytes {
+  /* Geometry, written by init, read-only afterwards. */
+  uint64_t size;    /* data bytes: a power of two */
+  uint64_t mask;    /* size - 1 */
+  uint64_t max_len; /* the largest message */
+  uint32_t multi;   /* 1: several producers (CAS reservations; the consumer zeroes what it frees) */
+  uint32_t claim;   /* 1: producers write their pid as claimant (process-shared queues) */
+
+  /* The producers' line. */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) tail; /* committed messages, tickets; closed mark */
+  _Atomic(uint64_t) wpos;                            /* bytes reserved */
+  uint64_t rpos_cache; /* SPSC: the producer's copy of rpos (a value rpos had) */
+  _Atomic(uint64_t) aborts; /* reservations aborted so far (rare: on this line anyway) */
+
+  /* The consumer's line. */
+  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) head; /* messages consumed, tickets */
+  _Atomic(uint64_t) rpos;                            /* bytes freed */
+  uint64_t tail_cache; /* the consumer's copy of tail (without the mark) */
+  uint64_t wpos_cache; /* wpos as loaded right after tail_cache: bounds the records below it */
+  uint64_t peek_end;   /* 0, or (the position just past the record peeked) | 1 */
+  _Atomic(uint64_t) aborts_seen; /* the consumer's: `aborts` when it last freed the PADs at rpos */
+  /* data[size] follows, at sizeof(struct ringq__bytes), a multiple of RINGQ_CACHE_LINE */
+};
+
+/* A put, or a commit, handed through the blocking layer's SPSC put path as its `item`. */
+struct ringq__bytes_put {
+  const void *buf;    /* put: the message */
+  size_t len;         /* its length (commit: the length committed) */
+  unsigned char *rec; /* commit: the data of the reserved record; put: NULL */
+};
+
+/* A get or peek, handed through the blocking layer's SPSC get path as its `item`. */
+struct ringq__bytes_get {
+  void *buf;        /* get: the caller's buffer */
+  size_t cap;       /* its size */
+  size_t len;       /* out: the message's length (also when the buffer is too small) */
+  const void *view; /* peek: out, the message in place */
+  int peek;         /* 1: peek (leave the message, remember it for release) */
+};
+
+static inline unsigned char *
+ringq__bytes_data(struct ringq__bytes *b)
+{
+  return (unsigned char *)b + sizeof *b;
+}
+
+static inline struct ringq__bhdr *
+ringq__bytes_hdr(struct ringq__bytes *b, uint64_t pos)
+{
+  return (struct ringq__bhdr *)(ringq__bytes_data(b) + (pos & b->mask));
+}
+
+/* Bytes a record of a message of len bytes takes, header included. */
+static inline uint64_t
+ringq__bytes_rec(uint64_t len)
+{
+  return RINGQ__BYTES_HDR + ((len + 7) & ~(uint64_t)7);
+}
+
+/* The ring's data size and largest message for a queue asked for with `capacity` bytes and a
+ * largest message of `max_len` (0: the largest that fits). RINGQ_OK, RINGQ_EINVAL (capacity 0)
+ * or RINGQ_ERANGE. */
+static inline enum ringq_status
+ringq__bytes_geometry(size_t capacity, size_t max_len, uint64_t *size, uint64_t *max_out)
+{
+  uint64_t s, limit;
+  if (capacity == 0)
+    return RINGQ_EINVAL;
+  if (capacity > RINGQ_MAX_CAPACITY || max_len > RINGQ_MAX_ELEM_SIZE)
+    return RINGQ_ERANGE;
+  s = ringq__pow2_at_least(capacity < RINGQ__BYTES_MIN ? RINGQ__BYTES_MIN : capacity);
+  if (s > RINGQ_MAX_CAPACITY)
+    return RINGQ_ERANGE;
+  limit = s / 2 - RINGQ__BYTES_HDR;
+  if (limit > RINGQ_MAX_ELEM_SIZE)
+    limit = RINGQ_MAX_ELEM_SIZE;
+  if (max_len > limit)
+    return RINGQ_ERANGE;
+  *size = s;
+  *max_out = max_len == 0 ? limit : max_len;
+  return RINGQ_OK;
+}
+
+/* Bytes of memory a record ring needs (struct and data). */
+static inline enum ringq_status
+ringq__bytes_memsize(size_t capacity, size_t max_len, size_t *bytes)
+{
+  uint64_t size = 0, max = 0;
+  enum ringq_status st = ringq__bytes_geometry(capacity, max_len, &size, &max);
+  if (st != RINGQ_OK)
+    return st;
+  *bytes = sizeof(struct ringq__bytes) + (size_t)size;
+  return RINGQ_OK;
+}
+
+/* Make a record ring in memory of ringq__bytes_memsize bytes (not thread-safe). */
+static inline void
+ringq__bytes_init(struct ringq__bytes *b, size_t capacity, size_t max_len, int multi, int claim)
+{
+  uint64_t size = 0, max = 0;
+  (void)ringq__bytes_geometry(capacity, max_len, &size, &max); /* checked by memsize */
+  b->size = size;
+  b->mask = size - 1;
+  b->max_len = max;
+  b->multi = (uint32_t)(multi != 0);
+  b->claim = (uint32_t)(claim != 0);
+  b->rpos_cache = 0;
+  b->tail_cache = 0;
+  b->wpos_cache = 0;
+  b->peek_end = 0;
+  /* Relaxed: the ring is not shared until init returns; handing it over publishes it. */
+  atomic_init(&b->tail, 0);
+  atomic_init(&b->wpos, 0);
+  atomic_init(&b->head, 0);
+  atomic_init(&b->rpos, 0);
+  atomic_init(&b->aborts, 0);
+  atomic_init(&b->aborts_seen, 0);
+  memset(ringq__bytes_data(b), 0, (size_t)size); /* every header reads "free" */
+}
+
+/* ---- producers ------------------------------------------------------------------------------ */
+
+/* Whether a record of rec bytes fits after wpos w with the consumer at r: the record, plus the
+ * PAD to the end of the ring when it does not fit before it. */
+static inline int
+ringq__bytes_fits(const struct ringq__bytes *b, uint64_t w, uint64_t r, uint64_t rec)
+{
+  uint64_t off = w & b->mask;
+  uint64_t need = off + rec > b->size ? b->size - off + rec : rec;
+  return w - r + need <= b->size;
+}
+
+/* Reserve a record for len bytes (len <= max_len): on RINGQ_OK *data is where its bytes go and
+ * the record's header says BUSY (a PAD before it if it wrapped). RINGQ_FULL: no room (nothing
+ * changed); RINGQ_ECORRUPT: the positions are impossible. SPSC: the one producer thread; MPSC:
+ * any thread. */
+static inline enum ringq_status
+ringq__bytes_reserve(struct ringq__bytes *b, uint64_t len, uint32_t claimant, unsigned char **data)
+{
+  uint64_t rec = ringq__bytes_rec(len), w, r, off, start;
+  struct ringq__bhdr *h;
+  if (b->multi) {
+    /* Lock-free: the compare-exchange fails only when another producer claimed meanwhile. */
+    int odd = 0; /* rounds that saw w - r above size */
+    for (;;) {
+      /* [R1] acquire; pairs with the consumer's [F2]: the space up to r is freed, and zeroed.
+       * Loaded before wpos, so r <= w below: rpos never passes a position already claimed, and
+       * the claims behind it happen-before this load (through [P2], [C1] and [F2]). */
+      r = atomic_load_explicit(&b->rpos, memory_order_acquire);
+      /* [R2] relaxed: the compare-exchange [R3] validates it. */
+      w = atomic_load_explicit(&b->wpos, memory_order_relaxed);
+      if ((w & 7) != 0 || (r & 7) != 0)
+        return RINGQ_ECORRUPT;
+      if (w - r > b->size) {
+        /* The consumer freed, and other producers claimed, more than a ring between the two
+         * loads (this thread was preempted): look again. Every time: corrupt. */
+        if (++odd > 64)
+          return RINGQ_ECORRUPT;
+        continue;
+      }
+      if (!ringq__bytes_fits(b, w, r, rec))
+        return RINGQ_FULL;
+      off = w & b->mask;
+      start = off + rec > b->size ? w + (b->size - off) : w;
+      /* [R3] relaxed CAS: the claim of [w, start + rec), exclusive (one winner per w). The
+       * headers written below are published by [P1] / [P3] (release); until then the consumer
+       * reads 0 there (MPSC: freed space is zeroed). */
+      if (atomic_compare_exchange_weak_explicit(&b->wpos, &w, start + rec, memory_order_relaxed,
+                                                memory_order_relaxed))
+        break;
+    }
+  } else {
+    /* [R2] relaxed: only the producer moves wpos. */
+    w = atomic_load_explicit(&b->wpos, memory_order_relaxed);
+    r = b->rpos_cache;
+    if ((w & 7) != 0 || w - r > b->size)
+      return RINGQ_ECORRUPT;
+    if (!ringq__bytes_fits(b, w, r, rec)) {
+      /* [R1] acquire; pairs with [F2]: the consumer is done with the space up to r. */
+      r = atomic_load_explicit(&b->rpos, memory_order_acquire);
+      if ((r & 7) != 0 || w - r > b->size)
+        return RINGQ_ECORRUPT;
+      b->rpos_cache = r;
+      if (!ringq__bytes_fits(b, w, r, rec))
+        return RINGQ_FULL;
+    }
+    off = w & b->mask;
+    start = off + rec > b->size ? w + (b->size - off) : w;
+  }
+  if (start != w)
+    /* [P1] release; pairs with [C2]: the end of the ring is a PAD. */
+    atomic_store_explicit(&ringq__bytes_hdr(b, w)->word,
+                          RINGQ__BYTES_PAD | (uint32_t)(start - w), memory_order_release);
+  h = ringq__bytes_hdr(b, start);
+  /* relaxed: ordered before the BUSY store below, which publishes it. */
+  atomic_store_explicit(&h->claimant, claimant, memory_order_relaxed);
+  /* [P1] release; pairs with [C2] and with a liveness check's acquire (src/peers.c): BUSY, this
+   * many bytes, this claimant. */
+  atomic_store_explicit(&h->word, RINGQ__BYTES_BUSY | (uint32_t)len, memory_order_release);
+  if (!b->multi)
+    /* [R3] release (SPSC, after the headers); pairs with [C1']: the consumer reads headers
+     * below wpos only, and finds them written (BUSY or PAD at least). */
+    atomic_store_explicit(&b->wpos, start + rec, memory_order_release);
+  *data = (unsigned char *)h + RINGQ__BYTES_HDR;
+  return RINGQ_OK;
+}
+
+/* The header of the record whose data the caller holds at `data`, if it is a BUSY record of
+ * this ring: its reserved length in *len. RINGQ_EINVAL for a pointer no reserve returned. */
+static inline enum ringq_status
+ringq__bytes_own(struct ringq__bytes *b, const void *data, struct ringq__bhdr **hdr,
+                 uint64_t *len)
+{
+  const unsigned char *base = ringq__bytes_data(b);
+  uintptr_t p = (uintptr_t)data, lo = (uintptr_t)base + RINGQ__BYTES_HDR;
+  uint64_t off;
+  uint32_t word;
+  /* A record of 0 bytes at the end of the ring has its data pointer at the end. */
+  if (data == NULL || p < lo || p > (uintptr_t)base + b->size || ((p - lo) & 7) != 0)
+    return RINGQ_EINVAL;
+  off = (uint64_t)(p - (uintptr_t)base) - RINGQ__BYTES_HDR;
+  *hdr = (struct ringq__bhdr *)(ringq__bytes_data(b) + off);
+  /* relaxed: the reserving thread wrote it (or a thread the caller synchronized with). */
+  word = atomic_load_explicit(&(*hdr)->word, memory_order_relaxed);
+  *len = word & RINGQ__BYTES_LEN;
+  if ((word & RINGQ__BYTES_STATE) != RINGQ__BYTES_BUSY || *len > b->max_len ||
+      off + ringq__bytes_rec(*len) > b->size)
+    return RINGQ_EINVAL;
+  return RINGQ_OK;
+}
+
+/* Turn a reserved record into a PAD of its whole size (abort, or a commit refused by shutdown). */
+static inline void
+ringq__bytes_pad(struct ringq__bhdr *hdr, uint64_t reserved)
+{
+  /* [P3] release; pairs with [C2]: the consumer skips the record. */
+  atomic_store_explicit(&hdr->word, RINGQ__BYTES_PAD | (uint32_t)ringq__bytes_rec(reserved),
+                        memory_order_release);
+}
+
+/* Count one message in tail: [P2]. closable == 0 only for the SPSC asymmetric variant (the
+ * blocking layer's put_busy handshake keeps the closed mark away). RINGQ_OK or RINGQ_SHUTDOWN
+ * (closed: nothing counted). */
+static inline enum ringq_status
+ringq__bytes_count(struct ringq__bytes *b, int closable)
+{
+  /* relaxed: SPSC, only the producer moves tail (and shutdown sets the mark, which the CAS
+   * sees); MPSC, the compare-exchange validates it. */
+  uint64_t t = atomic_load_explicit(&b->tail, memory_order_relaxed);
+  if (!closable) {
+    /* [P2] release; pairs with [C1]: the records up to this one's header are written. */
+    atomic_store_explicit(&b->tail, t + RINGQ__STEP, memory_order_release);
+    return RINGQ_OK;
+  }
+  do {
+    if (t & RINGQ__CLOSED)
+      return RINGQ_SHUTDOWN;
+    /* [P2] seq_cst CAS; pairs with [C1] (release part) and is the blocking layer's [N1] for
+     * NOT_EMPTY (src/queue.c); fails for good once shutdown set the closed mark. */
+  } while (!atomic_compare_exchange_weak_explicit(&b->tail, &t, t + RINGQ__STEP,
+                                                  memory_order_seq_cst, memory_order_relaxed));
+  return RINGQ_OK;
+}
+
+/* Commit the reserved record at hdr (reserved bytes, reserved >= len) as a message of len bytes:
+ * [P2] count it, [P3] mark it COMMITTED. 1, or RINGQ_SHUTDOWN (closed: the record becomes a PAD,
+ * nothing was accepted). */
+static inline ptrdiff_t
+ringq__bytes_commit(struct ringq__bytes *b, struct ringq__bhdr *hdr, uint64_t reserved,
+                    uint64_t len, int closable)
+{
+  uint64_t rec = ringq__bytes_rec(len), full = ringq__bytes_rec(reserved);
+  if (rec < full)
+    /* [P3] release (ordered before the COMMITTED store below, which also publishes it): what the
+     * message does not use is skipped. */
+    atomic_store_explicit(&((struct ringq__bhdr *)((unsigned char *)hdr + rec))->word,
+                          RINGQ__BYTES_PAD | (uint32_t)(full - rec), memory_order_release);
+  if (ringq__bytes_count(b, closable) != RINGQ_OK) {
+    ringq__bytes_pad(hdr, reserved);
+    return RINGQ_SHUTDOWN;
+  }
+  /* [P3] release; pairs with [C2]: the message's bytes are written. */
+  atomic_store_explicit(&hdr->word, RINGQ__BYTES_COMMITTED | (uint32_t)len, memory_order_release);
+  return 1;
+}
+
+/* A put (op->rec NULL: reserve, copy, commit) or a commit (op->rec from reserve): 1 done, 0 no
+ * room (a put only), or RINGQ_SHUTDOWN / RINGQ_EINVAL / RINGQ_ECORRUPT. */
+static inline ptrdiff_t
+ringq__bytes_push(struct ringq__bytes *b, const struct ringq__bytes_put *op, int closable,
+                  uint32_t claimant)
+{
+  struct ringq__bhdr *hdr;
+  uint64_t reserved;
+  if (op->rec == NULL) {
+    unsigned char *data = NULL;
+    enum ringq_status st = ringq__bytes_reserve(b, op->len, claimant, &data);
+    if (st != RINGQ_OK)
+      return st == RINGQ_FULL ? 0 : (ptrdiff_t)st;
+    if (op->len > 0)
+      memcpy(data, op->buf, op->len);
+    hdr = (struct ringq__bhdr *)(data - RINGQ__BYTES_HDR);
+    reserved = op->len;
+  } else {
+    enum ringq_status st = ringq__bytes_own(b, op->rec, &hdr, &reserved);
+    if (st != RINGQ_OK)
+      return st;
+    if (op->len > reserved)
+      return RINGQ_EINVAL;
+  }
+  return ringq__bytes_commit(b, hdr, reserved, op->len, closable);
+}
+
+/* ---- the consumer (one thread at a time) ---------------------------------------------------- */
+
+/* ringq__bytes_next's result when no message is counted but PADs lie at rpos (aborted or
+ * shortened reservations after the last message): *end is the position past them; consume them
+ * with ringq__bytes_skip, so that their room is not held until the next message. */
+#define RINGQ__BYTES_SKIP 1
+
+/* The PADs at pos, up to the first record that is not one (or wpos w): the position past them.
+ * Bounded by the bytes in use. */
+static inline uint64_t
+ringq__bytes_pads(struct ringq__bytes *b, uint64_t pos, uint64_t w)
+{
+  uint64_t n;
+  for (n = 0; n <= b->size / RINGQ__BYTES_HDR && w - pos >= RINGQ__BYTES_HDR && w - pos <= b->size;
+       n++) {
+    /* [C2] acquire; pairs with [P1] / [P3]. */
+    uint32_t word = atomic_load_explicit(&ringq__bytes_hdr(b, pos)->word, memory_order_acquire);
+    uint64_t k = word & RINGQ__BYTES_LEN;
+    if ((word & RINGQ__BYTES_STATE) != RINGQ__BYTES_PAD || k < RINGQ__BYTES_HDR || (k & 7) != 0 ||
+        (pos & b->mask) + k > b->size || k > w - pos)
+      break;
+    pos += k;
+  }
+  return pos;
+}
+
+/* The next message: on RINGQ_OK *rec is its data, *len its length, *end the position just past
+ * it (PADs before it included). RINGQ_EMPTY: none counted, or the next record is still being
+ * written; RINGQ__BYTES_SKIP: none counted, PADs to free up to *end; RINGQ_SHUTDOWN: closed and
+ * every counted message consumed; RINGQ_ECORRUPT. Writes nothing shared but aborts_seen. */
+static inline int
+ringq__bytes_next(struct ringq__bytes *b, const unsigned char **rec, uint64_t *len, uint64_t *end)
+{
+  /* relaxed: the consumer's own words. */
+  uint64_t pos = atomic_load_explicit(&b->rpos, memory_order_relaxed);
+  uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
+  uint64_t t = b->tail_cache, w = b->wpos_cache, n;
+  if (t == h) {
+    /* [C1] acquire; pairs with [P2] (and the release sequence of the producers' compare-exchanges
+     * on tail): every record up to the last counted message has its header written. */
+    uint64_t tt = atomic_load_explicit(&b->tail, memory_order_acquire);
+    /* [C1'] acquire; ordered after [C1]: a reservation precedes its count, so wpos covers every
+     * record counted in tt. */
+    w = atomic_load_explicit(&b->wpos, memory_order_acquire);
+    t = tt & ~RINGQ__CLOSED;
+    b->tail_cache = t;
+    b->wpos_cache = w;
+    if (t == h) {
+      if (tt & RINGQ__CLOSED)
+        return RINGQ_SHUTDOWN;
+      uint64_t a;
+      if ((pos & 7) != 0 || w - pos > b->size)
+        return RINGQ_ECORRUPT;
+      /* [A5] acquire; pairs with an abort's [A4]: loaded before the walk, so an abort after it
+       * leaves aborts_seen behind and the getters' re-check true. */
+      a = atomic_load_explicit(&b->aborts, memory_order_acquire);
+      *end = ringq__bytes_pads(b, pos, w);
+      /* [A6] seq_cst; read by ringq__bytes_pad_ready: the PADs aborted so far are seen to. */
+      atomic_store_explicit(&b->aborts_seen, a, memory_order_seq_cst);
+      return *end != pos ? RINGQ__BYTES_SKIP : RINGQ_EMPTY;
+    }
+  }
+  /* Each counted message takes at least 8 bytes of the reserved ones. */
+  if ((pos & 7) != 0 || w - pos > b->size || (int64_t)(t - h) < 0 ||
+      (t - h) / RINGQ__STEP > (w - pos) / RINGQ__BYTES_HDR)
+    return RINGQ_ECORRUPT;
+  for (n = 0; n <= b->size / RINGQ__BYTES_HDR; n++) {
+    uint64_t off = pos & b->mask, k;
+    struct ringq__bhdr *hdr = ringq__bytes_hdr(b, pos);
+    uint32_t word;
+    if (w - pos < RINGQ__BYTES_HDR || w - pos > b->size)
+      return RINGQ_ECORRUPT; /* counted messages left, no reserved record left */
+    /* [C2] acquire; pairs with [P1] / [P3]: a COMMITTED record's bytes, a PAD's length. */
+    word = atomic_load_explicit(&hdr->word, memory_order_acquire);
+    k = word & RINGQ__BYTES_LEN;
+    switch (word & RINGQ__BYTES_STATE) {
+    case RINGQ__BYTES_PAD:
+      if (k < RINGQ__BYTES_HDR || (k & 7) != 0 || off + k > b->size || k > w - pos)
+        return RINGQ_ECORRUPT;
+      pos += k;
+      continue;
+    case RINGQ__BYTES_COMMITTED:
+      if (k > b->max_len || off + ringq__bytes_rec(k) > b->size || ringq__bytes_rec(k) > w - pos)
+        return RINGQ_ECORRUPT;
+      *rec = (const unsigned char *)hdr + RINGQ__BYTES_HDR;
+      *len = k;
+      *end = pos + ringq__bytes_rec(k);
+      return RINGQ_OK;
+    case RINGQ__BYTES_BUSY:
+      return RINGQ_EMPTY; /* being written: the caller waits (or reports EMPTY) */
+    default:
+      /* Claimed, header not written yet (MPSC); an SPSC producer writes every header before its
+       * count, so 0 there is corruption. */
+      return b->multi ? RINGQ_EMPTY : RINGQ_ECORRUPT;
+    }
+  }
+  return RINGQ_ECORRUPT;
+}
+
+/* Consume up to `end` (a position ringq__bytes_next returned): one message counted (none when
+ * `message` is 0: PADs only), its record and the PADs before it freed. release_mo: [F2] (seq_cst
+ * from the blocking layer's symmetric protocol: its [N1] for NOT_FULL). */
+static inline void
+ringq__bytes_free(struct ringq__bytes *b, uint64_t end, int message, memory_order release_mo)
+{
+  /* relaxed: the consumer's own words. */
+  uint64_t pos = atomic_load_explicit(&b->rpos, memory_order_relaxed);
+  uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
+  if (b->multi) {
+    /* Zero what is freed (at most two pieces: a PAD to the end of the ring, then the record), so
+     * that a header claimed and not yet written reads 0. Bounded: end - pos <= size (checked by
+     * ringq__bytes_next). */
+    while (pos != end && end - pos <= b->size) {
+      uint64_t off = pos & b->mask, n = end - pos;
+      if (n > b->size - off)
+        n = b->size - off;
+      memset(ringq__bytes_data(b) + off, 0, (size_t)n);
+      pos += n;
+    }
+  }
+  if (message)
+    /* [F1] release; pairs with qsize's and the re-checks' loads of head. */
+    atomic_store_explicit(&b->head, h + RINGQ__STEP, memory_order_release);
+  /* [F2] release_mo; pairs with [R1]: the record is read (and zeroed) before its room is reused. */
+  atomic_store_explicit(&b->rpos, end, release_mo);
+}
+
+static inline void
+ringq__bytes_consume(struct ringq__bytes *b, uint64_t end, memory_order release_mo)
+{
+  ringq__bytes_free(b, end, 1, release_mo);
+}
+
+/* Get or peek the next message (see struct ringq__bytes_get): 1, 0 (empty, or the next record is
+ * still being written), 2 (empty, and PADs were freed: notify putters), or RINGQ_SHUTDOWN /
+ * RINGQ_EMSGSIZE (buffer too small: g->len says how much is needed, the message stays) /
+ * RINGQ_EINVAL (a peek is open) / RINGQ_ECORRUPT. */
+static inline ptrdiff_t
+ringq__bytes_pop(struct ringq__bytes *b, struct ringq__bytes_get *g, memory_order release_mo)
+{
+  const unsigned char *rec = NULL;
+  uint64_t len = 0, end = 0;
+  int st;
+  /* The getter's own word, read inside the get_busy window (a discarder waits it out): a peek
+   * still open makes a get or another peek a misuse. */
+  if (b->peek_end != 0)
+    return RINGQ_EINVAL;
+  st = ringq__bytes_next(b, &rec, &len, &end);
+  if (st == RINGQ__BYTES_SKIP) {
+    ringq__bytes_free(b, end, 0, release_mo);
+    return 2;
+  }
+  if (st != RINGQ_OK)
+    return st == RINGQ_EMPTY ? 0 : (ptrdiff_t)st;
+  g->len = (size_t)len;
+  if (g->peek) {
+    g->view = rec;
+    b->peek_end = end | 1; /* positions are multiples of 8: never 0 this way */
+    return 1;
+  }
+  if (len > g->cap)
+    return RINGQ_EMSGSIZE;
+  if (len > 0)
+    memcpy(g->buf, rec, (size_t)len);
+  ringq__bytes_consume(b, end, release_mo);
+  return 1;
+}
+
+/* ---- any thread ----------------------------------------------------------------------------- */
+
+/* Messages committed and not yet consumed. */
+static inline size_t
+ringq__bytes_size(struct ringq__bytes *b)
+{
+  /* acquire, head before tail (as ringq_spsc_size). */
+  uint64_t h = atomic_load_explicit(&b->head, memory_order_acquire);
+  uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire) & ~RINGQ__CLOSED;
+  int64_t d = (int64_t)(t - h);
+  uint64_t n = d > 0 ? (uint64_t)d / RINGQ__STEP : 0;
+  return (size_t)(n > b->size / RINGQ__BYTES_HDR ? b->size / RINGQ__BYTES_HDR : n);
+}
+
+/* Bytes in use: records, headers, PADs and open reservations, within [0, size]. */
+static inline size_t
+ringq__bytes_used(struct ringq__bytes *b)
+{
+  /* acquire, rpos before wpos, so that the difference is never negative in a valid ring. */
+  uint64_t r = atomic_load_explicit(&b->rpos, memory_order_acquire);
+  uint64_t w = atomic_load_explicit(&b->wpos, memory_order_acquire);
+  uint64_t d = w - r;
+  return (size_t)(d > b->size ? b->size : d);
+}
+
+/* The blocking layer's [W2] for putters: a record of rec bytes fits now, or the ring is closed.
+ * seq_cst loads; rpos pairs with the consumer's [F2] ([N1] for NOT_FULL). */
+static inline int
+ringq__bytes_room(struct ringq__bytes *b, uint64_t rec)
+{
+  uint64_t r = atomic_load_explicit(&b->rpos, memory_order_seq_cst);
+  uint64_t w = atomic_load_explicit(&b->wpos, memory_order_seq_cst);
+  if (atomic_load_explicit(&b->tail, memory_order_seq_cst) & RINGQ__CLOSED)
+    return 1;
+  if ((w & 7) != 0 || w - r > b->size)
+    return 1; /* impossible positions: let the put find RINGQ_ECORRUPT */
+  return ringq__bytes_fits(b, w, r, rec);
+}
+
+/* The getters' [W2] addition: a reservation was aborted since the getter last freed the PADs at
+ * its position (the abort's [A4], a seq_cst increment, is the [N1] it pairs with). Reads no
+ * header: the consumer may be zeroing them. seq_cst loads. */
+static inline int
+ringq__bytes_pad_ready(struct ringq__bytes *b)
+{
+  return atomic_load_explicit(&b->aborts, memory_order_seq_cst) !=
+         atomic_load_explicit(&b->aborts_seen, memory_order_seq_cst);
+}
+
+/* Hook for dead-peer recovery (src/peers.c, issue 10; not called yet): the BUSY record at the
+ * consumer's position, if there is one, with its claimant and reserved length. The recovery, once
+ * it knows the claimant is dead, turns it into a PAD (ringq__bytes_pad) and counts it as lost; a
+ * claimant killed between its claim [R3] and its BUSY store [P1] leaves a header that reads 0,
+ * which this cannot size: it reports nothing then. Returns 1 with *claimant / *reserved, or 0. */
+static inline int
+ringq__bytes_stuck(struct ringq__bytes *b, struct ringq__bhdr **hdr, uint32_t *claimant,
+                   uint64_t *reserved)
+{
+  /* relaxed: the consumer's own word (the recovery runs as, or with, the consumer). */
+  uint64_t pos = atomic_load_explicit(&b->rpos, memory_order_relaxed), n;
+  uint64_t w = atomic_load_explicit(&b->wpos, memory_order_acquire);
+  for (n = 0; n <= b->size / RINGQ__BYTES_HDR && w - pos >= RINGQ__BYTES_HDR && w - pos <= b->size;
+       n++) {
+    struct ringq__bhdr *h = ringq__bytes_hdr(b, pos);
+    /* acquire; pairs with [P1]: the claimant was written before BUSY. */
+    uint32_t word = atomic_load_explicit(&h->word, memory_order_acquire);
+    uint64_t k = word & RINGQ__BYTES_LEN;
+    if ((word & RINGQ__BYTES_STATE) == RINGQ__BYTES_PAD && k >= RINGQ__BYTES_HDR &&
+        (k & 7) == 0 && (pos & b->mask) + k <= b->size) {
+      pos += k;
+      continue;
+    }
+    if ((word & RINGQ__BYTES_STATE) != RINGQ__BYTES_BUSY || k > b->max_len)
+      return 0;
+    *hdr = h;
+    /* relaxed: ordered by the acquire above. */
+    *claimant = atomic_load_explicit(&h->claimant, memory_order_relaxed);
+    *reserved = k;
+    return 1;
+  }
+  return 0;
+}
+
+#endif /* RINGQ_SRC_BYTES_H */
