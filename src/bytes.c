@@ -222,11 +222,11 @@ attempt_get(struct ringq_queue *q, void *op, int64_t deadline)
   (void)deadline;
   if (k == 1) {
     if (!g->peek) /* a peek frees no room until its release */
-      ringq__notify(q, &ringq__sh(q)->not_full); /* [N2]..[N4] for putters */
+      ringq__notify_all(q, &ringq__sh(q)->not_full); /* [N2]..[N4] for putters */
     return RINGQ_OK;
   }
   if (k == 2) { /* no message, but PADs freed */
-    ringq__notify(q, &ringq__sh(q)->not_full);
+    ringq__notify_all(q, &ringq__sh(q)->not_full);
     return RINGQ_EMPTY;
   }
   return k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
@@ -404,7 +404,7 @@ ringq_queue_release_bytes(struct ringq_queue *q)
                        ringq__uses_asym(q) ? memory_order_release : memory_order_seq_cst);
   /* [G2] release; pairs with shutdown's [G3]: the get that the peek began is complete. */
   atomic_store_explicit(&ringq__sh(q)->get_busy, 0, memory_order_release);
-  ringq__notify(q, &ringq__sh(q)->not_full); /* [N2]..[N4] for putters */
+  ringq__notify_all(q, &ringq__sh(q)->not_full); /* [N2]..[N4] for putters */
   return RINGQ_OK;
 }
 

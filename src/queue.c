@@ -1062,6 +1062,12 @@ ringq__notify(struct ringq_queue *q, struct waitq *w)
   notify(q, w);
 }
 
+void
+ringq__notify_all(struct ringq_queue *q, struct waitq *w)
+{
+  notify_n(q, w, WAKE_ALL);
+}
+
 int
 ringq__uses_asym(struct ringq_queue *q)
 {

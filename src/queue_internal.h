@@ -201,7 +201,9 @@ void ringq__poll_close(struct ringq_queue *q);
 /* bytes.c builds the byte-message calls on the protocol (the rest of the queue is reused):
  * ringq__block_until is queue.c's blocking loop (try, spin, [W1]..[W3], until the attempt gives
  * something else than `miss` or the deadline passes; deadline INT64_MIN: try once);
- * ringq__notify is [N2]..[N4] after an [N1]; ringq__uses_asym says whether the SPSC asymmetric
+ * ringq__notify is [N2]..[N4] after an [N1] (wakes one sleeper); ringq__notify_all wakes every
+ * sleeper (a byte queue's freed room: each woken putter needs room for its own length, and one
+ * that finds too little sleeps again without passing the wake on); ringq__uses_asym says whether the SPSC asymmetric
  * variant is in force. ringq__bytes_give runs one put or commit (a struct ringq__bytes_put) as
  * the SPSC put path does (put_busy handshake, or the closing check and a closable publication):
  * 1, 0 (no room) or a status. ringq__bytes_take runs one get or peek (a struct ringq__bytes_get)
@@ -212,6 +214,7 @@ enum ringq_status ringq__block_until(struct ringq_queue *q, void *op, int64_t de
                                      ringq__attempt_fn attempt, struct waitq *w,
                                      int (*ready)(struct ringq_queue *q), enum ringq_status miss);
 void ringq__notify(struct ringq_queue *q, struct waitq *w);
+void ringq__notify_all(struct ringq_queue *q, struct waitq *w);
 int ringq__uses_asym(struct ringq_queue *q);
 ptrdiff_t ringq__bytes_give(struct ringq_queue *q, const void *op);
 ptrdiff_t ringq__bytes_take(struct ringq_queue *q, void *op);
