@@ -422,12 +422,20 @@ enum ringq_status
 ringq_queue_release_bytes(struct ringq_queue *q)
 {
   struct ringq__bytes *b;
-  uint64_t end;
+  uint64_t end, pos;
   if (q == NULL || !q->bytes || bytes_of(q)->peek_end == 0)
     return RINGQ_EINVAL;
   b = bytes_of(q);
   end = b->peek_end & ~(uint64_t)1;
   b->peek_end = 0;
+  /* relaxed: the getter's own word. peek_end is in the mapping: a position a peek cannot have
+   * left (not a record boundary, none or more than a ring past rpos) frees nothing. */
+  pos = atomic_load_explicit(&b->rpos, memory_order_relaxed);
+  if ((end & 7) != 0 || end - pos < RINGQ__BYTES_HDR || end - pos > geom_of(q)->size) {
+    /* [G2] release, as below: the get is over (failed). */
+    atomic_store_explicit(&ringq__sh(q)->get_busy, 0, memory_order_release);
+    return RINGQ_ECORRUPT;
+  }
   /* [F2]: release in the asymmetric variant, else seq_cst ([N1] for NOT_FULL). */
   ringq__bytes_consume(b, geom_of(q), end,
                        ringq__uses_asym(q) ? memory_order_release : memory_order_seq_cst);

@@ -512,7 +512,9 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_abort_bytes(struct ring
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_peek_bytes(struct ringq_queue *q,
                                                                     const void **ptr, size_t *len,
                                                                     int64_t timeout_ns);
-/* Remove the peeked message. Returns RINGQ_OK or RINGQ_EINVAL (q NULL, no peek open). */
+/* Remove the peeked message. Returns RINGQ_OK, RINGQ_EINVAL (q NULL, no peek open) or
+ * RINGQ_ECORRUPT (a shared queue whose mapping was overwritten where the peek is recorded: the get
+ * ends, nothing is freed). */
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_release_bytes(struct ringq_queue *q);
 
 /* Bytes of the ring in use (messages with their headers and padding, pads, open reservations),
