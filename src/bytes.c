@@ -73,12 +73,20 @@
  * CLOSING by a racing put; their commit fails. An open reservation with counted messages behind
  * it holds up the getter, and an immediate shutdown, until it is committed or aborted.
  *
- * Trust (shared memory, issue 10's rules). Every length read from a header is checked against
+ * Trust (shared memory, issue 10's rules). The geometry (ring size, mask, max_len, multi, claim)
+ * is the handle's (q->bgeom, struct ringq__bgeom), computed from the kind, capacity and largest
+ * message that ringq_queue_init was given or that src/shm.c's attach validated; nothing in the
+ * mapping sizes or places anything. Every length read from a header is checked against
  * max_len, the end of the ring and the bytes reserved (wpos as loaded at [C1']) before it sizes a
  * copy or a skip; positions are masked before they address data; the walk over PADs is bounded by
- * the bytes in use; a get copies at most the caller's cap. Impossible values give RINGQ_ECORRUPT.
+ * the bytes in use; a get copies at most the caller's cap; a release checks the peek's recorded
+ * end against rpos and the ring size. Impossible values give RINGQ_ECORRUPT.
  * A reservation held by a process that died: the header names its claimant (the pid, for a
- * process-shared queue) so dead-peer recovery can turn it into a PAD (ringq__bytes_stuck).
+ * process-shared queue) so dead-peer recovery can turn it into a PAD (ringq__bytes_stuck). That
+ * hook is not called yet: the recovery (claimant liveness through pidfds, the lost count) is
+ * src/peers.c's, being built for the fixed-size queues (issue 10); until it is wired, a dead
+ * claimant's record holds the getter back like any open reservation (timed calls return at their
+ * deadline, shutdown completes after its bounded wait for peers).
  */
 #include "bytes.h"
 #include "queue_internal.h"
