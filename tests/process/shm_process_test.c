@@ -705,6 +705,39 @@ scenario_bytes(void)
   ST(ringq_queue_shm_open_or_create(name, 0, RINGQ_QUEUE_BYTES_MPSC, BYTES_CAP, 100, 0, &o,
                                     &made),
      RINGQ_EEXIST);
+  /* The attach validates a byte queue's header as any other: a largest message the ring cannot
+   * hold, another ring size (the offsets no longer match), another byte kind of another layout. */
+  {
+    static const struct {
+      size_t off;
+      int width;
+      uint64_t value;
+    } cases[] = {{H_ELEM, 8, BYTES_CAP}, {H_ELEM, 8, 1ull << 40}, {H_CAP, 8, 2 * BYTES_CAP},
+                 {H_CAP, 8, 0}, {H_KIND, 4, 5}, {H_KIND, 4, RINGQ_QUEUE_MPMC}};
+    unsigned char *m, saved[128];
+    struct stat sb;
+    size_t i;
+    int fd = shm_open(name, O_RDWR, 0);
+    CHECK(fd >= 0 && fstat(fd, &sb) == 0, "raw open");
+    m = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(m != MAP_FAILED, "raw map");
+    if (m != MAP_FAILED) {
+      memcpy(saved, m, sizeof saved);
+      for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int st;
+        if (cases[i].width == 4)
+          poke32(m, cases[i].off, (uint32_t)cases[i].value);
+        else
+          poke64(m, cases[i].off, cases[i].value);
+        o = NULL;
+        st = ringq_queue_shm_open(name, &o);
+        CHECK(st == RINGQ_ECORRUPT && o == NULL, "byte queue case %zu: %s", i, ringq_strerror(st));
+        memcpy(m, saved, sizeof saved);
+      }
+      munmap(m, (size_t)sb.st_size);
+    }
+    close(fd);
+  }
   for (k = 0; k < 3; k++) {
     kids[k] = fork();
     if (kids[k] == 0)
