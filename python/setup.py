@@ -21,7 +21,9 @@ with open(os.path.join(root, "CMakeLists.txt")) as f:
 version = f"{major}.{minor}.{patch}"
 
 flags = ["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror"]
-sources = [os.path.relpath(os.path.join(here, "src", "ringqmodule.c"), here)]
+# The extension's own files (python/src/*.c: ringqmodule.c, shared.c), relative to setup.py.
+sources = [os.path.join("src", name) for name in sorted(os.listdir(os.path.join(here, "src")))
+           if name.endswith(".c")]
 extra_objects = []
 macros = []
 if static_lib:

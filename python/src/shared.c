@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: MIT */
+/* python/src/shared.c: ringq._ringq._SharedRing, the C part of ringq.SharedQueue (the
+ * multiprocessing.Queue counterpart; the Python part, pickling and the getters' lock, is in
+ * ringq/__init__.py).
+ *
+ * What it holds. Two ringq queues in shared memory, each with this process's own handle:
+ *  - `q`, a byte-message queue (RINGQ_QUEUE_BYTES_MPSC): one message per item, any number of
+ *    putting processes, ONE getter at a time (the Python layer serialises getters with a
+ *    multiprocessing lock, as multiprocessing.Queue does with its reader lock);
+ *  - `slots`, only with maxsize > 0: a token queue (RINGQ_QUEUE_MPMC, element size 0, capacity
+ *    maxsize) counting the items in flight, as multiprocessing.Queue's BoundedSemaphore does.
+ * Both live in anonymous memory files (memfd; a fork child inherits the mapping, a spawn child
+ * gets the descriptors) or under a POSIX shared-memory name (`name` and `name` + ".slots").
+ *
+ * The count argument (maxsize). A put takes a token (token put: waits while maxsize tokens are
+ * out), then puts its message; if the message is refused (timeout, shutdown) it takes its token
+ * back (token get). A get removes a message, then a token. So at every moment
+ *   tokens = messages in q + puts between their two steps + gets between their two steps,
+ * and a get's or a rollback's token get always finds one: its own put's token was put before the
+ * message it follows (put returned, then the message was put, then got: each happens-before the
+ * next), and no other path takes more tokens than it accounts for. The queue never holds more than
+ * maxsize messages. A producer killed between its two steps leaves one token behind (the bound
+ * shrinks by one for good: documented, as for multiprocessing's semaphore). A token get that does
+ * not find one (an immediate shutdown discarded them) changes nothing else.
+ *
+ * Waiting. Every blocking call makes one attempt holding the GIL (the common case, no system call
+ * and no GIL hand-off), then waits inside ringq with the GIL released: in one piece in a worker
+ * thread, in slices of SLICE_NS in the main thread, which runs signal handlers between them
+ * (ringq's deadlines are absolute on CLOCK_MONOTONIC: no slice ends the wait early, none extends
+ * it).
+ *
+ * Trust. Everything read from q is bounded by ringq (a message's length is at most max_message,
+ * validated by the library against the mapping): the bytes path keeps the C library's promise
+ * against a hostile peer. What the Python layer does with the bytes (unpickling) is its own. */
+#define _GNU_SOURCE
+#include "pyringq.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NOW (-2LL) /* "try once, do not wait", beside NO_DEADLINE and absolute deadlines */
+
+typedef struct {
+  PyObject_HEAD
+  struct ringq_queue *q;     /* the byte-message queue (this process's handle) */
+  struct ringq_queue *slots; /* the token queue counting items (maxsize > 0), or NULL */
+  PyObject *name;            /* str of a named queue, or None */
+  /* A peeked message not yet handed over (a get that could not allocate its bytes object keeps it
+   * for the next get instead of losing it). GIL. */
+  const void *peek_ptr;
+  size_t peek_len;
+  int peek_open;
+} SharedObject;
+
+/* ---- errors -------------------------------------------------------------------------------- */
+
+static PyObject *
+shm_error(enum ringq_status st, const char *what)
+{
+  PyObject *type;
+  switch (st) {
+  case RINGQ_EEXIST: type = PyExc_FileExistsError; break;
+  case RINGQ_ENOENT: type = PyExc_FileNotFoundError; break;
+  case RINGQ_EACCES: type = PyExc_PermissionError; break;
+  case RINGQ_EINVAL:
+  case RINGQ_ERANGE: type = PyExc_ValueError; break;
+  case RINGQ_ENOMEM: return PyErr_NoMemory();
+  case RINGQ_ESYS: return PyErr_SetFromErrno(PyExc_OSError);
+  default: type = PyExc_RuntimeError; break;
+  }
+  PyErr_Format(type, "ringq: %s: %s", what, ringq_strerror(st));
+  return NULL;
+}
+
+/* The exception of a failed put / get / join: queue.Full, queue.Empty, ShutDown, or ringq's. */
+static PyObject *
+op_error(enum ringq_status st)
+{
+  switch (st) {
+  case RINGQ_FULL: PyErr_SetNone(Full); return NULL;
+  case RINGQ_EMPTY: PyErr_SetNone(Empty); return NULL;
+  case RINGQ_SHUTDOWN: PyErr_SetNone(ShutDown); return NULL;
+  default: return ringq_error(st);
+  }
+}
+
+/* ---- one operation, tried now or waited for ------------------------------------------------ */
+
+enum op_kind { OP_SLOT_PUT, OP_BYTES_PUT, OP_PEEK, OP_JOIN };
+
+struct op {
+  enum op_kind kind;
+  SharedObject *self;
+  const void *buf; /* OP_BYTES_PUT: the message */
+  size_t len;
+  const void *ptr; /* OP_PEEK: the message in place */
+  size_t got;
+};
+
+/* Run o once, until `end`: NOW (no wait), NO_DEADLINE or a CLOCK_MONOTONIC time in ns. Runs with
+ * or without the GIL (touches no Python object). */
+static enum ringq_status
+op_run(struct op *o, int64_t end)
+{
+  struct timespec ts = to_timespec(end >= 0 ? end : 0);
+  struct ringq_queue *q = o->self->q;
+  int64_t left;
+  switch (o->kind) {
+  case OP_SLOT_PUT: /* a token: element size 0, no item */
+    q = o->self->slots;
+    return end == NOW           ? ringq_queue_put_nowait(q, NULL)
+           : end == NO_DEADLINE ? ringq_queue_put(q, NULL)
+                                : ringq_queue_put_until(q, NULL, &ts);
+  case OP_BYTES_PUT:
+    return end == NOW           ? ringq_queue_put_bytes_nowait(q, o->buf, o->len)
+           : end == NO_DEADLINE ? ringq_queue_put_bytes(q, o->buf, o->len)
+                                : ringq_queue_put_bytes_until(q, o->buf, o->len, &ts);
+  case OP_PEEK: /* peek takes a relative timeout: what is left of `end` (INT64_MAX: no limit) */
+    left = end == NOW ? 0 : end == NO_DEADLINE ? INT64_MAX : end - now_ns();
+    return ringq_queue_peek_bytes(q, &o->ptr, &o->got, left > 0 ? left : 0);
+  case OP_JOIN:
+    return end == NOW           ? ringq_queue_join_timeout(q, 0)
+           : end == NO_DEADLINE ? ringq_queue_join(q)
+                                : ringq_queue_join_until(q, &ts);
+  }
+  return RINGQ_EINVAL;
+}
+
+static int
+would_block(enum ringq_status st)
+{
+  return st == RINGQ_FULL || st == RINGQ_EMPTY || st == RINGQ_TIMEDOUT;
+}
+
+/* Run o: once holding the GIL, then (block) waiting with the GIL released until `deadline`.
+ * Returns 0 with *out the last status, or -1 with an exception set (a signal handler raised). */
+static int
+run_blocking(struct op *o, int block, int64_t deadline, enum ringq_status *out)
+{
+  enum ringq_status st = op_run(o, NOW);
+  while (block && would_block(st)) {
+    int sliced;
+    int64_t end = wait_end(deadline, &sliced);
+    if (!sliced && deadline != NO_DEADLINE && deadline - now_ns() <= 0)
+      break; /* tried once after the deadline already */
+    Py_BEGIN_ALLOW_THREADS
+    st = op_run(o, end);
+    Py_END_ALLOW_THREADS
+    if (!would_block(st) || !sliced)
+      break;
+    if (PyErr_CheckSignals() < 0)
+      return -1;
+  }
+  *out = st;
+  return 0;
+}
+
+/* block / timeout arguments as queue.Queue takes them: a deadline, or -1 with ValueError for a
+ * negative timeout. */
+static int
+block_deadline(PyObject *block_arg, PyObject *timeout, int *block, int64_t *deadline)
+{
+  int negative;
+  *deadline = NO_DEADLINE;
+  if ((*block = truth(block_arg, 1)) < 0)
+    return -1;
+  if (!*block || timeout == NULL || timeout == Py_None)
+    return 0;
+  if (deadline_from(timeout, deadline, &negative) < 0)
+    return -1;
+  if (negative) {
+    PyErr_SetString(PyExc_ValueError, "'timeout' must be a non-negative number");
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- put / get ----------------------------------------------------------------------------- */
+
+/* Take one token back (a refused put's, or a got message's). A missing token (an immediate
+ * shutdown discarded the tokens) leaves nothing to do. */
+static void
+slot_release(SharedObject *self)
+{
+  if (self->slots != NULL) {
+    enum ringq_status st = ringq_queue_get_nowait(self->slots, NULL);
+    (void)st;
+  }
+}
+
+/* put(data, block=True, timeout=None): data (any buffer) as one message. */
+static PyObject *
+shared_put(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  static const char *const names[] = {"data", "block", "timeout"};
+  PyObject *a[3];
+  Py_buffer view;
+  int block;
+  int64_t deadline;
+  enum ringq_status st = RINGQ_OK;
+  struct op o = {.self = self};
+  size_t max;
+  if (parse_args("put", names, 3, 1, args, nargs, kwnames, a) < 0)
+    return NULL;
+  if (block_deadline(a[1], a[2], &block, &deadline) < 0)
+    return NULL;
+  if (PyObject_GetBuffer(a[0], &view, PyBUF_SIMPLE) < 0)
+    return NULL;
+  max = ringq_queue_bytes_max(self->q);
+  if ((size_t)view.len > max) {
+    PyErr_Format(PyExc_ValueError,
+                 "message of %zd bytes is larger than this SharedQueue takes (%zu bytes: half its "
+                 "capacity of %zu bytes, less 8); make the queue with a larger capacity",
+                 view.len, max, ringq_queue_capacity(self->q));
+    goto fail;
+  }
+  if (self->slots != NULL) {
+    o.kind = OP_SLOT_PUT;
+    if (run_blocking(&o, block, deadline, &st) < 0)
+      goto fail;
+    if (st != RINGQ_OK) {
+      op_error(st);
+      goto fail;
+    }
+  }
+  o.kind = OP_BYTES_PUT;
+  o.buf = view.buf;
+  o.len = (size_t)view.len;
+  if (run_blocking(&o, block, deadline, &st) < 0 || st != RINGQ_OK) {
+    slot_release(self); /* the message was not accepted: its token goes back */
+    if (!PyErr_Occurred())
+      op_error(st);
+    goto fail;
+  }
+  PyBuffer_Release(&view);
+  Py_RETURN_NONE;
+fail:
+  PyBuffer_Release(&view);
+  return NULL;
+}
+
+/* get(block=True, timeout=None) -> bytes: the oldest message. One getter at a time (the caller
+ * holds the getters' lock). */
+static PyObject *
+shared_get(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  static const char *const names[] = {"block", "timeout"};
+  PyObject *a[2], *out;
+  int block;
+  int64_t deadline;
+  enum ringq_status st;
+  enum ringq_status rs;
+  struct op o = {.kind = OP_PEEK, .self = self};
+  if (parse_args("get", names, 2, 0, args, nargs, kwnames, a) < 0)
+    return NULL;
+  if (block_deadline(a[0], a[1], &block, &deadline) < 0)
+    return NULL;
+  if (!self->peek_open) {
+    if (run_blocking(&o, block, deadline, &st) < 0)
+      return NULL;
+    if (st != RINGQ_OK)
+      return op_error(st);
+    self->peek_ptr = o.ptr;
+    self->peek_len = o.got;
+    self->peek_open = 1;
+  }
+  /* The length is at most max_message (ringq validated it against the mapping). */
+  out = PyBytes_FromStringAndSize(self->peek_ptr, (Py_ssize_t)self->peek_len);
+  if (out == NULL)
+    return NULL; /* the message stays peeked: the next get returns it */
+  self->peek_open = 0;
+  rs = ringq_queue_release_bytes(self->q);
+  (void)rs; /* RINGQ_OK: the peek above is open in this handle */
+  slot_release(self);
+  return out;
+}
+
+/* ---- sizes, tasks, shutdown ---------------------------------------------------------------- */
+
+static PyObject *
+shared_qsize(SharedObject *self, PyObject *unused)
+{
+  (void)unused;
+  return PyLong_FromSize_t(ringq_queue_qsize(self->q));
+}
+
+static PyObject *
+shared_full(SharedObject *self, PyObject *unused)
+{
+  (void)unused;
+  return PyBool_FromLong((self->slots != NULL && ringq_queue_full(self->slots)) ||
+                         ringq_queue_full(self->q));
+}
+
+static PyObject *
+shared_task_done(SharedObject *self, PyObject *unused)
+{
+  enum ringq_status st = ringq_queue_task_done(self->q);
+  (void)unused;
+  if (st == RINGQ_ETASKDONE) {
+    PyErr_SetString(PyExc_ValueError, "task_done() called too many times");
+    return NULL;
+  }
+  if (st != RINGQ_OK)
+    return ringq_error(st);
+  Py_RETURN_NONE;
+}
+
+/* join(timeout=None) -> bool: whether every item put was task_done within the timeout. */
+static PyObject *
+shared_join(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  static const char *const names[] = {"timeout"};
+  PyObject *a[1];
+  int block;
+  int64_t deadline;
+  enum ringq_status st;
+  struct op o = {.kind = OP_JOIN, .self = self};
+  if (parse_args("join", names, 1, 0, args, nargs, kwnames, a) < 0)
+    return NULL;
+  if (block_deadline(NULL, a[0], &block, &deadline) < 0)
+    return NULL;
+  if (run_blocking(&o, 1, deadline, &st) < 0)
+    return NULL;
+  if (st == RINGQ_TIMEDOUT)
+    Py_RETURN_FALSE;
+  if (st != RINGQ_OK)
+    return ringq_error(st);
+  Py_RETURN_TRUE;
+}
+
+/* shutdown(immediate=False): the token queue first (a putter waiting for a token wakes and fails),
+ * then the messages. Not immediate: getters still take what is queued, and their tokens. */
+static PyObject *
+shared_shutdown(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  static const char *const names[] = {"immediate"};
+  PyObject *a[1];
+  int immediate;
+  enum ringq_status st = RINGQ_OK;
+  if (parse_args("shutdown", names, 1, 0, args, nargs, kwnames, a) < 0)
+    return NULL;
+  if ((immediate = truth(a[0], 0)) < 0)
+    return NULL;
+  Py_BEGIN_ALLOW_THREADS /* it waits for a get or put under way in another process */
+  if (self->slots != NULL)
+    st = ringq_queue_shutdown(self->slots, immediate);
+  if (st == RINGQ_OK)
+    st = ringq_queue_shutdown(self->q, immediate);
+  Py_END_ALLOW_THREADS
+  if (st != RINGQ_OK)
+    return ringq_error(st);
+  Py_RETURN_NONE;
+}
+
+static PyObject *
+shared_fds(SharedObject *self, PyObject *unused)
+{
+  (void)unused;
+  return Py_BuildValue("(ii)", ringq_queue_shm_fd(self->q),
+                       self->slots != NULL ? ringq_queue_shm_fd(self->slots) : -1);
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+static PyObject *
+slots_name(PyObject *name)
+{
+  return PyUnicode_FromFormat("%U.slots", name);
+}
+
+static int
+check_shapes(SharedObject *self)
+{
+  if (ringq_queue_kind(self->q) != RINGQ_QUEUE_BYTES_MPSC ||
+      (self->slots != NULL &&
+       (ringq_queue_kind(self->slots) != RINGQ_QUEUE_MPMC ||
+        ringq_queue_elem_size(self->slots) != 0))) {
+    PyErr_SetString(PyExc_ValueError, "ringq: not a SharedQueue's queues (another kind of queue)");
+    return -1;
+  }
+  return 0;
+}
+
+/* _SharedRing(capacity, max_message, maxsize, name=None): make the queues (memfd, or named:
+ * created exclusively, mode 0600). */
+static PyObject *
+shared_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+  static char *kw[] = {"capacity", "max_message", "maxsize", "name", NULL};
+  Py_ssize_t capacity, max_message, maxsize;
+  PyObject *name = Py_None, *sname = NULL;
+  SharedObject *self;
+  enum ringq_status st;
+  if (!PyArg_ParseTupleAndKeywords(args, kwds, "nnn|O:_SharedRing", kw, &capacity, &max_message,
+                                   &maxsize, &name))
+    return NULL;
+  if (capacity <= 0 || max_message < 0 || maxsize < 0) {
+    PyErr_SetString(PyExc_ValueError, "capacity must be positive, max_message and maxsize >= 0");
+    return NULL;
+  }
+  if (name != Py_None && !PyUnicode_Check(name)) {
+    PyErr_SetString(PyExc_TypeError, "name must be a str or None");
+    return NULL;
+  }
+  if ((self = (SharedObject *)type->tp_alloc(type, 0)) == NULL)
+    return NULL;
+  self->name = Py_NewRef(name);
+  if (name == Py_None) {
+    st = ringq_queue_memfd_create(RINGQ_QUEUE_BYTES_MPSC, (size_t)capacity, (size_t)max_message,
+                                  0, &self->q);
+    if (st != RINGQ_OK)
+      goto fail;
+    if (maxsize > 0 &&
+        (st = ringq_queue_memfd_create(RINGQ_QUEUE_MPMC, (size_t)maxsize, 0, 0, &self->slots)) !=
+            RINGQ_OK)
+      goto fail;
+  } else {
+    const char *n = PyUnicode_AsUTF8(name), *sn;
+    if (n == NULL)
+      goto fail_exc;
+    st = ringq_queue_shm_create(n, 0, RINGQ_QUEUE_BYTES_MPSC, (size_t)capacity,
+                                (size_t)max_message, 0, &self->q);
+    if (st != RINGQ_OK)
+      goto fail;
+    if (maxsize > 0) {
+      if ((sname = slots_name(name)) == NULL || (sn = PyUnicode_AsUTF8(sname)) == NULL)
+        goto fail_exc;
+      st = ringq_queue_shm_create(sn, 0, RINGQ_QUEUE_MPMC, (size_t)maxsize, 0, 0, &self->slots);
+      if (st != RINGQ_OK) {
+        enum ringq_status us = ringq_queue_shm_unlink(n); /* nothing named is left behind */
+        (void)us;
+        goto fail;
+      }
+    }
+  }
+  Py_XDECREF(sname);
+  return (PyObject *)self;
+fail:
+  shm_error(st, name == Py_None ? "cannot make a SharedQueue" : "cannot create a SharedQueue");
+fail_exc:
+  Py_XDECREF(sname);
+  Py_DECREF(self);
+  return NULL;
+}
+
+/* _SharedRing._attach(where, slots_where): attach the queues of another process's SharedQueue:
+ * `where` a descriptor (int; the caller keeps it: the handle holds a duplicate) or a name (str);
+ * slots_where the same for the token queue, or None. */
+static PyObject *
+shared_attach(PyTypeObject *type, PyObject *args)
+{
+  PyObject *where, *swhere;
+  SharedObject *self;
+  enum ringq_status st;
+  int i;
+  if (!PyArg_ParseTuple(args, "OO:_attach", &where, &swhere))
+    return NULL;
+  if ((self = (SharedObject *)type->tp_alloc(type, 0)) == NULL)
+    return NULL;
+  self->name = Py_NewRef(PyUnicode_Check(where) ? where : Py_None);
+  for (i = 0; i < 2; i++) {
+    PyObject *w = i == 0 ? where : swhere;
+    struct ringq_queue **out = i == 0 ? &self->q : &self->slots;
+    if (w == Py_None && i == 1)
+      break;
+    if (PyUnicode_Check(w)) {
+      const char *n = PyUnicode_AsUTF8(w);
+      if (n == NULL)
+        goto fail_exc;
+      st = ringq_queue_shm_open(n, out);
+    } else {
+      long fd = PyLong_AsLong(w);
+      if (fd == -1 && PyErr_Occurred())
+        goto fail_exc;
+      if (fd < 0 || fd > INT_MAX) {
+        PyErr_SetString(PyExc_ValueError, "not a descriptor");
+        goto fail_exc;
+      }
+      st = ringq_queue_attach_fd((int)fd, out);
+    }
+    if (st != RINGQ_OK) {
+      shm_error(st, "cannot attach a SharedQueue");
+      goto fail_exc;
+    }
+  }
+  if (check_shapes(self) < 0)
+    goto fail_exc;
+  return (PyObject *)self;
+fail_exc:
+  Py_DECREF(self);
+  return NULL;
+}
+
+/* unlink(): remove the names of a named queue (processes attached keep using it). */
+static PyObject *
+shared_unlink(SharedObject *self, PyObject *unused)
+{
+  PyObject *sname;
+  const char *n, *sn;
+  enum ringq_status st, sst = RINGQ_OK;
+  (void)unused;
+  if (self->name == Py_None) {
+    PyErr_SetString(PyExc_ValueError, "not a named SharedQueue");
+    return NULL;
+  }
+  if ((n = PyUnicode_AsUTF8(self->name)) == NULL || (sname = slots_name(self->name)) == NULL)
+    return NULL;
+  if ((sn = PyUnicode_AsUTF8(sname)) == NULL) {
+    Py_DECREF(sname);
+    return NULL;
+  }
+  st = ringq_queue_shm_unlink(n);
+  if (self->slots != NULL)
+    sst = ringq_queue_shm_unlink(sn);
+  Py_DECREF(sname);
+  if (st != RINGQ_OK)
+    return shm_error(st, "cannot unlink the SharedQueue");
+  if (sst != RINGQ_OK)
+    return shm_error(sst, "cannot unlink the SharedQueue's item count");
+  Py_RETURN_NONE;
+}
+
+static void
+shared_dealloc(SharedObject *self)
+{
+  /* No thread of this process is in a call on the queues: each call holds a reference. A peek
+   * still open is given up with the handle (the message stays in the queue for the next getter). */
+  enum ringq_status st = RINGQ_OK;
+  if (self->q != NULL)
+    st = ringq_queue_close(self->q);
+  if (self->slots != NULL)
+    st = ringq_queue_close(self->slots);
+  (void)st;
+  Py_XDECREF(self->name);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* ---- attributes ---------------------------------------------------------------------------- */
+
+static PyObject *
+get_capacity(SharedObject *self, void *unused)
+{
+  (void)unused;
+  return PyLong_FromSize_t(ringq_queue_capacity(self->q));
+}
+
+static PyObject *
+get_max_message(SharedObject *self, void *unused)
+{
+  (void)unused;
+  return PyLong_FromSize_t(ringq_queue_bytes_max(self->q));
+}
+
+static PyObject *
+get_maxsize(SharedObject *self, void *unused)
+{
+  (void)unused;
+  return PyLong_FromSize_t(self->slots != NULL ? ringq_queue_capacity(self->slots) : 0);
+}
+
+static PyObject *
+get_bytes_used(SharedObject *self, void *unused)
+{
+  (void)unused;
+  return PyLong_FromSize_t(ringq_queue_bytes_used(self->q));
+}
+
+static PyObject *
+get_is_shutdown(SharedObject *self, void *unused)
+{
+  (void)unused;
+  return PyBool_FromLong(ringq_queue_is_shutdown(self->q));
+}
+
+static PyObject *
+get_name(SharedObject *self, void *unused)
+{
+  (void)unused;
+  return Py_NewRef(self->name);
+}
+
+static PyMethodDef shared_methods[] = {
+    {"put", (PyCFunction)(void (*)(void))shared_put, METH_FASTCALL | METH_KEYWORDS,
+     "put(data, block=True, timeout=None): data (a buffer) as one message."},
+    {"get", (PyCFunction)(void (*)(void))shared_get, METH_FASTCALL | METH_KEYWORDS,
+     "get(block=True, timeout=None) -> bytes; one getter at a time."},
+    {"qsize", (PyCFunction)shared_qsize, METH_NOARGS, "Messages in the queue."},
+    {"full", (PyCFunction)shared_full, METH_NOARGS,
+     "maxsize messages queued, or no room for a message of the largest size."},
+    {"task_done", (PyCFunction)shared_task_done, METH_NOARGS, "As JoinableQueue.task_done."},
+    {"join", (PyCFunction)(void (*)(void))shared_join, METH_FASTCALL | METH_KEYWORDS,
+     "join(timeout=None) -> bool."},
+    {"shutdown", (PyCFunction)(void (*)(void))shared_shutdown, METH_FASTCALL | METH_KEYWORDS,
+     "shutdown(immediate=False)."},
+    {"fds", (PyCFunction)shared_fds, METH_NOARGS,
+     "(descriptor of the messages' memory file, of the item count's, or -1)."},
+    {"unlink", (PyCFunction)shared_unlink, METH_NOARGS, "Remove a named queue's names."},
+    {"_attach", (PyCFunction)shared_attach, METH_VARARGS | METH_CLASS,
+     "_attach(where, slots_where): attach by descriptor or name."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef shared_getset[] = {
+    {"capacity", (getter)get_capacity, NULL, "Bytes of the message ring (rounded).", NULL},
+    {"max_message", (getter)get_max_message, NULL, "The largest message put takes.", NULL},
+    {"maxsize", (getter)get_maxsize, NULL, "The bound in items (0: none).", NULL},
+    {"bytes_used", (getter)get_bytes_used, NULL, "Bytes of the ring in use.", NULL},
+    {"is_shutdown", (getter)get_is_shutdown, NULL, "Whether shutdown() was called.", NULL},
+    {"name", (getter)get_name, NULL, "The shared-memory name, or None (memfd).", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject SharedType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ringq._ringq._SharedRing",
+    .tp_basicsize = sizeof(SharedObject),
+    .tp_dealloc = (destructor)shared_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The shared-memory queues of a ringq.SharedQueue (use that class).",
+    .tp_methods = shared_methods,
+    .tp_getset = shared_getset,
+    .tp_new = shared_new,
+};
+
+int
+shared_add_type(PyObject *module)
+{
+  if (PyType_Ready(&SharedType) < 0)
+    return -1;
+  return PyModule_AddObjectRef(module, "_SharedRing", (PyObject *)&SharedType);
+}
