@@ -18,6 +18,7 @@ from a queue an untrusted process can put to (use get_bytes there).
 """
 import os
 import pickle
+import threading
 import time
 import multiprocessing
 import types
@@ -219,6 +220,27 @@ class SharedQueue:
 
     def cancel_join_thread(self):
         """No-op, as join_thread."""
+
+    def feed(self, aq, raw=False):
+        """Hand this queue's items to the ringq.AsyncQueue `aq` (processes feeding an event loop):
+        a daemon thread of this process gets (get, or get_bytes when raw) and puts into aq.sync,
+        waiting there while aq is full. It is one more getter of this queue (it holds the getters'
+        lock while it waits). When this queue is shut down and drained, the thread shuts aq down
+        (its awaiting gets raise QueueShutDown once aq is drained) and ends. Returns the thread.
+        (An event loop cannot wait on a SharedQueue itself: ringq's event-loop descriptors are
+        eventfds, which another process cannot signal, so ringq_queue_fd refuses shared queues.)"""
+        get = self.get_bytes if raw else self.get
+
+        def run():
+            put = aq.sync.put
+            try:
+                while True:
+                    put(get())
+            except ShutDown:
+                aq.shutdown()
+        t = threading.Thread(target=run, name="ringq.SharedQueue.feed", daemon=True)
+        t.start()
+        return t
 
     def unlink(self):
         """Remove a named queue's names (attached processes keep using it)."""

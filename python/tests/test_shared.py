@@ -475,6 +475,39 @@ class DeadProducerTest(unittest.TestCase):
                       f"{timeouts}", file=sys.stderr)
 
 
+class AsyncioTest(unittest.TestCase):
+    def test_processes_feed_an_event_loop(self):
+        import asyncio
+        ctx = multiprocessing.get_context("fork")
+        sq = ringq.SharedQueue(32, ctx=ctx)
+        aq = ringq.AsyncQueue(8)
+        prods = [ctx.Process(target=produce, args=(sq, p, 500, False)) for p in range(2)]
+        for pr in prods:
+            pr.start()
+        feeder = sq.feed(aq)
+
+        async def main():
+            got = []
+            while True:
+                try:
+                    p, i, _ = await asyncio.wait_for(aq.get(), LONG)
+                except ringq.QueueShutDown:
+                    return got
+                got.append((p, i))
+
+        def stop():
+            for pr in prods:
+                pr.join(LONG)
+            sq.shutdown()
+        stopper = threading.Thread(target=stop)
+        stopper.start()
+        got = asyncio.run(main())
+        stopper.join(LONG)
+        feeder.join(LONG)
+        self.assertFalse(feeder.is_alive())
+        check_streams(self, [got], range(2), 500)
+
+
 class AsyncioNoteTest(unittest.TestCase):
     def test_shared_queues_have_no_event_loop_descriptor(self):
         # Why AsyncQueue cannot wrap a SharedQueue: ringq_queue_fd refuses process-shared queues
