@@ -87,6 +87,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 /* queue.c's "try once" deadline (ringq__deadline_after(0)). */
@@ -98,14 +99,42 @@ bytes_of(const struct ringq_queue *q)
   return (struct ringq__bytes *)((unsigned char *)(uintptr_t)q + q->ring_offset);
 }
 
+/* The record ring's geometry: the handle's, never the ring's (src/bytes.h, "Trust"). */
+static const struct ringq__bgeom *
+geom_of(const struct ringq_queue *q)
+{
+  return &q->bgeom;
+}
+
+enum ringq_status
+ringq__bytes_handle(struct ringq_queue *q, enum ringq_queue_kind kind, size_t capacity,
+                    size_t max_len, unsigned flags)
+{
+  int shared = (flags & RINGQ_QUEUE_PROCESS_SHARED) != 0;
+  enum ringq_status st;
+  if (kind != RINGQ_QUEUE_BYTES_SPSC && kind != RINGQ_QUEUE_BYTES_MPSC)
+    return RINGQ_EINVAL;
+  st = ringq__bytes_geom(capacity, max_len, kind == RINGQ_QUEUE_BYTES_MPSC, shared, &q->bgeom);
+  if (st != RINGQ_OK)
+    return st;
+  /* The SPSC queue's paths (one getter; for BYTES_SPSC one putter and, when private, the
+   * asymmetric variant); puts and gets go through this file. */
+  ringq__init_handle(q, RINGQ_QUEUE_SPSC, flags, 1, 0);
+  memset(&q->geom, 0, sizeof q->geom); /* no fixed-size ring */
+  q->bytes = kind == RINGQ_QUEUE_BYTES_SPSC ? 1u : 2u;
+  if (kind == RINGQ_QUEUE_BYTES_MPSC) /* several putters: never the one-putter handshake */
+    atomic_init(&q->asym, 0);
+  return RINGQ_OK;
+}
+
 /* The record size the calling putter waits for room for (0: not a putter of a byte queue). */
 static _Thread_local uint64_t put_need;
 
 int
 ringq__bytes_put_may_proceed(struct ringq_queue *q)
 {
-  struct ringq__bytes *b = bytes_of(q);
-  return ringq__bytes_room(b, put_need != 0 ? put_need : ringq__bytes_rec(b->max_len));
+  const struct ringq__bgeom *g = geom_of(q);
+  return ringq__bytes_room(bytes_of(q), g, put_need != 0 ? put_need : ringq__bytes_rec(g->max_len));
 }
 
 /* The claimant word: this process's pid for a process-shared queue (cached; reset in a forked
@@ -130,7 +159,7 @@ uint32_t
 ringq__bytes_claimant(const struct ringq_queue *q)
 {
   uint32_t pid;
-  if (!bytes_of(q)->claim)
+  if (!geom_of(q)->claim)
     return 0;
   /* relaxed: any thread that caches it caches the same value. */
   pid = atomic_load_explicit(&cached_pid, memory_order_relaxed);
@@ -170,7 +199,7 @@ put_until(struct ringq_queue *q, const void *buf, size_t len, int64_t deadline)
   enum ringq_status st;
   if (q == NULL || !q->bytes || (buf == NULL && len > 0))
     return RINGQ_EINVAL;
-  if (len > bytes_of(q)->max_len)
+  if (len > geom_of(q)->max_len)
     return RINGQ_EMSGSIZE;
   op.buf = buf;
   op.len = len;
@@ -304,7 +333,7 @@ attempt_reserve(struct ringq_queue *q, void *op, int64_t deadline)
   if (closing(q))
     return RINGQ_SHUTDOWN;
   /* [R1]..[R3], [P1]; nothing is published: no notification. */
-  return ringq__bytes_reserve(bytes_of(q), r->n, ringq__bytes_claimant(q), &r->data);
+  return ringq__bytes_reserve(bytes_of(q), geom_of(q), r->n, ringq__bytes_claimant(q), &r->data);
 }
 
 enum ringq_status
@@ -314,7 +343,7 @@ ringq_queue_reserve_bytes(struct ringq_queue *q, size_t n, void **ptr, int64_t t
   enum ringq_status st;
   if (q == NULL || !q->bytes || ptr == NULL || timeout_ns < 0)
     return RINGQ_EINVAL;
-  if (n > bytes_of(q)->max_len)
+  if (n > geom_of(q)->max_len)
     return RINGQ_EMSGSIZE;
   r.n = n;
   r.data = NULL;
@@ -334,7 +363,7 @@ ringq_queue_commit_bytes(struct ringq_queue *q, void *ptr, size_t len)
   struct ringq__bhdr *hdr = NULL;
   uint64_t reserved = 0;
   ptrdiff_t k;
-  if (q == NULL || !q->bytes || ringq__bytes_own(bytes_of(q), ptr, &hdr, &reserved) != RINGQ_OK ||
+  if (q == NULL || !q->bytes || ringq__bytes_own(bytes_of(q), geom_of(q), ptr, &hdr, &reserved) != RINGQ_OK ||
       len > reserved)
     return RINGQ_EINVAL;
   op.buf = NULL;
@@ -347,7 +376,7 @@ ringq_queue_commit_bytes(struct ringq_queue *q, void *ptr, size_t len)
   }
   /* Refused (the asymmetric put path stops at CLOSING before the ring sees the commit): the
    * reservation must not stay BUSY. */
-  if (k == RINGQ_SHUTDOWN && ringq__bytes_own(bytes_of(q), ptr, &hdr, &reserved) == RINGQ_OK)
+  if (k == RINGQ_SHUTDOWN && ringq__bytes_own(bytes_of(q), geom_of(q), ptr, &hdr, &reserved) == RINGQ_OK)
     ringq__bytes_pad(hdr, reserved);
   return (enum ringq_status)k;
 }
@@ -357,7 +386,7 @@ ringq_queue_abort_bytes(struct ringq_queue *q, void *ptr)
 {
   struct ringq__bhdr *hdr = NULL;
   uint64_t reserved = 0;
-  if (q == NULL || !q->bytes || ringq__bytes_own(bytes_of(q), ptr, &hdr, &reserved) != RINGQ_OK)
+  if (q == NULL || !q->bytes || ringq__bytes_own(bytes_of(q), geom_of(q), ptr, &hdr, &reserved) != RINGQ_OK)
     return RINGQ_EINVAL;
   ringq__bytes_pad(hdr, reserved); /* [P3] release: the getter skips it */
   /* [A4] seq_cst; the blocking layer's [N1] for a getter that frees PADs (its [W2] compares
@@ -400,7 +429,7 @@ ringq_queue_release_bytes(struct ringq_queue *q)
   end = b->peek_end & ~(uint64_t)1;
   b->peek_end = 0;
   /* [F2]: release in the asymmetric variant, else seq_cst ([N1] for NOT_FULL). */
-  ringq__bytes_consume(b, end,
+  ringq__bytes_consume(b, geom_of(q), end,
                        ringq__uses_asym(q) ? memory_order_release : memory_order_seq_cst);
   /* [G2] release; pairs with shutdown's [G3]: the get that the peek began is complete. */
   atomic_store_explicit(&ringq__sh(q)->get_busy, 0, memory_order_release);
@@ -415,7 +444,7 @@ ringq_queue_bytes_used(struct ringq_queue *q)
 {
   if (q == NULL || !q->bytes)
     return 0;
-  return ringq__bytes_used(bytes_of(q));
+  return ringq__bytes_used(bytes_of(q), geom_of(q));
 }
 
 size_t
@@ -423,5 +452,5 @@ ringq_queue_bytes_max(const struct ringq_queue *q)
 {
   if (q == NULL || !q->bytes)
     return 0;
-  return (size_t)bytes_of(q)->max_len;
+  return (size_t)geom_of(q)->max_len;
 }

@@ -36,12 +36,15 @@
  * Trust. Everything here may sit in shared memory written by a faulty peer: every position is
  * masked before it addresses data, every length read from a header is checked against max_len,
  * the end of the ring and the reserved bytes before it sizes a copy, and every loop over records
- * is bounded by the bytes in use. A value no valid ring can hold gives RINGQ_ECORRUPT. (The
- * geometry, size / mask / max_len / multi, is read from this struct too: it must move into the
- * per-process handle with src/shm.c's validated attach, docs/design/handle-and-layout.md.) */
+ * is bounded by the bytes in use. A value no valid ring can hold gives RINGQ_ECORRUPT.
+ * The geometry (size, mask, max_len, multi: struct ringq__bgeom) is not in this struct: every
+ * function takes it from the caller's handle (struct ringq_queue's bgeom, computed by
+ * ringq__bytes_geom from the validated kind, capacity and largest message), so no size, mask or
+ * limit that sizes a copy or addresses data is ever read from memory another process writes. */
 #ifndef RINGQ_SRC_BYTES_H
 #define RINGQ_SRC_BYTES_H
 
+#include "queue_internal.h"
 #include "ringq/queue.h"
 
 #include <stdatomic.h>
@@ -62,12 +65,7 @@ struct ringq__bhdr {
 };
 
 struct ringq__bytes {
-  /* Geometry, written by init, read-only afterwards. */
-  uint64_t size;    /* data bytes: a power of two */
-  uint64_t mask;    /* size - 1 */
-  uint64_t max_len; /* the largest message */
-  uint32_t multi;   /* 1: several producers (CAS reservations; the consumer zeroes what it frees) */
-  uint32_t claim;   /* 1: producers write their pid as claimant (process-shared queues) */
+  /* No geometry here: it is the handle's (struct ringq__bgeom). */
 
   /* The producers' line. */
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) tail; /* committed messages, tickets; closed mark */
@@ -108,9 +106,9 @@ ringq__bytes_data(struct ringq__bytes *b)
 }
 
 static inline struct ringq__bhdr *
-ringq__bytes_hdr(struct ringq__bytes *b, uint64_t pos)
+ringq__bytes_hdr(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t pos)
 {
-  return (struct ringq__bhdr *)(ringq__bytes_data(b) + (pos & b->mask));
+  return (struct ringq__bhdr *)(ringq__bytes_data(b) + (pos & g->mask));
 }
 
 /* Bytes a record of a message of len bytes takes, header included. */
@@ -156,17 +154,27 @@ ringq__bytes_memsize(size_t capacity, size_t max_len, size_t *bytes)
   return RINGQ_OK;
 }
 
-/* Make a record ring in memory of ringq__bytes_memsize bytes (not thread-safe). */
-static inline void
-ringq__bytes_init(struct ringq__bytes *b, size_t capacity, size_t max_len, int multi, int claim)
+/* The geometry of a record ring for (capacity, max_len) as ringq__bytes_geometry says, for the
+ * handle: multi for BYTES_MPSC, claim for a process-shared queue. RINGQ_OK or its status. */
+static inline enum ringq_status
+ringq__bytes_geom(size_t capacity, size_t max_len, int multi, int claim, struct ringq__bgeom *g)
 {
   uint64_t size = 0, max = 0;
-  (void)ringq__bytes_geometry(capacity, max_len, &size, &max); /* checked by memsize */
-  b->size = size;
-  b->mask = size - 1;
-  b->max_len = max;
-  b->multi = (uint32_t)(multi != 0);
-  b->claim = (uint32_t)(claim != 0);
+  enum ringq_status st = ringq__bytes_geometry(capacity, max_len, &size, &max);
+  if (st != RINGQ_OK)
+    return st;
+  g->size = size;
+  g->mask = size - 1;
+  g->max_len = max;
+  g->multi = (uint32_t)(multi != 0);
+  g->claim = (uint32_t)(claim != 0);
+  return RINGQ_OK;
+}
+
+/* Make a record ring of geometry g in memory of ringq__bytes_memsize bytes (not thread-safe). */
+static inline void
+ringq__bytes_init(struct ringq__bytes *b, const struct ringq__bgeom *g)
+{
   b->rpos_cache = 0;
   b->tail_cache = 0;
   b->wpos_cache = 0;
@@ -178,7 +186,7 @@ ringq__bytes_init(struct ringq__bytes *b, size_t capacity, size_t max_len, int m
   atomic_init(&b->rpos, 0);
   atomic_init(&b->aborts, 0);
   atomic_init(&b->aborts_seen, 0);
-  memset(ringq__bytes_data(b), 0, (size_t)size); /* every header reads "free" */
+  memset(ringq__bytes_data(b), 0, (size_t)g->size); /* every header reads "free" */
 }
 
 /* ---- producers ------------------------------------------------------------------------------ */
@@ -186,11 +194,11 @@ ringq__bytes_init(struct ringq__bytes *b, size_t capacity, size_t max_len, int m
 /* Whether a record of rec bytes fits after wpos w with the consumer at r: the record, plus the
  * PAD to the end of the ring when it does not fit before it. */
 static inline int
-ringq__bytes_fits(const struct ringq__bytes *b, uint64_t w, uint64_t r, uint64_t rec)
+ringq__bytes_fits(const struct ringq__bgeom *g, uint64_t w, uint64_t r, uint64_t rec)
 {
-  uint64_t off = w & b->mask;
-  uint64_t need = off + rec > b->size ? b->size - off + rec : rec;
-  return w - r + need <= b->size;
+  uint64_t off = w & g->mask;
+  uint64_t need = off + rec > g->size ? g->size - off + rec : rec;
+  return w - r + need <= g->size;
 }
 
 /* Reserve a record for len bytes (len <= max_len): on RINGQ_OK *data is where its bytes go and
@@ -198,11 +206,12 @@ ringq__bytes_fits(const struct ringq__bytes *b, uint64_t w, uint64_t r, uint64_t
  * changed); RINGQ_ECORRUPT: the positions are impossible. SPSC: the one producer thread; MPSC:
  * any thread. */
 static inline enum ringq_status
-ringq__bytes_reserve(struct ringq__bytes *b, uint64_t len, uint32_t claimant, unsigned char **data)
+ringq__bytes_reserve(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t len,
+                     uint32_t claimant, unsigned char **data)
 {
   uint64_t rec = ringq__bytes_rec(len), w, r, off, start;
   struct ringq__bhdr *h;
-  if (b->multi) {
+  if (g->multi) {
     /* Lock-free: the compare-exchange fails only when another producer claimed meanwhile. */
     int odd = 0; /* rounds that saw w - r above size */
     for (;;) {
@@ -214,17 +223,17 @@ ringq__bytes_reserve(struct ringq__bytes *b, uint64_t len, uint32_t claimant, un
       w = atomic_load_explicit(&b->wpos, memory_order_relaxed);
       if ((w & 7) != 0 || (r & 7) != 0)
         return RINGQ_ECORRUPT;
-      if (w - r > b->size) {
+      if (w - r > g->size) {
         /* The consumer freed, and other producers claimed, more than a ring between the two
          * loads (this thread was preempted): look again. Every time: corrupt. */
         if (++odd > 64)
           return RINGQ_ECORRUPT;
         continue;
       }
-      if (!ringq__bytes_fits(b, w, r, rec))
+      if (!ringq__bytes_fits(g, w, r, rec))
         return RINGQ_FULL;
-      off = w & b->mask;
-      start = off + rec > b->size ? w + (b->size - off) : w;
+      off = w & g->mask;
+      start = off + rec > g->size ? w + (g->size - off) : w;
       /* [R3] relaxed CAS: the claim of [w, start + rec), exclusive (one winner per w). The
        * headers written below are published by [P1] / [P3] (release); until then the consumer
        * reads 0 there (MPSC: freed space is zeroed). */
@@ -236,31 +245,31 @@ ringq__bytes_reserve(struct ringq__bytes *b, uint64_t len, uint32_t claimant, un
     /* [R2] relaxed: only the producer moves wpos. */
     w = atomic_load_explicit(&b->wpos, memory_order_relaxed);
     r = b->rpos_cache;
-    if ((w & 7) != 0 || w - r > b->size)
+    if ((w & 7) != 0 || w - r > g->size)
       return RINGQ_ECORRUPT;
-    if (!ringq__bytes_fits(b, w, r, rec)) {
+    if (!ringq__bytes_fits(g, w, r, rec)) {
       /* [R1] acquire; pairs with [F2]: the consumer is done with the space up to r. */
       r = atomic_load_explicit(&b->rpos, memory_order_acquire);
-      if ((r & 7) != 0 || w - r > b->size)
+      if ((r & 7) != 0 || w - r > g->size)
         return RINGQ_ECORRUPT;
       b->rpos_cache = r;
-      if (!ringq__bytes_fits(b, w, r, rec))
+      if (!ringq__bytes_fits(g, w, r, rec))
         return RINGQ_FULL;
     }
-    off = w & b->mask;
-    start = off + rec > b->size ? w + (b->size - off) : w;
+    off = w & g->mask;
+    start = off + rec > g->size ? w + (g->size - off) : w;
   }
   if (start != w)
     /* [P1] release; pairs with [C2]: the end of the ring is a PAD. */
-    atomic_store_explicit(&ringq__bytes_hdr(b, w)->word,
+    atomic_store_explicit(&ringq__bytes_hdr(b, g, w)->word,
                           RINGQ__BYTES_PAD | (uint32_t)(start - w), memory_order_release);
-  h = ringq__bytes_hdr(b, start);
+  h = ringq__bytes_hdr(b, g, start);
   /* relaxed: ordered before the BUSY store below, which publishes it. */
   atomic_store_explicit(&h->claimant, claimant, memory_order_relaxed);
   /* [P1] release; pairs with [C2] and with a liveness check's acquire (src/peers.c): BUSY, this
    * many bytes, this claimant. */
   atomic_store_explicit(&h->word, RINGQ__BYTES_BUSY | (uint32_t)len, memory_order_release);
-  if (!b->multi)
+  if (!g->multi)
     /* [R3] release (SPSC, after the headers); pairs with [C1']: the consumer reads headers
      * below wpos only, and finds them written (BUSY or PAD at least). */
     atomic_store_explicit(&b->wpos, start + rec, memory_order_release);
@@ -271,23 +280,23 @@ ringq__bytes_reserve(struct ringq__bytes *b, uint64_t len, uint32_t claimant, un
 /* The header of the record whose data the caller holds at `data`, if it is a BUSY record of
  * this ring: its reserved length in *len. RINGQ_EINVAL for a pointer no reserve returned. */
 static inline enum ringq_status
-ringq__bytes_own(struct ringq__bytes *b, const void *data, struct ringq__bhdr **hdr,
-                 uint64_t *len)
+ringq__bytes_own(struct ringq__bytes *b, const struct ringq__bgeom *g, const void *data,
+                 struct ringq__bhdr **hdr, uint64_t *len)
 {
   const unsigned char *base = ringq__bytes_data(b);
   uintptr_t p = (uintptr_t)data, lo = (uintptr_t)base + RINGQ__BYTES_HDR;
   uint64_t off;
   uint32_t word;
   /* A record of 0 bytes at the end of the ring has its data pointer at the end. */
-  if (data == NULL || p < lo || p > (uintptr_t)base + b->size || ((p - lo) & 7) != 0)
+  if (data == NULL || p < lo || p > (uintptr_t)base + g->size || ((p - lo) & 7) != 0)
     return RINGQ_EINVAL;
   off = (uint64_t)(p - (uintptr_t)base) - RINGQ__BYTES_HDR;
   *hdr = (struct ringq__bhdr *)(ringq__bytes_data(b) + off);
   /* relaxed: the reserving thread wrote it (or a thread the caller synchronized with). */
   word = atomic_load_explicit(&(*hdr)->word, memory_order_relaxed);
   *len = word & RINGQ__BYTES_LEN;
-  if ((word & RINGQ__BYTES_STATE) != RINGQ__BYTES_BUSY || *len > b->max_len ||
-      off + ringq__bytes_rec(*len) > b->size)
+  if ((word & RINGQ__BYTES_STATE) != RINGQ__BYTES_BUSY || *len > g->max_len ||
+      off + ringq__bytes_rec(*len) > g->size)
     return RINGQ_EINVAL;
   return RINGQ_OK;
 }
@@ -350,14 +359,14 @@ ringq__bytes_commit(struct ringq__bytes *b, struct ringq__bhdr *hdr, uint64_t re
 /* A put (op->rec NULL: reserve, copy, commit) or a commit (op->rec from reserve): 1 done, 0 no
  * room (a put only), or RINGQ_SHUTDOWN / RINGQ_EINVAL / RINGQ_ECORRUPT. */
 static inline ptrdiff_t
-ringq__bytes_push(struct ringq__bytes *b, const struct ringq__bytes_put *op, int closable,
-                  uint32_t claimant)
+ringq__bytes_push(struct ringq__bytes *b, const struct ringq__bgeom *g,
+                  const struct ringq__bytes_put *op, int closable, uint32_t claimant)
 {
   struct ringq__bhdr *hdr;
   uint64_t reserved;
   if (op->rec == NULL) {
     unsigned char *data = NULL;
-    enum ringq_status st = ringq__bytes_reserve(b, op->len, claimant, &data);
+    enum ringq_status st = ringq__bytes_reserve(b, g, op->len, claimant, &data);
     if (st != RINGQ_OK)
       return st == RINGQ_FULL ? 0 : (ptrdiff_t)st;
     if (op->len > 0)
@@ -365,7 +374,7 @@ ringq__bytes_push(struct ringq__bytes *b, const struct ringq__bytes_put *op, int
     hdr = (struct ringq__bhdr *)(data - RINGQ__BYTES_HDR);
     reserved = op->len;
   } else {
-    enum ringq_status st = ringq__bytes_own(b, op->rec, &hdr, &reserved);
+    enum ringq_status st = ringq__bytes_own(b, g, op->rec, &hdr, &reserved);
     if (st != RINGQ_OK)
       return st;
     if (op->len > reserved)
@@ -384,16 +393,16 @@ ringq__bytes_push(struct ringq__bytes *b, const struct ringq__bytes_put *op, int
 /* The PADs at pos, up to the first record that is not one (or wpos w): the position past them.
  * Bounded by the bytes in use. */
 static inline uint64_t
-ringq__bytes_pads(struct ringq__bytes *b, uint64_t pos, uint64_t w)
+ringq__bytes_pads(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t pos, uint64_t w)
 {
   uint64_t n;
-  for (n = 0; n <= b->size / RINGQ__BYTES_HDR && w - pos >= RINGQ__BYTES_HDR && w - pos <= b->size;
+  for (n = 0; n <= g->size / RINGQ__BYTES_HDR && w - pos >= RINGQ__BYTES_HDR && w - pos <= g->size;
        n++) {
     /* [C2] acquire; pairs with [P1] / [P3]. */
-    uint32_t word = atomic_load_explicit(&ringq__bytes_hdr(b, pos)->word, memory_order_acquire);
+    uint32_t word = atomic_load_explicit(&ringq__bytes_hdr(b, g, pos)->word, memory_order_acquire);
     uint64_t k = word & RINGQ__BYTES_LEN;
     if ((word & RINGQ__BYTES_STATE) != RINGQ__BYTES_PAD || k < RINGQ__BYTES_HDR || (k & 7) != 0 ||
-        (pos & b->mask) + k > b->size || k > w - pos)
+        (pos & g->mask) + k > g->size || k > w - pos)
       break;
     pos += k;
   }
@@ -405,7 +414,8 @@ ringq__bytes_pads(struct ringq__bytes *b, uint64_t pos, uint64_t w)
  * written; RINGQ__BYTES_SKIP: none counted, PADs to free up to *end; RINGQ_SHUTDOWN: closed and
  * every counted message consumed; RINGQ_ECORRUPT. Writes nothing shared but aborts_seen. */
 static inline int
-ringq__bytes_next(struct ringq__bytes *b, const unsigned char **rec, uint64_t *len, uint64_t *end)
+ringq__bytes_next(struct ringq__bytes *b, const struct ringq__bgeom *g, const unsigned char **rec,
+                  uint64_t *len, uint64_t *end)
 {
   /* relaxed: the consumer's own words. */
   uint64_t pos = atomic_load_explicit(&b->rpos, memory_order_relaxed);
@@ -425,38 +435,38 @@ ringq__bytes_next(struct ringq__bytes *b, const unsigned char **rec, uint64_t *l
       if (tt & RINGQ__CLOSED)
         return RINGQ_SHUTDOWN;
       uint64_t a;
-      if ((pos & 7) != 0 || w - pos > b->size)
+      if ((pos & 7) != 0 || w - pos > g->size)
         return RINGQ_ECORRUPT;
       /* [A5] acquire; pairs with an abort's [A4]: loaded before the walk, so an abort after it
        * leaves aborts_seen behind and the getters' re-check true. */
       a = atomic_load_explicit(&b->aborts, memory_order_acquire);
-      *end = ringq__bytes_pads(b, pos, w);
+      *end = ringq__bytes_pads(b, g, pos, w);
       /* [A6] seq_cst; read by ringq__bytes_pad_ready: the PADs aborted so far are seen to. */
       atomic_store_explicit(&b->aborts_seen, a, memory_order_seq_cst);
       return *end != pos ? RINGQ__BYTES_SKIP : RINGQ_EMPTY;
     }
   }
   /* Each counted message takes at least 8 bytes of the reserved ones. */
-  if ((pos & 7) != 0 || w - pos > b->size || (int64_t)(t - h) < 0 ||
+  if ((pos & 7) != 0 || w - pos > g->size || (int64_t)(t - h) < 0 ||
       (t - h) / RINGQ__STEP > (w - pos) / RINGQ__BYTES_HDR)
     return RINGQ_ECORRUPT;
-  for (n = 0; n <= b->size / RINGQ__BYTES_HDR; n++) {
-    uint64_t off = pos & b->mask, k;
-    struct ringq__bhdr *hdr = ringq__bytes_hdr(b, pos);
+  for (n = 0; n <= g->size / RINGQ__BYTES_HDR; n++) {
+    uint64_t off = pos & g->mask, k;
+    struct ringq__bhdr *hdr = ringq__bytes_hdr(b, g, pos);
     uint32_t word;
-    if (w - pos < RINGQ__BYTES_HDR || w - pos > b->size)
+    if (w - pos < RINGQ__BYTES_HDR || w - pos > g->size)
       return RINGQ_ECORRUPT; /* counted messages left, no reserved record left */
     /* [C2] acquire; pairs with [P1] / [P3]: a COMMITTED record's bytes, a PAD's length. */
     word = atomic_load_explicit(&hdr->word, memory_order_acquire);
     k = word & RINGQ__BYTES_LEN;
     switch (word & RINGQ__BYTES_STATE) {
     case RINGQ__BYTES_PAD:
-      if (k < RINGQ__BYTES_HDR || (k & 7) != 0 || off + k > b->size || k > w - pos)
+      if (k < RINGQ__BYTES_HDR || (k & 7) != 0 || off + k > g->size || k > w - pos)
         return RINGQ_ECORRUPT;
       pos += k;
       continue;
     case RINGQ__BYTES_COMMITTED:
-      if (k > b->max_len || off + ringq__bytes_rec(k) > b->size || ringq__bytes_rec(k) > w - pos)
+      if (k > g->max_len || off + ringq__bytes_rec(k) > g->size || ringq__bytes_rec(k) > w - pos)
         return RINGQ_ECORRUPT;
       *rec = (const unsigned char *)hdr + RINGQ__BYTES_HDR;
       *len = k;
@@ -467,7 +477,7 @@ ringq__bytes_next(struct ringq__bytes *b, const unsigned char **rec, uint64_t *l
     default:
       /* Claimed, header not written yet (MPSC); an SPSC producer writes every header before its
        * count, so 0 there is corruption. */
-      return b->multi ? RINGQ_EMPTY : RINGQ_ECORRUPT;
+      return g->multi ? RINGQ_EMPTY : RINGQ_ECORRUPT;
     }
   }
   return RINGQ_ECORRUPT;
@@ -477,19 +487,20 @@ ringq__bytes_next(struct ringq__bytes *b, const unsigned char **rec, uint64_t *l
  * `message` is 0: PADs only), its record and the PADs before it freed. release_mo: [F2] (seq_cst
  * from the blocking layer's symmetric protocol: its [N1] for NOT_FULL). */
 static inline void
-ringq__bytes_free(struct ringq__bytes *b, uint64_t end, int message, memory_order release_mo)
+ringq__bytes_free(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t end, int message,
+                  memory_order release_mo)
 {
   /* relaxed: the consumer's own words. */
   uint64_t pos = atomic_load_explicit(&b->rpos, memory_order_relaxed);
   uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
-  if (b->multi) {
+  if (g->multi) {
     /* Zero what is freed (at most two pieces: a PAD to the end of the ring, then the record), so
      * that a header claimed and not yet written reads 0. Bounded: end - pos <= size (checked by
      * ringq__bytes_next). */
-    while (pos != end && end - pos <= b->size) {
-      uint64_t off = pos & b->mask, n = end - pos;
-      if (n > b->size - off)
-        n = b->size - off;
+    while (pos != end && end - pos <= g->size) {
+      uint64_t off = pos & g->mask, n = end - pos;
+      if (n > g->size - off)
+        n = g->size - off;
       memset(ringq__bytes_data(b) + off, 0, (size_t)n);
       pos += n;
     }
@@ -502,9 +513,10 @@ ringq__bytes_free(struct ringq__bytes *b, uint64_t end, int message, memory_orde
 }
 
 static inline void
-ringq__bytes_consume(struct ringq__bytes *b, uint64_t end, memory_order release_mo)
+ringq__bytes_consume(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t end,
+                     memory_order release_mo)
 {
-  ringq__bytes_free(b, end, 1, release_mo);
+  ringq__bytes_free(b, g, end, 1, release_mo);
 }
 
 /* Get or peek the next message (see struct ringq__bytes_get): 1, 0 (empty, or the next record is
@@ -512,7 +524,8 @@ ringq__bytes_consume(struct ringq__bytes *b, uint64_t end, memory_order release_
  * RINGQ_EMSGSIZE (buffer too small: g->len says how much is needed, the message stays) /
  * RINGQ_EINVAL (a peek is open) / RINGQ_ECORRUPT. */
 static inline ptrdiff_t
-ringq__bytes_pop(struct ringq__bytes *b, struct ringq__bytes_get *g, memory_order release_mo)
+ringq__bytes_pop(struct ringq__bytes *b, const struct ringq__bgeom *g, struct ringq__bytes_get *op,
+                 memory_order release_mo)
 {
   const unsigned char *rec = NULL;
   uint64_t len = 0, end = 0;
@@ -521,24 +534,24 @@ ringq__bytes_pop(struct ringq__bytes *b, struct ringq__bytes_get *g, memory_orde
    * still open makes a get or another peek a misuse. */
   if (b->peek_end != 0)
     return RINGQ_EINVAL;
-  st = ringq__bytes_next(b, &rec, &len, &end);
+  st = ringq__bytes_next(b, g, &rec, &len, &end);
   if (st == RINGQ__BYTES_SKIP) {
-    ringq__bytes_free(b, end, 0, release_mo);
+    ringq__bytes_free(b, g, end, 0, release_mo);
     return 2;
   }
   if (st != RINGQ_OK)
     return st == RINGQ_EMPTY ? 0 : (ptrdiff_t)st;
-  g->len = (size_t)len;
-  if (g->peek) {
-    g->view = rec;
+  op->len = (size_t)len;
+  if (op->peek) {
+    op->view = rec;
     b->peek_end = end | 1; /* positions are multiples of 8: never 0 this way */
     return 1;
   }
-  if (len > g->cap)
+  if (len > op->cap)
     return RINGQ_EMSGSIZE;
   if (len > 0)
-    memcpy(g->buf, rec, (size_t)len);
-  ringq__bytes_consume(b, end, release_mo);
+    memcpy(op->buf, rec, (size_t)len);
+  ringq__bytes_consume(b, g, end, release_mo);
   return 1;
 }
 
@@ -546,39 +559,39 @@ ringq__bytes_pop(struct ringq__bytes *b, struct ringq__bytes_get *g, memory_orde
 
 /* Messages committed and not yet consumed. */
 static inline size_t
-ringq__bytes_size(struct ringq__bytes *b)
+ringq__bytes_size(struct ringq__bytes *b, const struct ringq__bgeom *g)
 {
   /* acquire, head before tail (as ringq_spsc_size). */
   uint64_t h = atomic_load_explicit(&b->head, memory_order_acquire);
   uint64_t t = atomic_load_explicit(&b->tail, memory_order_acquire) & ~RINGQ__CLOSED;
   int64_t d = (int64_t)(t - h);
   uint64_t n = d > 0 ? (uint64_t)d / RINGQ__STEP : 0;
-  return (size_t)(n > b->size / RINGQ__BYTES_HDR ? b->size / RINGQ__BYTES_HDR : n);
+  return (size_t)(n > g->size / RINGQ__BYTES_HDR ? g->size / RINGQ__BYTES_HDR : n);
 }
 
 /* Bytes in use: records, headers, PADs and open reservations, within [0, size]. */
 static inline size_t
-ringq__bytes_used(struct ringq__bytes *b)
+ringq__bytes_used(struct ringq__bytes *b, const struct ringq__bgeom *g)
 {
   /* acquire, rpos before wpos, so that the difference is never negative in a valid ring. */
   uint64_t r = atomic_load_explicit(&b->rpos, memory_order_acquire);
   uint64_t w = atomic_load_explicit(&b->wpos, memory_order_acquire);
   uint64_t d = w - r;
-  return (size_t)(d > b->size ? b->size : d);
+  return (size_t)(d > g->size ? g->size : d);
 }
 
 /* The blocking layer's [W2] for putters: a record of rec bytes fits now, or the ring is closed.
  * seq_cst loads; rpos pairs with the consumer's [F2] ([N1] for NOT_FULL). */
 static inline int
-ringq__bytes_room(struct ringq__bytes *b, uint64_t rec)
+ringq__bytes_room(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t rec)
 {
   uint64_t r = atomic_load_explicit(&b->rpos, memory_order_seq_cst);
   uint64_t w = atomic_load_explicit(&b->wpos, memory_order_seq_cst);
   if (atomic_load_explicit(&b->tail, memory_order_seq_cst) & RINGQ__CLOSED)
     return 1;
-  if ((w & 7) != 0 || w - r > b->size)
+  if ((w & 7) != 0 || w - r > g->size)
     return 1; /* impossible positions: let the put find RINGQ_ECORRUPT */
-  return ringq__bytes_fits(b, w, r, rec);
+  return ringq__bytes_fits(g, w, r, rec);
 }
 
 /* The getters' [W2] addition: a reservation was aborted since the getter last freed the PADs at
@@ -597,24 +610,24 @@ ringq__bytes_pad_ready(struct ringq__bytes *b)
  * claimant killed between its claim [R3] and its BUSY store [P1] leaves a header that reads 0,
  * which this cannot size: it reports nothing then. Returns 1 with *claimant / *reserved, or 0. */
 static inline int
-ringq__bytes_stuck(struct ringq__bytes *b, struct ringq__bhdr **hdr, uint32_t *claimant,
-                   uint64_t *reserved)
+ringq__bytes_stuck(struct ringq__bytes *b, const struct ringq__bgeom *g, struct ringq__bhdr **hdr,
+                   uint32_t *claimant, uint64_t *reserved)
 {
   /* relaxed: the consumer's own word (the recovery runs as, or with, the consumer). */
   uint64_t pos = atomic_load_explicit(&b->rpos, memory_order_relaxed), n;
   uint64_t w = atomic_load_explicit(&b->wpos, memory_order_acquire);
-  for (n = 0; n <= b->size / RINGQ__BYTES_HDR && w - pos >= RINGQ__BYTES_HDR && w - pos <= b->size;
+  for (n = 0; n <= g->size / RINGQ__BYTES_HDR && w - pos >= RINGQ__BYTES_HDR && w - pos <= g->size;
        n++) {
-    struct ringq__bhdr *h = ringq__bytes_hdr(b, pos);
+    struct ringq__bhdr *h = ringq__bytes_hdr(b, g, pos);
     /* acquire; pairs with [P1]: the claimant was written before BUSY. */
     uint32_t word = atomic_load_explicit(&h->word, memory_order_acquire);
     uint64_t k = word & RINGQ__BYTES_LEN;
     if ((word & RINGQ__BYTES_STATE) == RINGQ__BYTES_PAD && k >= RINGQ__BYTES_HDR &&
-        (k & 7) == 0 && (pos & b->mask) + k <= b->size) {
+        (k & 7) == 0 && (pos & g->mask) + k <= g->size) {
       pos += k;
       continue;
     }
-    if ((word & RINGQ__BYTES_STATE) != RINGQ__BYTES_BUSY || k > b->max_len)
+    if ((word & RINGQ__BYTES_STATE) != RINGQ__BYTES_BUSY || k > g->max_len)
       return 0;
     *hdr = h;
     /* relaxed: ordered by the acquire above. */

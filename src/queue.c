@@ -407,7 +407,7 @@ spsc_push_n(struct ringq_queue *q, const void *items, size_t n, int closable)
   struct ringq_spsc *r = spsc_of(q);
   enum ringq_status st;
   if (q->bytes) /* one put or commit (n is 1): [N1] = [P2] of src/bytes.h */
-    return ringq__bytes_push(bytes_of(q), (const struct ringq__bytes_put *)items, closable,
+    return ringq__bytes_push(bytes_of(q), &q->bgeom, (const struct ringq__bytes_put *)items, closable,
                              ringq__bytes_claimant(q));
   if (q->unbounded)
     return unbounded_give(q, items, n, closable);
@@ -665,7 +665,7 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] / [F2] */
     if (q->bytes) {
       struct ringq__bytes_get *g = items;
-      k = ringq__bytes_pop(bytes_of(q), g, mo);
+      k = ringq__bytes_pop(bytes_of(q), &q->bgeom, g, mo);
       if ((k == 1 && g->peek) || k == RINGQ_EINVAL)
         return k; /* a peek is a get under way until its release lowers get_busy ([G2]);
                      EINVAL: a peek is open, and its get_busy must stay raised */
@@ -1428,7 +1428,7 @@ ringq_queue_qsize(struct ringq_queue *q)
   if (atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_DISCARD)
     return 0;
   if (q->bytes)
-    return ringq__bytes_size(bytes_of(q));
+    return ringq__bytes_size(bytes_of(q), &q->bgeom);
   if (q->unbounded)
     return ringq__unbounded_size(unbounded_of(q));
   return q->kind == RINGQ_QUEUE_SPSC ? ringq__spsc_size_g(&q->geom, spsc_of(q))
@@ -1445,7 +1445,7 @@ bool
 ringq_queue_full(struct ringq_queue *q)
 {
   if (q != NULL && q->bytes) /* no room for a message of the largest size */
-    return !ringq__bytes_room(bytes_of(q), ringq__bytes_rec(bytes_of(q)->max_len));
+    return !ringq__bytes_room(bytes_of(q), &q->bgeom, ringq__bytes_rec(q->bgeom.max_len));
   return q != NULL && !q->unbounded && ringq_queue_qsize(q) == ringq_queue_capacity(q);
 }
 
@@ -1455,7 +1455,7 @@ ringq_queue_capacity(const struct ringq_queue *q)
   if (q == NULL || q->unbounded)
     return 0;
   if (q->bytes)
-    return (size_t)bytes_of((struct ringq_queue *)q)->size;
+    return (size_t)q->bgeom.size;
   return (size_t)q->geom.capacity;
 }
 
@@ -1465,7 +1465,7 @@ ringq_queue_elem_size(const struct ringq_queue *q)
   if (q == NULL || q->token)
     return 0;
   if (q->bytes) /* a byte queue: its largest message */
-    return (size_t)bytes_of((struct ringq_queue *)q)->max_len;
+    return (size_t)q->bgeom.max_len;
   return q->unbounded ? (size_t)unbounded_of((struct ringq_queue *)q)->elem_size
                       : (size_t)q->geom.elem_size;
 }
@@ -1622,10 +1622,10 @@ discard_one_bytes(struct ringq_queue *q)
   struct ringq_queue_msg msg;
   const unsigned char *rec = NULL;
   uint64_t len = 0, end = 0;
-  int st = ringq__bytes_next(b, &rec, &len, &end);
+  int st = ringq__bytes_next(b, &q->bgeom, &rec, &len, &end);
   if (st == RINGQ__BYTES_SKIP) { /* PADs only: free them, look again */
-    ringq__bytes_free(b, end, 0, memory_order_seq_cst);
-    st = ringq__bytes_next(b, &rec, &len, &end);
+    ringq__bytes_free(b, &q->bgeom, end, 0, memory_order_seq_cst);
+    st = ringq__bytes_next(b, &q->bgeom, &rec, &len, &end);
   }
   if (st != RINGQ_OK)
     return st == RINGQ_ECORRUPT ? RINGQ_SHUTDOWN
@@ -1635,7 +1635,7 @@ discard_one_bytes(struct ringq_queue *q)
   hand_over(q, &msg);
   if (b->peek_end != 0) /* fini with a peek left open (a discarder waits for its release) */
     b->peek_end = 0;
-  ringq__bytes_consume(b, end, memory_order_seq_cst); /* [F2] */
+  ringq__bytes_consume(b, &q->bgeom, end, memory_order_seq_cst); /* [F2] */
   return RINGQ_OK;
 }
 
@@ -1849,18 +1849,13 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
     return st;
   q = (struct ringq_queue *)mem;
   if (kind == RINGQ_QUEUE_BYTES_SPSC || kind == RINGQ_QUEUE_BYTES_MPSC) {
-    /* A byte queue runs the SPSC queue's paths (one getter; for BYTES_SPSC one putter and the
-     * asymmetric variant when private); its puts and gets go through src/bytes.c. */
-    ringq__init_handle(q, RINGQ_QUEUE_SPSC, flags, 1, 0);
+    st = ringq__bytes_handle(q, kind, capacity, elem_size, flags); /* checked by memsize */
+    if (st != RINGQ_OK)
+      return st;
     q->shared_offset = offsetof(struct ringq_queue, own);
     ringq__init_shared(&q->own);
     q->ring_offset = sizeof(struct ringq_queue);
-    memset(&q->geom, 0, sizeof q->geom); /* no ring: the geometry is in struct ringq__bytes */
-    q->bytes = kind == RINGQ_QUEUE_BYTES_SPSC ? 1u : 2u;
-    if (kind == RINGQ_QUEUE_BYTES_MPSC) /* several putters: never the one-putter handshake */
-      atomic_init(&q->asym, 0);
-    ringq__bytes_init(bytes_of(q), capacity, elem_size, kind == RINGQ_QUEUE_BYTES_MPSC,
-                      (flags & RINGQ_QUEUE_PROCESS_SHARED) != 0);
+    ringq__bytes_init(bytes_of(q), &q->bgeom);
     return RINGQ_OK;
   }
   ringq__init_handle(q, kind, flags, elem_size, 0);
@@ -2059,7 +2054,7 @@ held_bytes(struct ringq_queue *q)
   if (q->mapped)
     return q->map_bytes;
   if (q->bytes)
-    return sizeof *q + sizeof(struct ringq__bytes) + bytes_of(q)->size;
+    return sizeof *q + sizeof(struct ringq__bytes) + q->bgeom.size;
   if (ringq_queue_memsize((enum ringq_queue_kind)q->kind, ringq_queue_capacity(q),
                           q->token ? 0 : (size_t)q->geom.elem_size, &bytes) != RINGQ_OK)
     return 0;

@@ -70,6 +70,17 @@ struct ringq__shared {
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) get_busy; /* 1 from [G1] to [G2] */
 };
 
+/* A byte queue's record ring geometry (src/bytes.h), kept in the handle like struct ringq__geom:
+ * computed once from the validated (kind, capacity, largest message) by ringq__bytes_geom, never
+ * read from the ring, which may sit in a mapping other processes write. */
+struct ringq__bgeom {
+  uint64_t size;    /* data bytes: a power of two, at least 64 */
+  uint64_t mask;    /* size - 1 */
+  uint64_t max_len; /* the largest message: <= size / 2 - 8, and < 2^30 */
+  uint32_t multi;   /* 1: several producers (BYTES_MPSC) */
+  uint32_t claim;   /* 1: producers write their pid as claimant (process-shared queues) */
+};
+
 /* A queue as one process sees it: the handle (geometry and this process's state, read-only after
  * init or attach but for the atomics below) and where its shared words and ring are. A queue made
  * by init / create is its own handle and holds its shared words (`own`); a queue made or attached
@@ -94,6 +105,7 @@ struct ringq_queue {
   uint32_t bytes;             /* byte messages (src/bytes.h) at ring_offset: 1 BYTES_SPSC, 2
                                  BYTES_MPSC; kind is then RINGQ_QUEUE_SPSC (one getter, and its
                                  handshakes); read-only after init */
+  struct ringq__bgeom bgeom;  /* byte queues: the record ring's geometry, validated once */
   ringq_discard_fn discard;   /* the user's discard callback, or NULL (ringq_queue_set_discard) */
   void *discard_ctx;
   /* Event-loop descriptors (src/poll.c), process-private queues only: an eventfd per direction,
@@ -222,5 +234,11 @@ ptrdiff_t ringq__bytes_take(struct ringq_queue *q, void *op);
  * other thread, such as an event loop, room for the largest), and the process's claimant word. */
 int ringq__bytes_put_may_proceed(struct ringq_queue *q);
 uint32_t ringq__bytes_claimant(const struct ringq_queue *q);
+/* bytes.c: the handle of a byte queue of `kind` (RINGQ_QUEUE_BYTES_SPSC / _MPSC), capacity in
+ * bytes and largest message max_len (0: the largest possible): ringq__init_handle's fields, the
+ * record ring's geometry (bgeom) and the byte-queue flags; the caller sets the offsets and makes
+ * the ring (ringq__bytes_init). RINGQ_OK, RINGQ_EINVAL or RINGQ_ERANGE (as memsize). */
+enum ringq_status ringq__bytes_handle(struct ringq_queue *q, enum ringq_queue_kind kind,
+                                      size_t capacity, size_t max_len, unsigned flags);
 
 #endif /* RINGQ_SRC_QUEUE_INTERNAL_H */

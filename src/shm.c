@@ -7,7 +7,9 @@
  * ===========
  *   offset 0               struct ringq__shm_header: the creator's record (read only at attach)
  *   shared_offset          struct ringq__shared: the wait protocol's words (src/queue_internal.h)
- *   ring_offset            struct ringq_spsc or struct ringq_mpmc, then its slots
+ *   ring_offset            struct ringq_spsc or struct ringq_mpmc, then its slots; for a byte
+ *                          queue (RINGQ_QUEUE_BYTES_SPSC / _MPSC) struct ringq__bytes, then its
+ *                          data bytes (src/bytes.h)
  *   total_bytes            the end; the file is exactly this long when the creator made it
  * Every offset is a function of (kind, capacity, elem_size) and of this build's layout
  * (shm_layout): an attach recomputes them and refuses a header that says anything else.
@@ -46,7 +48,8 @@
  *   offsets and total size                       RINGQ_ECORRUPT unless equal to the recomputed ones
  *   total size > the size fstat gave             RINGQ_ECORRUPT (a truncated file)
  * The handle (private memory) then holds the geometry recomputed from the validated (kind,
- * capacity, elem_size), never the copies the mapping holds; queue.c never reads geometry from the
+ * capacity, elem_size) (struct ringq__geom; for a byte queue struct ringq__bgeom: ring size, mask,
+ * largest message), never the copies the mapping holds; queue.c never reads geometry from the
  * mapping (struct ringq_queue, docs/design/handle-and-layout.md). A file that shrinks after the
  * attach would make accesses past its new end fault (SIGBUS): memfd queues are sealed against it
  * (F_SEAL_SHRINK | F_SEAL_GROW); a named queue trusts whoever may write its file not to truncate it
@@ -62,6 +65,7 @@
  * queue has ringq__self 0 and so finds any private queue foreign.
  */
 #define _GNU_SOURCE /* memfd_create, F_DUPFD_CLOEXEC, F_ADD_SEALS */
+#include "bytes.h"
 #include "queue_internal.h"
 #include "wait.h"
 
@@ -116,8 +120,15 @@ ringq__self_init(void)
 
 struct shm_layout {
   uint64_t shared_offset, ring_offset, total_bytes;
-  struct ringq__geom geom;
+  struct ringq__geom geom;   /* a fixed-size ring's geometry (zero for a byte queue) */
+  struct ringq__bgeom bgeom; /* a byte queue's record ring geometry (zero otherwise) */
 };
+
+static int
+is_bytes(enum ringq_queue_kind kind)
+{
+  return kind == RINGQ_QUEUE_BYTES_SPSC || kind == RINGQ_QUEUE_BYTES_MPSC;
+}
 
 static uint64_t
 align_up(uint64_t v)
@@ -132,11 +143,22 @@ static enum ringq_status
 shm_layout(enum ringq_queue_kind kind, size_t capacity, size_t elem_size, struct shm_layout *l)
 {
   size_t ring = 0;
-  enum ringq_status st = ringq__geom_for(kind, capacity, elem_size, &l->geom);
-  if (st != RINGQ_OK)
-    return st;
-  st = kind == RINGQ_QUEUE_SPSC ? ringq_spsc_memsize(capacity, (size_t)l->geom.elem_size, &ring)
-                                : ringq_mpmc_memsize(capacity, (size_t)l->geom.elem_size, &ring);
+  enum ringq_status st;
+  memset(&l->geom, 0, sizeof l->geom);
+  memset(&l->bgeom, 0, sizeof l->bgeom);
+  if (is_bytes(kind)) {
+    /* capacity in bytes, elem_size the largest message (0: the largest that fits), as
+     * ringq_queue_create takes them; the geometry a handle keeps for it (claim: shared). */
+    st = ringq__bytes_geom(capacity, elem_size, kind == RINGQ_QUEUE_BYTES_MPSC, 1, &l->bgeom);
+    if (st == RINGQ_OK)
+      st = ringq__bytes_memsize(capacity, elem_size, &ring);
+  } else {
+    st = ringq__geom_for(kind, capacity, elem_size, &l->geom);
+    if (st == RINGQ_OK)
+      st = kind == RINGQ_QUEUE_SPSC
+               ? ringq_spsc_memsize(capacity, (size_t)l->geom.elem_size, &ring)
+               : ringq_mpmc_memsize(capacity, (size_t)l->geom.elem_size, &ring);
+  }
   if (st != RINGQ_OK)
     return st;
   l->shared_offset = align_up(sizeof(struct ringq__shm_header));
@@ -179,7 +201,7 @@ check_caller(unsigned layout_version, uint64_t header_hash)
 static enum ringq_status
 check_shape(enum ringq_queue_kind kind, size_t capacity, unsigned flags)
 {
-  if (kind != RINGQ_QUEUE_SPSC && kind != RINGQ_QUEUE_MPMC)
+  if (kind != RINGQ_QUEUE_SPSC && kind != RINGQ_QUEUE_MPMC && !is_bytes(kind))
     return RINGQ_EINVAL;
   if (capacity == 0) /* unbounded queues allocate segments in process memory */
     return RINGQ_EINVAL;
@@ -231,7 +253,8 @@ unmap_with_guard(void *base, size_t size)
  * over fd and the mapping (on failure too). */
 static enum ringq_status
 make_handle(unsigned char *base, size_t map_bytes, int fd, enum ringq_queue_kind kind,
-            size_t elem_size, const struct shm_layout *l, struct ringq_queue **out)
+            size_t capacity, size_t elem_size, const struct shm_layout *l,
+            struct ringq_queue **out)
 {
   size_t bytes = (size_t)align_up(sizeof(struct ringq_queue));
   struct ringq_queue *q = (struct ringq_queue *)aligned_alloc(RINGQ_CACHE_LINE, bytes);
@@ -241,8 +264,20 @@ make_handle(unsigned char *base, size_t map_bytes, int fd, enum ringq_queue_kind
     return RINGQ_ENOMEM;
   }
   memset(q, 0, sizeof *q);
-  ringq__init_handle(q, kind, RINGQ_QUEUE_PROCESS_SHARED, elem_size, 0);
-  q->geom = l->geom;
+  if (is_bytes(kind)) {
+    /* The geometry recomputed from the validated (kind, capacity, elem_size), as l->bgeom. */
+    enum ringq_status st = ringq__bytes_handle(q, kind, capacity, elem_size,
+                                               RINGQ_QUEUE_PROCESS_SHARED);
+    if (st != RINGQ_OK) { /* not reached: shm_layout accepted the same values */
+      free(q);
+      unmap_with_guard(base, map_bytes);
+      close(fd);
+      return RINGQ_ECORRUPT;
+    }
+  } else {
+    ringq__init_handle(q, kind, RINGQ_QUEUE_PROCESS_SHARED, elem_size, 0);
+    q->geom = l->geom;
+  }
   /* Offsets from the handle into the mapping, in uintptr_t arithmetic (see queue_internal.h). */
   q->shared_offset = (uint64_t)((uintptr_t)(base + l->shared_offset) - (uintptr_t)q);
   q->ring_offset = (uint64_t)((uintptr_t)(base + l->ring_offset) - (uintptr_t)q);
@@ -307,7 +342,11 @@ make_queue(int fd, enum ringq_queue_kind kind, size_t capacity, size_t elem_size
   h->total_bytes = l.total_bytes;
   ringq__init_shared((struct ringq__shared *)(base + l.shared_offset));
   ring = base + l.ring_offset;
-  st = kind == RINGQ_QUEUE_SPSC
+  if (is_bytes(kind)) {
+    ringq__bytes_init((struct ringq__bytes *)ring, &l.bgeom);
+    st = RINGQ_OK;
+  } else
+    st = kind == RINGQ_QUEUE_SPSC
            ? ringq_spsc_init(ring, (size_t)(l.total_bytes - l.ring_offset), capacity,
                              (size_t)l.geom.elem_size)
            : ringq_mpmc_init(ring, (size_t)(l.total_bytes - l.ring_offset), capacity,
@@ -320,7 +359,7 @@ make_queue(int fd, enum ringq_queue_kind kind, size_t capacity, size_t elem_size
   /* [C3] release; pairs with [O2]'s acquire: everything above is visible to an opener that
    * reads SHM_READY. */
   atomic_store_explicit(&h->ready, SHM_READY, memory_order_release);
-  return make_handle(base, (size_t)l.total_bytes, fd, kind, elem_size, &l, out);
+  return make_handle(base, (size_t)l.total_bytes, fd, kind, capacity, elem_size, &l, out);
 }
 
 /* The validation of [O3], on a private copy of the header and the size fstat gave. */
@@ -332,7 +371,8 @@ validate(const struct ringq__shm_header *c, uint64_t file_bytes, struct shm_layo
   if (c->layout_version != RINGQ_LAYOUT_VERSION || c->layout_hash != ringq_layout_hash() ||
       c->header_hash != ringq__header_hash() || c->cache_line != RINGQ_CACHE_LINE)
     return RINGQ_EVERSION;
-  if ((c->kind != RINGQ_QUEUE_SPSC && c->kind != RINGQ_QUEUE_MPMC) ||
+  if ((c->kind != RINGQ_QUEUE_SPSC && c->kind != RINGQ_QUEUE_MPMC &&
+       !is_bytes((enum ringq_queue_kind)c->kind)) ||
       c->flags != RINGQ_QUEUE_PROCESS_SHARED || c->capacity == 0 ||
       c->capacity > RINGQ_MAX_CAPACITY || c->elem_size > RINGQ_MAX_ELEM_SIZE)
     return RINGQ_ECORRUPT;
@@ -398,8 +438,8 @@ attach(int fd, struct ringq_queue **out)
       close(fd);
       return st;
     }
-    return make_handle(base, size, fd, (enum ringq_queue_kind)copy.kind, (size_t)copy.elem_size,
-                       &l, out);
+    return make_handle(base, size, fd, (enum ringq_queue_kind)copy.kind, (size_t)copy.capacity,
+                       (size_t)copy.elem_size, &l, out);
   }
 }
 
@@ -460,6 +500,21 @@ ringq_queue_shm_open_abi(const char *name, struct ringq_queue **out, unsigned la
   return attach(fd, out);
 }
 
+/* Whether the attached q has the shape asked for: the same kind, and the same capacity and element
+ * size (a byte queue: the same ring size and largest message as those arguments give). */
+static bool
+same_shape(const struct ringq_queue *q, enum ringq_queue_kind kind, size_t capacity,
+           size_t elem_size)
+{
+  struct shm_layout want;
+  if (ringq_queue_kind(q) != kind)
+    return false;
+  if (is_bytes(kind))
+    return shm_layout(kind, capacity, elem_size, &want) == RINGQ_OK &&
+           q->bgeom.size == want.bgeom.size && q->bgeom.max_len == want.bgeom.max_len;
+  return q->geom.capacity == capacity && ringq_queue_elem_size(q) == elem_size;
+}
+
 enum ringq_status
 ringq_queue_shm_open_or_create_abi(const char *name, unsigned mode, enum ringq_queue_kind kind,
                                    size_t capacity, size_t elem_size, unsigned flags,
@@ -486,8 +541,7 @@ ringq_queue_shm_open_or_create_abi(const char *name, unsigned mode, enum ringq_q
       continue; /* unlinked between the two: try to create it again */
     if (st != RINGQ_OK)
       return st;
-    if ((*out)->kind != (uint32_t)kind || (*out)->geom.capacity != capacity ||
-        ringq_queue_elem_size(*out) != elem_size) {
+    if (!same_shape(*out, kind, capacity, elem_size)) {
       (void)ringq__shm_close(*out);
       *out = NULL;
       return RINGQ_EEXIST; /* a queue of that name, but not of that shape */
@@ -572,7 +626,11 @@ ringq_queue_shm_unlink(const char *name)
 enum ringq_queue_kind
 ringq_queue_kind(const struct ringq_queue *q)
 {
-  return q == NULL ? (enum ringq_queue_kind)0 : (enum ringq_queue_kind)q->kind;
+  if (q == NULL)
+    return (enum ringq_queue_kind)0;
+  if (q->bytes) /* a byte queue runs the SPSC paths (kind), but it is of its own kind */
+    return q->bytes == 1 ? RINGQ_QUEUE_BYTES_SPSC : RINGQ_QUEUE_BYTES_MPSC;
+  return (enum ringq_queue_kind)q->kind;
 }
 
 unsigned

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* src/version.c: the library's version, as CMake's project() states it (the build passes it in),
  * and the fingerprint of the memory layout processes sharing a queue must agree on. */
+#include "bytes.h"
 #include "queue_internal.h"
 
 #include <stddef.h>
@@ -87,6 +88,19 @@ ringq_layout_hash(void)
       offsetof(struct ringq_mpmc, lap),
       offsetof(struct ringq_mpmc, tail),
       offsetof(struct ringq_mpmc, head),
+      sizeof(struct ringq__bytes),
+      offsetof(struct ringq__bytes, tail),
+      offsetof(struct ringq__bytes, wpos),
+      offsetof(struct ringq__bytes, aborts),
+      offsetof(struct ringq__bytes, head),
+      offsetof(struct ringq__bytes, rpos),
+      offsetof(struct ringq__bytes, peek_end),
+      offsetof(struct ringq__bytes, aborts_seen),
+      sizeof(struct ringq__bhdr),
+      RINGQ__BYTES_BUSY,
+      RINGQ__BYTES_COMMITTED,
+      RINGQ__BYTES_PAD,
+      RINGQ__BYTES_MIN,
   };
   uint64_t h = 0xcbf29ce484222325ull;
   size_t i;

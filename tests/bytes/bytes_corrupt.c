@@ -26,6 +26,7 @@
 static uint64_t seed = 0xC0FFEE;
 static uint64_t n_ok, n_corrupt;
 static const char *last_call = "";
+static uint64_t max_len; /* the queue's largest message (the handle's geometry) */
 
 /* A call's status must be one of the listed ones; a timed call must come back in time. */
 static void
@@ -81,7 +82,7 @@ scribble(struct ringq__bytes *b)
     uint32_t state = (uint32_t)(rnd_next(&seed) % 4) << 30, len;
     switch (rnd_next(&seed) % 5) {
     case 0: len = (uint32_t)(rnd_next(&seed) % 64); break;
-    case 1: len = (uint32_t)(b->max_len - 8 + rnd_next(&seed) % 16); break;
+    case 1: len = (uint32_t)(max_len - 8 + rnd_next(&seed) % 16); break;
     case 2: len = (uint32_t)(size - off + rnd_next(&seed) % 16 - 8); break;
     case 3: len = (uint32_t)(rnd_next(&seed) % size); break;
     default: len = (uint32_t)rnd_next(&seed) & RINGQ__BYTES_LEN; break;
@@ -145,7 +146,8 @@ run(enum ringq_queue_kind kind, uint64_t rounds)
     if (r % 500 == 0) {
       CHECK_ST(ringq_queue_init(q, bytes, kind, 4096, 0, RINGQ_QUEUE_PROCESS_SHARED), RINGQ_OK);
       b = (struct ringq__bytes *)((unsigned char *)q + q->ring_offset);
-      CHECK(ringq__bytes_data(b) + b->size == map + PAGE + region);
+      CHECK(ringq__bytes_data(b) + ringq_queue_capacity(q) == map + PAGE + region);
+      max_len = ringq_queue_bytes_max(q);
     }
     if (rnd_next(&seed) % 3 == 0)
       scribble(b);

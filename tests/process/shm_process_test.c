@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/process/shm_process_test.c: queues shared between processes (src/shm.c), one scenario per
- * run (`shm_process_test <scenario>`): fork, exec, race, early, refuse, perm, forkmisuse, scribble.
+ * run (`shm_process_test <scenario>`): fork, exec, race, early, refuse, perm, forkmisuse, scribble,
+ * bytes.
  * Names are unique per run (pid and a counter). Exit 0 passed, 1 failed, 77 skipped. */
 #define _GNU_SOURCE
 #include <ringq/queue.h>
@@ -370,7 +371,7 @@ scenario_refuse(void)
   } cases[] = {
       {H_MAGIC, 8, 0x1234, RINGQ_ECORRUPT},       {H_VERSION, 4, 999, RINGQ_EVERSION},
       {H_CACHE, 4, 32, RINGQ_EVERSION},           {H_LHASH, 8, 1, RINGQ_EVERSION},
-      {H_HHASH, 8, 1, RINGQ_EVERSION},            {H_KIND, 4, 3, RINGQ_ECORRUPT},
+      {H_HHASH, 8, 1, RINGQ_EVERSION},            {H_KIND, 4, 3, RINGQ_ECORRUPT},           {H_KIND, 4, 5, RINGQ_ECORRUPT},
       {H_CAP, 8, 0, RINGQ_ECORRUPT},              {H_CAP, 8, 1ull << 40, RINGQ_ECORRUPT},
       {H_CAP, 8, 1ull << 20, RINGQ_ECORRUPT},     {H_ELEM, 8, 1ull << 30, RINGQ_ECORRUPT},
       {H_ELEM, 8, 4096, RINGQ_ECORRUPT},          {H_FLAGS, 8, 0, RINGQ_ECORRUPT},
@@ -526,6 +527,243 @@ scenario_forkmisuse(void)
   return failures ? 1 : 0;
 }
 
+/* ---- bytes: byte-message queues in shared memory ------------------------------------------
+ * A named BYTES_MPSC queue: 2 producer processes (puts and reserve/commit) and 1 consumer
+ * process (gets, peeks, too-small buffers), random lengths 0..max, every message exactly once and
+ * in per-producer order; open_or_create of the same shape attaches, of another shape is refused.
+ * A memfd BYTES_SPSC queue across fork: order and content, a timed get never early. */
+
+#define BYTES_CAP 8192
+#define BYTES_PER_PRODUCER 100000
+
+/* Producer p's message number n: its length (0..max; producer 1 never sends 0 bytes, so that an
+ * empty message names its producer) and its bytes: p, then n (4 bytes), then a pattern. */
+static size_t
+msg_len(int p, uint32_t n, size_t max)
+{
+  uint64_t x = ((uint64_t)p << 32 | n) * 0x9e3779b97f4a7c15ull;
+  size_t len;
+  x ^= x >> 29;
+  switch (x % 4) { /* short, medium and the largest messages all come up */
+  case 0: len = (size_t)(x >> 8) % 9; break;
+  case 1: len = max - (size_t)((x >> 8) % 9); break;
+  default: len = (size_t)((x >> 8) % (max + 1)); break;
+  }
+  return p == 1 && len == 0 ? 1 : len;
+}
+
+static unsigned char
+msg_byte(int p, uint32_t n, size_t i)
+{
+  if (i == 0)
+    return (unsigned char)p;
+  if (i < 5)
+    return (unsigned char)(n >> (8 * (i - 1)));
+  return (unsigned char)(n * 31u + (uint32_t)i * 7u + (uint32_t)p);
+}
+
+static void
+msg_fill(unsigned char *buf, int p, uint32_t n, size_t len)
+{
+  size_t i;
+  for (i = 0; i < len; i++)
+    buf[i] = msg_byte(p, n, i);
+}
+
+/* Which producer sent this message, if it is the next one expected from it: 0 or 1, or -1. */
+static int
+msg_match(const unsigned char *buf, size_t len, const uint32_t *next, size_t max)
+{
+  int p = len == 0 ? 0 : buf[0];
+  size_t i;
+  if (p > 1 || next[p] >= BYTES_PER_PRODUCER || msg_len(p, next[p], max) != len)
+    return -1;
+  for (i = 0; i < len; i++)
+    if (buf[i] != msg_byte(p, next[p], i))
+      return -1;
+  return p;
+}
+
+static int
+bytes_producer(const char *name, int p)
+{
+  struct ringq_queue *q;
+  unsigned char *buf;
+  size_t max;
+  uint32_t n;
+  if (ringq_queue_shm_open(name, &q) != RINGQ_OK)
+    return 2;
+  max = ringq_queue_bytes_max(q);
+  buf = malloc(max + 1);
+  if (buf == NULL || ringq_queue_kind(q) != RINGQ_QUEUE_BYTES_MPSC)
+    return 3;
+  for (n = 0; n < BYTES_PER_PRODUCER; n++) {
+    size_t len = msg_len(p, n, max);
+    if (n % 3 == 1) { /* zero copy: reserve more than needed, commit the message */
+      void *at = NULL;
+      size_t want = len + (max - len) / 2;
+      if (ringq_queue_reserve_bytes(q, want, &at, 60000000000LL) != RINGQ_OK)
+        return 4;
+      msg_fill(at, p, n, len);
+      if (ringq_queue_commit_bytes(q, at, len) != RINGQ_OK)
+        return 5;
+    } else {
+      msg_fill(buf, p, n, len);
+      if (ringq_queue_put_bytes(q, buf, len) != RINGQ_OK)
+        return 6;
+    }
+  }
+  free(buf);
+  return ringq_queue_close(q) == RINGQ_OK ? 0 : 7;
+}
+
+/* Until shutdown: every message checked against its producer's next one; results in `got`. */
+static int
+bytes_consumer(const char *name, _Atomic(uint32_t) *got)
+{
+  struct ringq_queue *q;
+  unsigned char *buf;
+  uint32_t next[2] = {0, 0};
+  size_t max, len = 0;
+  int st, k = 0;
+  if (ringq_queue_shm_open(name, &q) != RINGQ_OK)
+    return 2;
+  max = ringq_queue_bytes_max(q);
+  buf = malloc(max + 1);
+  if (buf == NULL)
+    return 3;
+  for (;; k++) {
+    int p;
+    if (k % 5 == 2) { /* in place */
+      const void *view = NULL;
+      st = ringq_queue_peek_bytes(q, &view, &len, 60000000000LL);
+      if (st != RINGQ_OK)
+        break;
+      p = msg_match(view, len, next, max);
+      if (ringq_queue_release_bytes(q) != RINGQ_OK)
+        return 4;
+    } else {
+      size_t cap = k % 7 == 3 ? (size_t)k % 16 : max; /* sometimes too small: it stays */
+      st = ringq_queue_get_bytes(q, buf, cap, &len);
+      if (st == RINGQ_EMSGSIZE) {
+        if (len <= cap || len > max)
+          return 5;
+        st = ringq_queue_get_bytes(q, buf, max, &len);
+      }
+      if (st != RINGQ_OK)
+        break;
+      p = msg_match(buf, len, next, max);
+    }
+    if (p < 0) {
+      fprintf(stderr, "bytes consumer: message %d (len %zu) is not the next of either producer "
+                      "(next %u, %u)\n", k, len, next[0], next[1]);
+      return 6;
+    }
+    next[p]++;
+    atomic_store_explicit(&got[p], next[p], memory_order_relaxed);
+    if (ringq_queue_task_done(q) != RINGQ_OK)
+      return 7;
+  }
+  free(buf);
+  if (st != RINGQ_SHUTDOWN)
+    return 8;
+  return ringq_queue_close(q) == RINGQ_OK ? 0 : 9;
+}
+
+static int
+scenario_bytes(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q, *o;
+  _Atomic(uint32_t) *got = shared_anon(2 * sizeof *got);
+  unsigned char msg[600], out[600];
+  size_t len = 0;
+  pid_t kids[3];
+  bool made = true;
+  int k;
+  uint32_t n;
+  int64_t t0;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_BYTES_MPSC, BYTES_CAP, 0, 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  CHECK(ringq_queue_kind(q) == RINGQ_QUEUE_BYTES_MPSC, "kind %d", (int)ringq_queue_kind(q));
+  CHECK(ringq_queue_capacity(q) == BYTES_CAP, "capacity %zu", ringq_queue_capacity(q));
+  CHECK(ringq_queue_bytes_max(q) == BYTES_CAP / 2 - 8, "max %zu", ringq_queue_bytes_max(q));
+  CHECK(ringq_queue_elem_size(q) == ringq_queue_bytes_max(q), "elem_size %zu",
+        ringq_queue_elem_size(q));
+  /* open_or_create: the same shape attaches (a capacity that rounds to the same ring too), another
+   * is refused. */
+  ST(ringq_queue_shm_open_or_create(name, 0, RINGQ_QUEUE_BYTES_MPSC, BYTES_CAP - 100, 0, 0, &o,
+                                    &made),
+     RINGQ_OK);
+  CHECK(!made && o != NULL && ringq_queue_bytes_max(o) == ringq_queue_bytes_max(q), "attached");
+  if (o != NULL)
+    ST(ringq_queue_close(o), RINGQ_OK);
+  ST(ringq_queue_shm_open_or_create(name, 0, RINGQ_QUEUE_BYTES_SPSC, BYTES_CAP, 0, 0, &o, &made),
+     RINGQ_EEXIST);
+  ST(ringq_queue_shm_open_or_create(name, 0, RINGQ_QUEUE_BYTES_MPSC, BYTES_CAP, 100, 0, &o,
+                                    &made),
+     RINGQ_EEXIST);
+  for (k = 0; k < 3; k++) {
+    kids[k] = fork();
+    if (kids[k] == 0)
+      _exit(k < 2 ? bytes_producer(name, k) : bytes_consumer(name, got));
+  }
+  for (k = 0; k < 2; k++)
+    CHECK(wait_child(kids[k]) == 0, "byte producer %d", k);
+  ST(ringq_queue_join_timeout(q, 60000000000LL), RINGQ_OK); /* the consumer's task_done */
+  ST(ringq_queue_shutdown(q, false), RINGQ_OK);
+  CHECK(wait_child(kids[2]) == 0, "byte consumer");
+  for (k = 0; k < 2; k++)
+    CHECK(atomic_load(&got[k]) == BYTES_PER_PRODUCER, "producer %d: %u messages in order", k,
+          (unsigned)atomic_load(&got[k]));
+  CHECK(ringq_queue_qsize(q) == 0 && ringq_queue_bytes_used(q) == 0, "drained");
+  ST(ringq_queue_put_bytes_nowait(q, msg, 1), RINGQ_SHUTDOWN);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+
+  /* BYTES_SPSC in a memfd, attached by a fork child that puts; the parent gets in order. */
+  ST(ringq_queue_memfd_create(RINGQ_QUEUE_BYTES_SPSC, 2048, sizeof msg, 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  CHECK(ringq_queue_kind(q) == RINGQ_QUEUE_BYTES_SPSC && ringq_queue_bytes_max(q) == sizeof msg &&
+            ringq_queue_elem_size(q) == sizeof msg && ringq_queue_capacity(q) == 2048,
+        "memfd shape");
+  t0 = now_ns();
+  ST(ringq_queue_get_bytes_timeout(q, out, sizeof out, &len, 20000000), RINGQ_EMPTY);
+  CHECK(now_ns() - t0 >= 20000000, "timed out early");
+  ST(ringq_queue_put_bytes_nowait(q, msg, sizeof msg + 1), RINGQ_EMSGSIZE);
+  kids[0] = fork();
+  if (kids[0] == 0) {
+    struct ringq_queue *mine;
+    struct timespec pause = {0, 30000000};
+    if (ringq_queue_attach_fd(ringq_queue_shm_fd(q), &mine) != RINGQ_OK)
+      _exit(2);
+    if (ringq_queue_kind(mine) != RINGQ_QUEUE_BYTES_SPSC || ringq_queue_bytes_max(mine) != sizeof msg)
+      _exit(3);
+    nanosleep(&pause, NULL); /* the parent blocks first */
+    for (n = 0; n < BYTES_PER_PRODUCER; n++) {
+      size_t l = msg_len(0, n, sizeof msg);
+      msg_fill(msg, 0, n, l);
+      if (ringq_queue_put_bytes(mine, msg, l) != RINGQ_OK)
+        _exit(4);
+    }
+    _exit(ringq_queue_close(mine) == RINGQ_OK ? 0 : 5);
+  }
+  for (n = 0; n < BYTES_PER_PRODUCER; n++) {
+    uint32_t next[2] = {n, 0};
+    int st = ringq_queue_get_bytes_timeout(q, out, sizeof out, &len, 60000000000LL);
+    if (st != RINGQ_OK || msg_match(out, len, next, sizeof msg) != 0) {
+      CHECK(0, "memfd message %u: %s, len %zu", n, ringq_strerror(st), len);
+      break;
+    }
+  }
+  CHECK(wait_child(kids[0]) == 0, "memfd byte child");
+  ST(ringq_queue_get_bytes_nowait(q, out, sizeof out, &len), RINGQ_EMPTY);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
 /* ---- scribble: random values over every word of a mapping ---------------------------------- */
 
 /* Every call on a scribbled queue must return within this (shutdown waits up to 1 s per peer
@@ -659,7 +897,7 @@ main(int argc, char **argv)
   if (argc == 3 && strcmp(argv[1], "consumer") == 0)
     return role_consumer(argv[2]);
   if (argc != 2) {
-    fprintf(stderr, "usage: %s fork|exec|race|early|refuse|perm|forkmisuse|scribble\n", argv[0]);
+    fprintf(stderr, "usage: %s fork|exec|race|early|refuse|perm|forkmisuse|scribble|bytes\n", argv[0]);
     return 2;
   }
   if (strcmp(argv[1], "fork") == 0)
@@ -678,6 +916,8 @@ main(int argc, char **argv)
     return scenario_forkmisuse();
   if (strcmp(argv[1], "scribble") == 0)
     return scenario_scribble();
+  if (strcmp(argv[1], "bytes") == 0)
+    return scenario_bytes();
   fprintf(stderr, "unknown scenario %s\n", argv[1]);
   return 2;
 }
