@@ -98,9 +98,11 @@ def produce_timed(q, p, n, timeout):
             return
 
 
-def child_put_forever(q, p):
+def child_put_forever(q, p, started):
     i = 0
     while True:
+        if i == 100:
+            started.set()  # the parent kills it from now on, mid-stream
         q.put((p, i, "x" * (i % 13)))
         i += 1
 
@@ -439,13 +441,15 @@ class DeadProducerTest(unittest.TestCase):
                     paths = [os.path.join(d, f"c{c}") for c in range(2)]
                     cons = [ctx.Process(target=consume, args=(q, p, False, 2.0 * SCALE))
                             for p in paths]
-                    victim = ctx.Process(target=child_put_forever, args=(q, 99))
+                    started = ctx.Event()
+                    victim = ctx.Process(target=child_put_forever, args=(q, 99, started))
                     prods = [ctx.Process(target=produce_timed, args=(q, p, per, 2.0 * SCALE))
                              for p in range(2)]
                     victim.start()
                     for pr in cons + prods:
                         pr.start()
-                    time.sleep(0.3)
+                    self.assertTrue(started.wait(LONG))
+                    time.sleep(0.05)
                     os.kill(victim.pid, signal.SIGKILL)
                     victim.join(LONG)
                     self.assertEqual(victim.exitcode, -signal.SIGKILL)
@@ -473,6 +477,33 @@ class DeadProducerTest(unittest.TestCase):
                 print(f"\n  {method}: victim's items got {sum(1 for s in seen if s[0] == 99)}, "
                       f"live items got {len(seen & live)}/{len(live)}, consumer timeouts "
                       f"{timeouts}", file=sys.stderr)
+
+
+class DeadGetterTest(unittest.TestCase):
+    def test_getter_killed_holding_the_lock_makes_timed_gets_time_out(self):
+        """The README's limit, as multiprocessing.Queue's: a getter killed while it holds the
+        getters' lock (waiting in get) leaves it held; the other getters' timed gets then raise
+        Empty on time (they do not hang), and puts still work."""
+        ctx = multiprocessing.get_context("fork")
+        q = ringq.SharedQueue(4, ctx=ctx)
+        with tempfile.TemporaryDirectory() as d:
+            pr = ctx.Process(target=child_blocked_get, args=(q, os.path.join(d, "out")))
+            pr.start()
+            deadline = time.monotonic() + LONG
+            while q._rlock.acquire(False):  # until the child holds the lock
+                q._rlock.release()
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.01)
+            os.kill(pr.pid, signal.SIGKILL)
+            pr.join(LONG)
+        q.put("after")
+        t0 = time.monotonic()
+        self.assertRaises(queue.Empty, q.get, True, 0.2)
+        el = time.monotonic() - t0
+        self.assertGreaterEqual(el, 0.2)
+        self.assertLess(el, 0.2 + LATE)
+        self.assertRaises(queue.Empty, q.get_nowait)
+        self.assertEqual(q.qsize(), 1)  # the item is there; only the lock is lost
 
 
 class AsyncioTest(unittest.TestCase):
