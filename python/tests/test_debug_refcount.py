@@ -76,6 +76,44 @@ def one_round():
         aq.shutdown()
     asyncio.run(loop_side())
 
+    # ringq.SharedQueue's C part (python/src/shared.c): every path that makes, hands over or
+    # drops a reference (buffers, the bytes got, errors, attach and the handles' release).
+    sq = ringq.SharedQueue(3, capacity=4096)
+    sq.put({"a": 1})
+    sq.put_bytes(bytearray(b"raw"))
+    sq.put_bytes(memoryview(b"xyz"))
+    for call in (lambda: sq.put_nowait(1), lambda: sq.put(2, timeout=0.001),
+                 lambda: sq.put(b"z" * 5000), lambda: sq.put(1, True, -1),
+                 lambda: sq.put_bytes("text")):
+        try:
+            call()
+        except (queue.Full, ValueError, TypeError):
+            pass
+    assert sq.get() == {"a": 1} and sq.get_bytes() == b"raw" and sq.get_nowait is not None
+    assert sq.get_bytes(timeout=1) == b"xyz"
+    for call in (sq.get_nowait, lambda: sq.get(timeout=0.001), lambda: sq.get(True, -1)):
+        try:
+            call()
+        except (queue.Empty, ValueError):
+            pass
+    for _ in range(3):
+        sq.task_done()
+    try:
+        sq.task_done()
+    except ValueError:
+        pass
+    assert sq.join(0) is True and sq.qsize() == 0 and not sq.full() and repr(sq)
+    fd, slots_fd = sq._ring.fds()
+    again = type(sq._ring)._attach(fd, slots_fd)  # as a spawned child attaches
+    sq.put(7)
+    assert again.get() is not None
+    sq.shutdown()
+    try:
+        sq.put(1)
+    except ringq.ShutDown:
+        pass
+    del again, sq
+
 
 class TotalRefcountTest(unittest.TestCase):
     def test_no_reference_grows_with_rounds(self):
