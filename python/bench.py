@@ -3,7 +3,7 @@
 case is measured against its baseline in the same run, repetitions interleaved in a shuffled
 order, every item checked, figures as medians with their min-max and as ratios to the baseline.
 
-  python3 python/bench.py [--quick] [--reps N] [--items N] [--seed N]
+  python3 python/bench.py [--quick] [--reps N] [--items N] [--seed N] [--only SUBSTRING]
 
 Cases (items are Python ints; the checks fail the run on a lost, duplicated or reordered item):
   stream-1p1c-unbounded  one thread puts N items, another gets them: items/s, Queue()
@@ -382,11 +382,12 @@ def main():
     ap.add_argument("--reps", type=int)
     ap.add_argument("--items", type=int)
     ap.add_argument("--seed", type=int, default=random.randrange(1 << 30))
+    ap.add_argument("--only", help="run only the workloads whose name contains this")
     args = ap.parse_args()
     reps = args.reps or (3 if args.quick else 5)
     n = args.items or (20000 if args.quick else 100000)
     trips = max(n // 20, 200)
-    all_cases = cases(n, trips)
+    all_cases = [c for c in cases(n, trips) if args.only is None or args.only in c[0]]
     order = [(r, i) for r in range(reps) for i in range(len(all_cases))]
     rnd = random.Random(args.seed)
     for r in range(reps):  # each repetition runs every case once, in a shuffled order
@@ -428,6 +429,8 @@ def main():
         print(f"{workload:24} {name:36} {fig:>14} {span:>26} {ratio:>7.2f}x")
     print("targets:")
     for workload, goal in TARGETS:
+        if workload not in ratio_of:
+            continue
         r = ratio_of[workload]
         who = ("ringq.SharedQueue", "multiprocessing.Queue") if workload.startswith("proc") \
             else ("ringq.Queue", "queue.Queue")
