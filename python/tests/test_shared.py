@@ -479,6 +479,40 @@ class DeadProducerTest(unittest.TestCase):
                       f"{timeouts}", file=sys.stderr)
 
 
+class SignalTest(unittest.TestCase):
+    """KeyboardInterrupt reaches a main thread blocked in get or put without a timeout (it waits
+    in slices, the GIL released); nothing is lost, the lock and the item slot are given back."""
+
+    def interrupted(self, call):
+        def kill():
+            time.sleep(0.2)
+            os.kill(os.getpid(), signal.SIGINT)
+        t = threading.Thread(target=kill)
+        t.start()
+        t0 = time.monotonic()
+        with self.assertRaises(KeyboardInterrupt):
+            call()
+        el = time.monotonic() - t0
+        t.join()
+        self.assertGreaterEqual(el, 0.15)
+        self.assertLess(el, LATE)
+
+    def test_get_and_put(self):
+        q = ringq.SharedQueue(1)
+        self.interrupted(q.get)
+        q.put("a")
+        self.interrupted(lambda: q.put("b"))  # full in items
+        self.assertEqual(q.get_nowait(), "a")  # the lock was released
+        q.put_nowait("c")  # the interrupted put gave its item slot back
+        self.assertEqual(q.get_nowait(), "c")
+        q2 = ringq.SharedQueue(capacity=4096)
+        q2.put_bytes(b"x" * 2040)
+        q2.put_bytes(b"y")
+        self.interrupted(lambda: q2.put_bytes(b"z" * 2040))  # full in bytes
+        self.assertEqual((q2.get_bytes(), q2.get_bytes()), (b"x" * 2040, b"y"))
+        self.interrupted(q2.get_bytes)
+
+
 class DeadGetterTest(unittest.TestCase):
     def test_getter_killed_holding_the_lock_makes_timed_gets_time_out(self):
         """The README's limit, as multiprocessing.Queue's: a getter killed while it holds the
