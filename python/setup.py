@@ -43,6 +43,7 @@ setup(
     license="MIT",
     packages=["ringq"],
     ext_modules=[Extension("ringq._ringq", sources=sources, include_dirs=[include],
+                           depends=[os.path.join("src", "pyringq.h")],
                            define_macros=macros, extra_compile_args=flags,
                            extra_objects=extra_objects, libraries=["pthread"])],
     python_requires=">=3.11",

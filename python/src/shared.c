@@ -53,6 +53,9 @@ typedef struct {
   const void *peek_ptr;
   size_t peek_len;
   int peek_open;
+  int closed;        /* close() was called in this process */
+  PyObject *acquire; /* the getters' lock's acquire and release (a multiprocessing Lock) */
+  PyObject *release; /* (no cycle through them: the lock never refers to the queue) */
 } SharedObject;
 
 /* ---- errors -------------------------------------------------------------------------------- */
@@ -180,6 +183,10 @@ block_deadline(PyObject *block_arg, PyObject *timeout, int *block, int64_t *dead
 
 /* ---- put / get ----------------------------------------------------------------------------- */
 
+/* pickle.dumps, pickle.loads and the exceptions after which put tries multiprocessing's
+ * ForkingPickler (shared_add_type imports them). */
+static PyObject *pickle_dumps, *pickle_loads, *pickling_error, *protocol5;
+
 /* Take one token back (a refused put's, or a got message's). A missing token (an immediate
  * shutdown discarded the tokens) leaves nothing to do. */
 static void
@@ -191,23 +198,30 @@ slot_release(SharedObject *self)
   }
 }
 
-/* put(data, block=True, timeout=None): data (any buffer) as one message. */
-static PyObject *
-shared_put(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+/* The checks every put and get starts with: attached, and not closed in this process. */
+static int
+usable(SharedObject *self)
 {
-  static const char *const names[] = {"data", "block", "timeout"};
-  PyObject *a[3];
+  if (self->q == NULL) {
+    PyErr_SetString(PyExc_ValueError, "SharedQueue not made or attached");
+    return -1;
+  }
+  if (self->closed) {
+    PyErr_Format(PyExc_ValueError, "Queue %R is closed", (PyObject *)self);
+    return -1;
+  }
+  return 0;
+}
+
+/* The bytes of `data` as one message: a token first (maxsize), then the message. */
+static PyObject *
+put_data(SharedObject *self, PyObject *data, int block, int64_t deadline)
+{
   Py_buffer view;
-  int block;
-  int64_t deadline;
   enum ringq_status st = RINGQ_OK;
   struct op o = {.self = self};
   size_t max;
-  if (parse_args("put", names, 3, 1, args, nargs, kwnames, a) < 0)
-    return NULL;
-  if (block_deadline(a[1], a[2], &block, &deadline) < 0)
-    return NULL;
-  if (PyObject_GetBuffer(a[0], &view, PyBUF_SIMPLE) < 0)
+  if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
     return NULL;
   max = ringq_queue_bytes_max(self->q);
   if ((size_t)view.len > max) {
@@ -242,22 +256,83 @@ fail:
   return NULL;
 }
 
-/* get(block=True, timeout=None) -> bytes: the oldest message. One getter at a time (the caller
- * holds the getters' lock). */
+/* obj pickled with protocol 5 (in-band: one message). pickle.dumps first; what it refuses goes
+ * through multiprocessing's ForkingPickler, which reduces what multiprocessing.Queue can carry
+ * (connections, sockets: their descriptors). */
 static PyObject *
-shared_get(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+dumps(PyObject *obj)
 {
-  static const char *const names[] = {"block", "timeout"};
-  PyObject *a[2], *out;
+  PyObject *args[2] = {obj, protocol5}, *out, *red, *fp;
+  out = PyObject_Vectorcall(pickle_dumps, args, 2, NULL);
+  if (out != NULL || !(PyErr_ExceptionMatches(PyExc_TypeError) ||
+                       PyErr_ExceptionMatches(pickling_error) ||
+                       PyErr_ExceptionMatches(PyExc_AttributeError)))
+    return out;
+  PyErr_Clear();
+  if ((red = PyImport_ImportModule("multiprocessing.reduction")) == NULL)
+    return NULL;
+  fp = PyObject_GetAttrString(red, "ForkingPickler");
+  Py_DECREF(red);
+  if (fp == NULL)
+    return NULL;
+  out = PyObject_CallMethod(fp, "dumps", "OO", obj, protocol5);
+  Py_DECREF(fp);
+  return out;
+}
+
+/* put(obj, block=True, timeout=None) / put_bytes(data, block=True, timeout=None). */
+static PyObject *
+put_common(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+           int pickled)
+{
+  static const char *const obj_names[] = {"obj", "block", "timeout"};
+  static const char *const data_names[] = {"data", "block", "timeout"};
+  PyObject *a[3], *data, *res;
   int block;
   int64_t deadline;
-  enum ringq_status st;
-  enum ringq_status rs;
+  if (parse_args(pickled ? "put" : "put_bytes", pickled ? obj_names : data_names, 3, 1, args,
+                 nargs, kwnames, a) < 0 ||
+      usable(self) < 0 || block_deadline(a[1], a[2], &block, &deadline) < 0)
+    return NULL;
+  if (!pickled)
+    return put_data(self, a[0], block, deadline);
+  if ((data = dumps(a[0])) == NULL)
+    return NULL;
+  res = put_data(self, data, block, deadline);
+  Py_DECREF(data);
+  return res;
+}
+
+static PyObject *
+shared_put(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  return put_common(self, args, nargs, kwnames, 1);
+}
+
+static PyObject *
+shared_put_bytes(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  return put_common(self, args, nargs, kwnames, 0);
+}
+
+static PyObject *
+shared_put_nowait(SharedObject *self, PyObject *obj)
+{
+  PyObject *data, *res;
+  if (usable(self) < 0 || (data = dumps(obj)) == NULL)
+    return NULL;
+  res = put_data(self, data, 0, NO_DEADLINE);
+  Py_DECREF(data);
+  return res;
+}
+
+/* The oldest message as bytes, this process holding the getters' lock. */
+static PyObject *
+take(SharedObject *self, int block, int64_t deadline)
+{
+  PyObject *out;
+  enum ringq_status st, rs;
   struct op o = {.kind = OP_PEEK, .self = self};
-  if (parse_args("get", names, 2, 0, args, nargs, kwnames, a) < 0)
-    return NULL;
-  if (block_deadline(a[0], a[1], &block, &deadline) < 0)
-    return NULL;
   if (!self->peek_open) {
     if (run_blocking(&o, block, deadline, &st) < 0)
       return NULL;
@@ -270,12 +345,138 @@ shared_get(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject
   /* The length is at most max_message (ringq validated it against the mapping). */
   out = PyBytes_FromStringAndSize(self->peek_ptr, (Py_ssize_t)self->peek_len);
   if (out == NULL)
-    return NULL; /* the message stays peeked: the next get returns it */
+    return NULL; /* the message stays peeked: this process's next get returns it */
   self->peek_open = 0;
   rs = ringq_queue_release_bytes(self->q);
   (void)rs; /* RINGQ_OK: the peek above is open in this handle */
   slot_release(self);
   return out;
+}
+
+/* The getters' lock (a multiprocessing Lock, as multiprocessing.Queue's reader lock): acquire it
+ * as multiprocessing.Queue.get does (block; with a timeout, what is left of the deadline), take a
+ * message, release it (keeping the exception of a failed take). */
+static PyObject *
+get_data(SharedObject *self, int block, int64_t deadline)
+{
+  PyObject *got, *res, *out;
+  if (self->acquire == NULL) {
+    PyErr_SetString(PyExc_ValueError, "SharedQueue without its getters' lock");
+    return NULL;
+  }
+  if (!block) {
+    PyObject *args[1] = {Py_False};
+    got = PyObject_Vectorcall(self->acquire, args, 1, NULL);
+  } else if (deadline == NO_DEADLINE) {
+    got = PyObject_CallNoArgs(self->acquire);
+  } else {
+    int64_t left = deadline - now_ns();
+    PyObject *t = PyFloat_FromDouble(left > 0 ? (double)left / 1e9 : 0.0), *args[2];
+    if (t == NULL)
+      return NULL;
+    args[0] = Py_True;
+    args[1] = t;
+    got = PyObject_Vectorcall(self->acquire, args, 2, NULL);
+    Py_DECREF(t);
+  }
+  if (got == NULL)
+    return NULL;
+  if (got == Py_False) {
+    Py_DECREF(got);
+    PyErr_SetNone(Empty);
+    return NULL;
+  }
+  Py_DECREF(got);
+  out = take(self, block, deadline);
+  if (out == NULL) {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    res = PyObject_CallNoArgs(self->release);
+    if (res == NULL) { /* report the release's failure instead */
+      Py_XDECREF(type);
+      Py_XDECREF(value);
+      Py_XDECREF(tb);
+      return NULL;
+    }
+    Py_DECREF(res);
+    PyErr_Restore(type, value, tb);
+    return NULL;
+  }
+  if ((res = PyObject_CallNoArgs(self->release)) == NULL) {
+    Py_DECREF(out);
+    return NULL;
+  }
+  Py_DECREF(res);
+  return out;
+}
+
+/* get(block=True, timeout=None) / get_bytes(block=True, timeout=None). */
+static PyObject *
+get_common(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+           int pickled)
+{
+  static const char *const names[] = {"block", "timeout"};
+  PyObject *a[2], *data, *obj;
+  int block;
+  int64_t deadline;
+  if (parse_args(pickled ? "get" : "get_bytes", names, 2, 0, args, nargs, kwnames, a) < 0 ||
+      usable(self) < 0 || block_deadline(a[0], a[1], &block, &deadline) < 0)
+    return NULL;
+  data = get_data(self, block, deadline);
+  if (data == NULL || !pickled)
+    return data;
+  obj = PyObject_CallOneArg(pickle_loads, data); /* after the lock is released, as multiprocessing */
+  Py_DECREF(data);
+  return obj;
+}
+
+static PyObject *
+shared_get(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  return get_common(self, args, nargs, kwnames, 1);
+}
+
+static PyObject *
+shared_get_bytes(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+  return get_common(self, args, nargs, kwnames, 0);
+}
+
+static PyObject *
+shared_get_nowait(SharedObject *self, PyObject *unused)
+{
+  PyObject *data, *obj;
+  (void)unused;
+  if (usable(self) < 0 || (data = get_data(self, 0, NO_DEADLINE)) == NULL)
+    return NULL;
+  obj = PyObject_CallOneArg(pickle_loads, data);
+  Py_DECREF(data);
+  return obj;
+}
+
+/* _set_lock(lock): the getters' lock (its acquire and release are called directly). */
+static PyObject *
+shared_set_lock(SharedObject *self, PyObject *lock)
+{
+  PyObject *acq = PyObject_GetAttrString(lock, "acquire"), *rel;
+  if (acq == NULL)
+    return NULL;
+  if ((rel = PyObject_GetAttrString(lock, "release")) == NULL) {
+    Py_DECREF(acq);
+    return NULL;
+  }
+  Py_XSETREF(self->acquire, acq);
+  Py_XSETREF(self->release, rel);
+  Py_RETURN_NONE;
+}
+
+/* close(): this process puts and gets no more. */
+static PyObject *
+shared_close(SharedObject *self, PyObject *unused)
+{
+  (void)unused;
+  self->closed = 1;
+  Py_RETURN_NONE;
 }
 
 /* ---- sizes, tasks, shutdown ---------------------------------------------------------------- */
@@ -288,6 +489,13 @@ shared_qsize(SharedObject *self, PyObject *unused)
 }
 
 static PyObject *
+shared_empty(SharedObject *self, PyObject *unused)
+{
+  (void)unused;
+  return PyBool_FromLong(ringq_queue_qsize(self->q) == 0);
+}
+
+static PyObject *
 shared_full(SharedObject *self, PyObject *unused)
 {
   (void)unused;
@@ -295,11 +503,25 @@ shared_full(SharedObject *self, PyObject *unused)
                          ringq_queue_full(self->q));
 }
 
+/* For the calls that need the queue (put and get check it in usable()). */
+static int
+attached(SharedObject *self)
+{
+  if (self->q == NULL) {
+    PyErr_SetString(PyExc_ValueError, "SharedQueue not made or attached");
+    return -1;
+  }
+  return 0;
+}
+
 static PyObject *
 shared_task_done(SharedObject *self, PyObject *unused)
 {
-  enum ringq_status st = ringq_queue_task_done(self->q);
+  enum ringq_status st;
   (void)unused;
+  if (attached(self) < 0)
+    return NULL;
+  st = ringq_queue_task_done(self->q);
   if (st == RINGQ_ETASKDONE) {
     PyErr_SetString(PyExc_ValueError, "task_done() called too many times");
     return NULL;
@@ -319,7 +541,7 @@ shared_join(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObjec
   int64_t deadline;
   enum ringq_status st;
   struct op o = {.kind = OP_JOIN, .self = self};
-  if (parse_args("join", names, 1, 0, args, nargs, kwnames, a) < 0)
+  if (parse_args("join", names, 1, 0, args, nargs, kwnames, a) < 0 || attached(self) < 0)
     return NULL;
   if (block_deadline(NULL, a[0], &block, &deadline) < 0)
     return NULL;
@@ -341,7 +563,7 @@ shared_shutdown(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyO
   PyObject *a[1];
   int immediate;
   enum ringq_status st = RINGQ_OK;
-  if (parse_args("shutdown", names, 1, 0, args, nargs, kwnames, a) < 0)
+  if (parse_args("shutdown", names, 1, 0, args, nargs, kwnames, a) < 0 || attached(self) < 0)
     return NULL;
   if ((immediate = truth(a[0], 0)) < 0)
     return NULL;
@@ -360,6 +582,8 @@ static PyObject *
 shared_fds(SharedObject *self, PyObject *unused)
 {
   (void)unused;
+  if (attached(self) < 0)
+    return NULL;
   return Py_BuildValue("(ii)", ringq_queue_shm_fd(self->q),
                        self->slots != NULL ? ringq_queue_shm_fd(self->slots) : -1);
 }
@@ -370,6 +594,21 @@ static PyObject *
 slots_name(PyObject *name)
 {
   return PyUnicode_FromFormat("%U.slots", name);
+}
+
+/* Close this process's handles (no thread of it is in a call on them: each call holds a
+ * reference to the object). A peek still open is given up with the handle. */
+static void
+release_handles(SharedObject *self)
+{
+  enum ringq_status st = RINGQ_OK;
+  if (self->q != NULL)
+    st = ringq_queue_close(self->q);
+  if (self->slots != NULL)
+    st = ringq_queue_close(self->slots);
+  (void)st;
+  self->q = self->slots = NULL;
+  self->peek_open = 0;
 }
 
 static int
@@ -385,18 +624,40 @@ check_shapes(SharedObject *self)
   return 0;
 }
 
-/* _SharedRing(capacity, max_message, maxsize, name=None): make the queues (memfd, or named:
- * created exclusively, mode 0600). */
+/* An empty object (the Python subclass's arguments are its __init__'s); _create or _attach makes
+ * it a queue. */
 static PyObject *
 shared_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-  static char *kw[] = {"capacity", "max_message", "maxsize", "name", NULL};
+  SharedObject *self;
+  (void)args;
+  (void)kwds;
+  if ((self = (SharedObject *)type->tp_alloc(type, 0)) == NULL)
+    return NULL;
+  self->name = Py_NewRef(Py_None);
+  return (PyObject *)self;
+}
+
+static int
+fresh(SharedObject *self)
+{
+  if (self->q != NULL) {
+    PyErr_SetString(PyExc_ValueError, "SharedQueue already made or attached");
+    return -1;
+  }
+  return 0;
+}
+
+/* _create(capacity, max_message, maxsize, name=None): make the queues (memfd, or named: created
+ * exclusively, mode 0600). */
+static PyObject *
+shared_create(SharedObject *self, PyObject *args)
+{
   Py_ssize_t capacity, max_message, maxsize;
   PyObject *name = Py_None, *sname = NULL;
-  SharedObject *self;
   enum ringq_status st;
-  if (!PyArg_ParseTupleAndKeywords(args, kwds, "nnn|O:_SharedRing", kw, &capacity, &max_message,
-                                   &maxsize, &name))
+  if (!PyArg_ParseTuple(args, "nnn|O:_create", &capacity, &max_message, &maxsize, &name) ||
+      fresh(self) < 0)
     return NULL;
   if (capacity <= 0 || max_message < 0 || maxsize < 0) {
     PyErr_SetString(PyExc_ValueError, "capacity must be positive, max_message and maxsize >= 0");
@@ -406,9 +667,6 @@ shared_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PyErr_SetString(PyExc_TypeError, "name must be a str or None");
     return NULL;
   }
-  if ((self = (SharedObject *)type->tp_alloc(type, 0)) == NULL)
-    return NULL;
-  self->name = Py_NewRef(name);
   if (name == Py_None) {
     st = ringq_queue_memfd_create(RINGQ_QUEUE_BYTES_MPSC, (size_t)capacity, (size_t)max_message,
                                   0, &self->q);
@@ -436,32 +694,29 @@ shared_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         goto fail;
       }
     }
+    Py_SETREF(self->name, Py_NewRef(name));
   }
   Py_XDECREF(sname);
-  return (PyObject *)self;
+  Py_RETURN_NONE;
 fail:
   shm_error(st, name == Py_None ? "cannot make a SharedQueue" : "cannot create a SharedQueue");
 fail_exc:
   Py_XDECREF(sname);
-  Py_DECREF(self);
+  release_handles(self);
   return NULL;
 }
 
-/* _SharedRing._attach(where, slots_where): attach the queues of another process's SharedQueue:
- * `where` a descriptor (int; the caller keeps it: the handle holds a duplicate) or a name (str);
+/* _attach(where, slots_where): attach the queues of another process's SharedQueue: `where` a
+ * descriptor (int; the caller keeps it: the handle holds a duplicate) or a name (str);
  * slots_where the same for the token queue, or None. */
 static PyObject *
-shared_attach(PyTypeObject *type, PyObject *args)
+shared_attach(SharedObject *self, PyObject *args)
 {
   PyObject *where, *swhere;
-  SharedObject *self;
   enum ringq_status st;
   int i;
-  if (!PyArg_ParseTuple(args, "OO:_attach", &where, &swhere))
+  if (!PyArg_ParseTuple(args, "OO:_attach", &where, &swhere) || fresh(self) < 0)
     return NULL;
-  if ((self = (SharedObject *)type->tp_alloc(type, 0)) == NULL)
-    return NULL;
-  self->name = Py_NewRef(PyUnicode_Check(where) ? where : Py_None);
   for (i = 0; i < 2; i++) {
     PyObject *w = i == 0 ? where : swhere;
     struct ringq_queue **out = i == 0 ? &self->q : &self->slots;
@@ -489,9 +744,11 @@ shared_attach(PyTypeObject *type, PyObject *args)
   }
   if (check_shapes(self) < 0)
     goto fail_exc;
-  return (PyObject *)self;
+  if (PyUnicode_Check(where))
+    Py_SETREF(self->name, Py_NewRef(where));
+  Py_RETURN_NONE;
 fail_exc:
-  Py_DECREF(self);
+  release_handles(self);
   return NULL;
 }
 
@@ -527,14 +784,9 @@ shared_unlink(SharedObject *self, PyObject *unused)
 static void
 shared_dealloc(SharedObject *self)
 {
-  /* No thread of this process is in a call on the queues: each call holds a reference. A peek
-   * still open is given up with the handle (the message stays in the queue for the next getter). */
-  enum ringq_status st = RINGQ_OK;
-  if (self->q != NULL)
-    st = ringq_queue_close(self->q);
-  if (self->slots != NULL)
-    st = ringq_queue_close(self->slots);
-  (void)st;
+  release_handles(self);
+  Py_XDECREF(self->acquire);
+  Py_XDECREF(self->release);
   Py_XDECREF(self->name);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -583,24 +835,47 @@ get_name(SharedObject *self, void *unused)
   return Py_NewRef(self->name);
 }
 
+#define FASTCALL_KW(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL | METH_KEYWORDS
+
 static PyMethodDef shared_methods[] = {
-    {"put", (PyCFunction)(void (*)(void))shared_put, METH_FASTCALL | METH_KEYWORDS,
-     "put(data, block=True, timeout=None): data (a buffer) as one message."},
-    {"get", (PyCFunction)(void (*)(void))shared_get, METH_FASTCALL | METH_KEYWORDS,
-     "get(block=True, timeout=None) -> bytes; one getter at a time."},
-    {"qsize", (PyCFunction)shared_qsize, METH_NOARGS, "Messages in the queue."},
+    {"put", FASTCALL_KW(shared_put),
+     "put(obj, block=True, timeout=None): obj pickled (protocol 5) as one message; waits while\n"
+     "maxsize items are queued or the message does not fit. Raises queue.Full, ShutDown,\n"
+     "ValueError (closed here, a negative timeout, a pickle larger than max_message)."},
+    {"put_nowait", (PyCFunction)shared_put_nowait, METH_O, "put(obj, False)."},
+    {"put_bytes", FASTCALL_KW(shared_put_bytes),
+     "put_bytes(data, block=True, timeout=None): a bytes-like object as one message, as it is\n"
+     "(no pickling); get_bytes returns it. A queue carries pickles or raw messages, not both."},
+    {"get", FASTCALL_KW(shared_get),
+     "get(block=True, timeout=None): the next item, unpickled after the getters' lock is\n"
+     "released. Raises queue.Empty, ShutDown (shut down and drained), ValueError."},
+    {"get_nowait", (PyCFunction)shared_get_nowait, METH_NOARGS, "get(False)."},
+    {"get_bytes", FASTCALL_KW(shared_get_bytes),
+     "get_bytes(block=True, timeout=None) -> bytes: the next message as it is. Getters take the\n"
+     "getters' lock one at a time; a timeout covers the wait for the lock and for a message."},
+    {"qsize", (PyCFunction)shared_qsize, METH_NOARGS,
+     "Items in the queue (exact while nobody puts or gets)."},
+    {"empty", (PyCFunction)shared_empty, METH_NOARGS, "qsize() == 0."},
     {"full", (PyCFunction)shared_full, METH_NOARGS,
-     "maxsize messages queued, or no room for a message of the largest size."},
-    {"task_done", (PyCFunction)shared_task_done, METH_NOARGS, "As JoinableQueue.task_done."},
-    {"join", (PyCFunction)(void (*)(void))shared_join, METH_FASTCALL | METH_KEYWORDS,
-     "join(timeout=None) -> bool."},
-    {"shutdown", (PyCFunction)(void (*)(void))shared_shutdown, METH_FASTCALL | METH_KEYWORDS,
-     "shutdown(immediate=False)."},
-    {"fds", (PyCFunction)shared_fds, METH_NOARGS,
+     "maxsize items queued, or no room now for a message of max_message bytes."},
+    {"task_done", (PyCFunction)shared_task_done, METH_NOARGS,
+     "As JoinableQueue.task_done: ValueError when called more times than items were put."},
+    {"join", FASTCALL_KW(shared_join),
+     "join(timeout=None) -> bool: wait until every item put (by any process) was task_done\n"
+     "(by any process); with a timeout (an extension), whether that happened in time."},
+    {"shutdown", FASTCALL_KW(shared_shutdown),
+     "shutdown(immediate=False): as queue.Queue.shutdown (Python 3.13), for every process."},
+    {"close", (PyCFunction)shared_close, METH_NOARGS,
+     "This process puts and gets no more (later calls here raise ValueError)."},
+    {"unlink", (PyCFunction)shared_unlink, METH_NOARGS,
+     "Remove a named queue's names (attached processes keep using it)."},
+    {"_fds", (PyCFunction)shared_fds, METH_NOARGS,
      "(descriptor of the messages' memory file, of the item count's, or -1)."},
-    {"unlink", (PyCFunction)shared_unlink, METH_NOARGS, "Remove a named queue's names."},
-    {"_attach", (PyCFunction)shared_attach, METH_VARARGS | METH_CLASS,
+    {"_create", (PyCFunction)shared_create, METH_VARARGS,
+     "_create(capacity, max_message, maxsize, name=None): make the queues."},
+    {"_attach", (PyCFunction)shared_attach, METH_VARARGS,
      "_attach(where, slots_where): attach by descriptor or name."},
+    {"_set_lock", (PyCFunction)shared_set_lock, METH_O, "_set_lock(lock): the getters' lock."},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef shared_getset[] = {
@@ -616,8 +891,8 @@ static PyTypeObject SharedType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "ringq._ringq._SharedRing",
     .tp_basicsize = sizeof(SharedObject),
     .tp_dealloc = (destructor)shared_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "The shared-memory queues of a ringq.SharedQueue (use that class).",
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "The C part of ringq.SharedQueue (use that class).",
     .tp_methods = shared_methods,
     .tp_getset = shared_getset,
     .tp_new = shared_new,
@@ -626,6 +901,16 @@ static PyTypeObject SharedType = {
 int
 shared_add_type(PyObject *module)
 {
+  PyObject *pickle = PyImport_ImportModule("pickle");
+  if (pickle == NULL)
+    return -1;
+  pickle_dumps = PyObject_GetAttrString(pickle, "dumps");
+  pickle_loads = PyObject_GetAttrString(pickle, "loads");
+  pickling_error = PyObject_GetAttrString(pickle, "PicklingError");
+  Py_DECREF(pickle);
+  if (pickle_dumps == NULL || pickle_loads == NULL || pickling_error == NULL ||
+      (protocol5 = PyLong_FromLong(5)) == NULL)
+    return -1;
   if (PyType_Ready(&SharedType) < 0)
     return -1;
   return PyModule_AddObjectRef(module, "_SharedRing", (PyObject *)&SharedType);

@@ -4,12 +4,24 @@ holds: sys.gettotalrefcount): every path of ringq.Queue and AsyncQueue that take
 drops a reference runs many times, and the interpreter's total reference count must not grow
 with the number of rounds (a leaked reference per item or per call would add thousands)."""
 import asyncio
+import multiprocessing
 import queue
 import sys
 import threading
 import unittest
 
 import ringq
+
+
+class _OneLock:
+    """A multiprocessing context whose Lock() is always the same lock."""
+    lock = multiprocessing.Lock()
+
+    def Lock(self):
+        return self.lock
+
+
+ONE_LOCK = _OneLock()
 
 
 def one_round():
@@ -77,8 +89,11 @@ def one_round():
     asyncio.run(loop_side())
 
     # ringq.SharedQueue's C part (python/src/shared.c): every path that makes, hands over or
-    # drops a reference (buffers, the bytes got, errors, attach and the handles' release).
-    sq = ringq.SharedQueue(3, capacity=4096)
+    # drops a reference (buffers, the bytes got, errors, attach and the handles' release). One
+    # getters' lock for every round: each new multiprocessing lock registers itself in
+    # multiprocessing's after-fork registry (weak references, cleaned up lazily), whose count
+    # drifts by hundreds and would hide a leak of one reference per call.
+    sq = ringq.SharedQueue(3, capacity=4096, ctx=ONE_LOCK)
     sq.put({"a": 1})
     sq.put_bytes(bytearray(b"raw"))
     sq.put_bytes(memoryview(b"xyz"))
@@ -103,10 +118,17 @@ def one_round():
     except ValueError:
         pass
     assert sq.join(0) is True and sq.qsize() == 0 and not sq.full() and repr(sq)
-    fd, slots_fd = sq._ring.fds()
-    again = type(sq._ring)._attach(fd, slots_fd)  # as a spawned child attaches
+    fd, slots_fd = sq._fds()
+    again = ringq.SharedQueue.__new__(ringq.SharedQueue)  # as a spawned child attaches
+    again._attach(fd, slots_fd)
+    again._set_lock(sq._rlock)
     sq.put(7)
-    assert again.get() is not None
+    assert again.get() == 7
+    again.close()
+    try:
+        again.get()
+    except ValueError:
+        pass
     sq.shutdown()
     try:
         sq.put(1)

@@ -579,7 +579,7 @@ class AsyncioNoteTest(unittest.TestCase):
         # (an eventfd cannot be signalled by another process). The descriptors a SharedQueue has
         # are its memory files'.
         q = ringq.SharedQueue(2)
-        fd, slots_fd = q._ring.fds()
+        fd, slots_fd = q._fds()
         self.assertTrue(os.readlink(f"/proc/self/fd/{fd}").startswith("/memfd:"))
         self.assertGreaterEqual(slots_fd, 0)
 
