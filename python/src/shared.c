@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* python/src/shared.c: ringq._ringq._SharedRing, the C part of ringq.SharedQueue (the
- * multiprocessing.Queue counterpart; the Python part, pickling and the getters' lock, is in
- * ringq/__init__.py).
+/* python/src/shared.c: ringq._ringq._SharedRing, the C type ringq.SharedQueue (the
+ * multiprocessing.Queue counterpart) subclasses: put / get / put_bytes / get_bytes and the rest
+ * are here (pickling included); ringq/shared.py adds the constructor, pickling into a child,
+ * repr and feed().
  *
  * What it holds. Two ringq queues in shared memory, each with this process's own handle:
  *  - `q`, a byte-message queue (RINGQ_QUEUE_BYTES_MPSC): one message per item, any number of
- *    putting processes, ONE getter at a time (the Python layer serialises getters with a
- *    multiprocessing lock, as multiprocessing.Queue does with its reader lock);
+ *    putting processes, ONE getter at a time: getters serialise on a multiprocessing Lock (a
+ *    POSIX semaphore in shared memory), as multiprocessing.Queue does with its reader lock;
  *  - `slots`, only with maxsize > 0: a token queue (RINGQ_QUEUE_MPMC, element size 0, capacity
  *    maxsize) counting the items in flight, as multiprocessing.Queue's BoundedSemaphore does.
  * Both live in anonymous memory files (memfd; a fork child inherits the mapping, a spawn child
@@ -22,6 +23,16 @@
  * maxsize messages. A producer killed between its two steps leaves one token behind (the bound
  * shrinks by one for good: documented, as for multiprocessing's semaphore). A token get that does
  * not find one (an immediate shutdown discarded them) changes nothing else.
+ *
+ * The getters' lock, ordering. The byte queue's getter state (head, rpos, the getter's cached
+ * copies of tail and wpos, the open peek) lives in the shared mapping and is written by whichever
+ * process gets; the library allows one getter at a time and needs each getter's writes to happen
+ * before the next getter's reads. The lock gives exactly that: a getter's release (sem_post) is a
+ * release operation and the next getter's acquire (sem_wait / sem_timedwait) an acquire on the
+ * same semaphore word, so everything the first did to the queue happens-before the second
+ * starts. Every path that takes a message runs between acquire and release (get_data), and a
+ * failed take releases too. A getter that dies holding the lock leaves it held (multiprocessing's
+ * semaphore is not robust): see the README.
  *
  * Waiting. Every blocking call makes one attempt holding the GIL (the common case, no system call
  * and no GIL hand-off), then waits inside ringq with the GIL released: in one piece in a worker
