@@ -439,6 +439,9 @@ def main():
     if os.cpu_count() and os.cpu_count() < 4:
         print(f"note: {os.cpu_count()} CPUs: the 2p2c and bridge cases (4 or 5 threads) "
               f"oversubscribe them; the GIL lets one thread run Python at a time anyway.")
+        print(f"note: {os.cpu_count()} CPUs: proc-2p2c runs 4 processes (each with its own GIL), "
+              f"proc-1p1c 2; the producers and consumers share the CPUs with whatever else "
+              f"loads the machine (the load averages above).")
 
 
 if __name__ == "__main__":
