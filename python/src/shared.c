@@ -381,14 +381,21 @@ get_data(SharedObject *self, int block, int64_t deadline)
   } else if (deadline == NO_DEADLINE) {
     got = PyObject_CallNoArgs(self->acquire);
   } else {
-    int64_t left = deadline - now_ns();
-    PyObject *t = PyFloat_FromDouble(left > 0 ? (double)left / 1e9 : 0.0), *args[2];
-    if (t == NULL)
-      return NULL;
-    args[0] = Py_True;
-    args[1] = t;
-    got = PyObject_Vectorcall(self->acquire, args, 2, NULL);
-    Py_DECREF(t);
+    /* The semaphore's timed wait runs on CLOCK_REALTIME: a wall-clock step can end it early, so
+     * a refusal before the CLOCK_MONOTONIC deadline tries again for what is left. */
+    for (;;) {
+      int64_t left = deadline - now_ns();
+      PyObject *t = PyFloat_FromDouble(left > 0 ? (double)left / 1e9 : 0.0), *args[2];
+      if (t == NULL)
+        return NULL;
+      args[0] = Py_True;
+      args[1] = t;
+      got = PyObject_Vectorcall(self->acquire, args, 2, NULL);
+      Py_DECREF(t);
+      if (got != Py_False || deadline - now_ns() <= 0)
+        break;
+      Py_DECREF(got);
+    }
   }
   if (got == NULL)
     return NULL;
