@@ -53,6 +53,8 @@ struct bench_queue {
   unsigned esizes;     /* BENCH_ESIZE_* */
   int unbounded;       /* grows instead of refusing, so putters never block (no slow consumer) */
   const char *note;    /* one line printed under the table when the queue appears, or NULL */
+  int processes;       /* byte-message workloads: run between two processes (fork), not two
+                          threads; create makes the queue in shared memory before the fork */
 
   /* Make a queue for p; 0 on success, else fill why (e.g. "element size not supported"). */
   int (*create)(void **q, const struct bench_queue_params *p, char *why, size_t why_len);

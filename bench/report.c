@@ -218,8 +218,9 @@ print_cpu_notes(FILE *f, const struct bench_report *r)
                "\"[threads]\" rows run the same queue in the same shared mapping between two "
                "threads on the same CPUs. The queues are made before fork.\n");
   if (bytes)
-    fprintf(f, "  byte messages: one producer thread and one consumer thread (threads@cpus); "
-               "MB/s = messages/s x message size.\n");
+    fprintf(f, "  byte messages: one producer thread and one consumer thread (threads@cpus; rows "
+               "marked \"processes\": two processes made with fork(), the queue made before it "
+               "in shared memory); MB/s = messages/s x message size.\n");
   if (proc || bytes)
     fprintf(f, "  CPUs: these two-worker cases use CPUs %s of the %ld online (%s); the run's own "
                "watchdog thread shares them, waking every 20 ms.\n",

@@ -171,7 +171,7 @@ describe_topology(struct bench_case *c, const struct bench_config *cfg)
     snprintf(c->topology, sizeof c->topology, "%uP@%s %uC@%s", wl->producers, a, wl->consumers,
              b);
   }
-  if (wl->role == BENCH_ROLE_PROCESS) {
+  if (wl->role == BENCH_ROLE_PROCESS || (wl->role == BENCH_ROLE_BYTES && c->processes)) {
     size_t used = strlen(c->topology);
     snprintf(c->topology + used, sizeof c->topology - used,
              c->processes ? " processes" : " threads");
@@ -292,8 +292,12 @@ bench_cases_build(const struct bench_config *cfg, size_t *n)
       if (wl->role == BENCH_ROLE_PROCESS) {
         add_process_cases(cases, &count, wl, q, cfg);
       } else if (wl->role == BENCH_ROLE_BYTES) {
-        if (q->single.producer)
+        if (q->single.producer) {
+          struct bench_case *c = &cases[count];
           add_case(cases, &count, wl, q, BENCH_MODE_SINGLE, "", cfg);
+          c->processes = q->processes;
+          describe_topology(c, cfg);
+        }
       } else if (wl->kind == BENCH_SOLO) {
         if (q->solo)
           add_case(cases, &count, wl, q, BENCH_MODE_BLOCKING, "", cfg);

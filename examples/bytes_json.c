@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* examples/bytes_json.c: dict-like records, encoded as JSON with libjansson, sent from a producer
  * process to a consumer process through a byte-message queue in shared memory (what Python's
- * multiprocessing.Queue does with pickles). The queue sits in a MAP_SHARED mapping made before
- * fork(), with RINGQ_QUEUE_PROCESS_SHARED. The consumer checks every record and the total.
+ * multiprocessing.Queue does with pickles). The queue is made by ringq_queue_memfd_create before
+ * fork() (shared memory, validated geometry in each handle). The consumer checks every record and
+ * the total.
  * Build: cc bytes_json.c $(pkg-config --cflags --libs ringq) -ljansson */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <ringq/queue.h>
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,21 +81,15 @@ consume(struct ringq_queue *q)
 int
 main(void)
 {
-  size_t bytes = 0;
-  void *mem;
   struct ringq_queue *q;
   pid_t pid;
   int status = 0, rc;
 
-  /* A 16 KiB ring, messages up to 1 KiB. */
-  if (ringq_queue_memsize(RINGQ_QUEUE_BYTES_SPSC, 16384, 1024, &bytes) != RINGQ_OK)
+  /* A 16 KiB ring in a memfd mapping (process-shared), messages up to 1 KiB. The fork child
+   * uses the handle it inherits; an unrelated process would attach the descriptor
+   * (ringq_queue_attach_fd) or use a named queue (ringq_queue_shm_create / _open). */
+  if (ringq_queue_memfd_create(RINGQ_QUEUE_BYTES_SPSC, 16384, 1024, 0, &q) != RINGQ_OK)
     return 1;
-  mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED ||
-      ringq_queue_init(mem, bytes, RINGQ_QUEUE_BYTES_SPSC, 16384, 1024,
-                       RINGQ_QUEUE_PROCESS_SHARED) != RINGQ_OK)
-    return 1;
-  q = (struct ringq_queue *)mem;
   pid = fork();
   if (pid < 0)
     return 1;
@@ -105,8 +98,7 @@ main(void)
   rc = consume(q);
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     rc = 1;
-  if (ringq_queue_fini(q) != RINGQ_OK)
+  if (ringq_queue_close(q) != RINGQ_OK)
     rc = 1;
-  munmap(mem, bytes);
   return rc;
 }

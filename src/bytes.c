@@ -73,12 +73,20 @@
  * CLOSING by a racing put; their commit fails. An open reservation with counted messages behind
  * it holds up the getter, and an immediate shutdown, until it is committed or aborted.
  *
- * Trust (shared memory, issue 10's rules). Every length read from a header is checked against
+ * Trust (shared memory, issue 10's rules). The geometry (ring size, mask, max_len, multi, claim)
+ * is the handle's (q->bgeom, struct ringq__bgeom), computed from the kind, capacity and largest
+ * message that ringq_queue_init was given or that src/shm.c's attach validated; nothing in the
+ * mapping sizes or places anything. Every length read from a header is checked against
  * max_len, the end of the ring and the bytes reserved (wpos as loaded at [C1']) before it sizes a
  * copy or a skip; positions are masked before they address data; the walk over PADs is bounded by
- * the bytes in use; a get copies at most the caller's cap. Impossible values give RINGQ_ECORRUPT.
+ * the bytes in use; a get copies at most the caller's cap; a release checks the peek's recorded
+ * end against rpos and the ring size. Impossible values give RINGQ_ECORRUPT.
  * A reservation held by a process that died: the header names its claimant (the pid, for a
- * process-shared queue) so dead-peer recovery can turn it into a PAD (ringq__bytes_stuck).
+ * process-shared queue) so dead-peer recovery can turn it into a PAD (ringq__bytes_stuck). That
+ * hook is not called yet: the recovery (claimant liveness through pidfds, the lost count) is
+ * src/peers.c's, being built for the fixed-size queues (issue 10); until it is wired, a dead
+ * claimant's record holds the getter back like any open reservation (timed calls return at their
+ * deadline, shutdown completes after its bounded wait for peers).
  */
 #include "bytes.h"
 #include "queue_internal.h"
@@ -422,12 +430,20 @@ enum ringq_status
 ringq_queue_release_bytes(struct ringq_queue *q)
 {
   struct ringq__bytes *b;
-  uint64_t end;
+  uint64_t end, pos;
   if (q == NULL || !q->bytes || bytes_of(q)->peek_end == 0)
     return RINGQ_EINVAL;
   b = bytes_of(q);
   end = b->peek_end & ~(uint64_t)1;
   b->peek_end = 0;
+  /* relaxed: the getter's own word. peek_end is in the mapping: a position a peek cannot have
+   * left (not a record boundary, none or more than a ring past rpos) frees nothing. */
+  pos = atomic_load_explicit(&b->rpos, memory_order_relaxed);
+  if ((end & 7) != 0 || end - pos < RINGQ__BYTES_HDR || end - pos > geom_of(q)->size) {
+    /* [G2] release, as below: the get is over (failed). */
+    atomic_store_explicit(&ringq__sh(q)->get_busy, 0, memory_order_release);
+    return RINGQ_ECORRUPT;
+  }
   /* [F2]: release in the asymmetric variant, else seq_cst ([N1] for NOT_FULL). */
   ringq__bytes_consume(b, geom_of(q), end,
                        ringq__uses_asym(q) ? memory_order_release : memory_order_seq_cst);

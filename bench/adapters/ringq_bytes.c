@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/adapters/ringq_bytes.c: ringq's byte-message queues (RINGQ_QUEUE_BYTES_SPSC, and the
- * MPSC kind with one putter) in the byte-message workloads: blocking put_bytes / get_bytes, a ring
- * sized for the workload's `capacity` messages of `esize` bytes (each takes 8 bytes of header plus
- * its length rounded up to 8), largest message `esize`. Needs the pbench harness's message loops
- * (BENCH_MSG_LOOPS, BENCH_ROLE_BYTES): add `ringq_bench_adapter(adapters/ringq_bytes.c)` to
- * bench/CMakeLists.txt next to the other byte-message lines once both branches are merged. */
+/* bench/adapters/ringq_bytes.c: ringq's byte-message queues in the byte-message workloads:
+ * RINGQ_QUEUE_BYTES_SPSC and the MPSC kind with one putter between two threads, and BYTES_SPSC in
+ * a memfd between two processes. Blocking put_bytes / get_bytes, a ring sized for the workload's
+ * `capacity` messages of `esize` bytes (each takes 8 bytes of header plus its length rounded up
+ * to 8), largest message `esize`. */
 #include "adapter.h"
 #include "loops.h"
 #include "ringq/queue.h"
@@ -87,4 +86,41 @@ const struct bench_queue bench_q_ringq_bytes_mpsc = {
     .single = {bytes_msg_producer, bytes_msg_consumer, NULL, NULL},
 };
 
-BENCH_ADAPTER(ringq_bytes, &bench_q_ringq_bytes, &bench_q_ringq_bytes_mpsc);
+/* The same BYTES_SPSC queue between two processes: made by ringq_queue_memfd_create (a memfd
+ * mapping, process-shared) before the workers are forked; each worker uses the handle it inherits
+ * (a fork child may use its parent's process-shared handles). */
+static int
+shm_create(void **q, const struct bench_queue_params *p, char *why, size_t why_len)
+{
+  struct ringq_queue *bq;
+  size_t rec = 8 + ((p->esize + 7) & ~(size_t)7);
+  enum ringq_status st =
+      ringq_queue_memfd_create(RINGQ_QUEUE_BYTES_SPSC, p->capacity * rec, p->esize, 0, &bq);
+  if (st != RINGQ_OK) {
+    snprintf(why, why_len, "ringq_queue_memfd_create: %s", ringq_strerror(st));
+    return -1;
+  }
+  *q = bq;
+  return 0;
+}
+
+static void
+shm_destroy(void *q)
+{
+  (void)ringq_queue_close((struct ringq_queue *)q);
+}
+
+const struct bench_queue bench_q_ringq_bytes_shm = {
+    .name = "ringq bytes (shm, processes)",
+    .peer = "ringq",
+    .roles = BENCH_ROLE_BYTES,
+    .esizes = BENCH_ESIZE_MSGS,
+    .processes = 1,
+    .create = shm_create,
+    .destroy = shm_destroy,
+    .wake = bytes_wake,
+    .single = {bytes_msg_producer, bytes_msg_consumer, NULL, NULL},
+};
+
+BENCH_ADAPTER(ringq_bytes, &bench_q_ringq_bytes, &bench_q_ringq_bytes_mpsc,
+              &bench_q_ringq_bytes_shm);

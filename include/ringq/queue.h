@@ -225,8 +225,11 @@ ringq__header_hash(void)
 }
 
 /* Create the named queue `name` (as shm_open(3): "/name"), exclusively, with permission bits
- * `mode` exactly (0: RINGQ_SHM_DEFAULT_MODE; the umask does not apply). flags: 0 or
- * RINGQ_QUEUE_PROCESS_SHARED (implied). *out is this process's handle. Returns RINGQ_OK,
+ * `mode` exactly (0: RINGQ_SHM_DEFAULT_MODE; the umask does not apply). Any bounded kind: for the
+ * byte-message kinds, capacity in bytes and elem_size the largest message, as ringq_queue_create
+ * takes them. flags: 0 or RINGQ_QUEUE_PROCESS_SHARED (implied). *out is this process's handle.
+ * Every attach validates the header and keeps the geometry (a byte queue's ring size, mask and
+ * largest message included) in its own handle. Returns RINGQ_OK,
  * RINGQ_EEXIST (the name exists), RINGQ_EACCES, or a common status. */
 #define ringq_queue_shm_create(name, mode, kind, capacity, elem_size, flags, out)                  \
   ringq_queue_shm_create_abi((name), (mode), (kind), (capacity), (elem_size), (flags), (out),    \
@@ -251,7 +254,8 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_shm_open_abi(const char
 /* Create `name` as ringq_queue_shm_create does, or attach it as ringq_queue_shm_open does if it
  * exists; *created says which. Several processes may race: one creates, the others attach.
  * Returns what those return, and RINGQ_EEXIST when the existing queue has another kind, capacity
- * or element size than asked for (nothing is attached). */
+ * or element size than asked for (a byte queue: another ring size or largest message than those
+ * arguments give; nothing is attached). */
 #define ringq_queue_shm_open_or_create(name, mode, kind, capacity, elem_size, flags, out,         \
                                        created)                                                    \
   ringq_queue_shm_open_or_create_abi((name), (mode), (kind), (capacity), (elem_size), (flags),   \
@@ -298,7 +302,10 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_close(struct ringq_queu
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_shm_unlink(const char *name);
 
 /* What an attaching process needs to know (0 when q is NULL): the kind, the element size given
- * at creation (0: tokens), and the flags (RINGQ_QUEUE_PROCESS_SHARED or 0). */
+ * at creation (0: tokens), and the flags (RINGQ_QUEUE_PROCESS_SHARED or 0). On a byte-message
+ * queue the kind is RINGQ_QUEUE_BYTES_SPSC or _MPSC and the element size is the largest message a
+ * put accepts, the value in force (what ringq_queue_bytes_max returns, also when 0 was given at
+ * creation). Any queue, shared or not. */
 RINGQ_API enum ringq_queue_kind ringq_queue_kind(const struct ringq_queue *q);
 RINGQ_API size_t ringq_queue_elem_size(const struct ringq_queue *q);
 RINGQ_API unsigned ringq_queue_flags(const struct ringq_queue *q);
@@ -432,8 +439,12 @@ ringq_queue_set_discard(struct ringq_queue *q, ringq_discard_fn fn, void *ctx);
  * thread at a time) or RINGQ_QUEUE_BYTES_MPSC (any number of putters, one getter thread at a
  * time): `capacity` is in bytes (rounded up to a power of two, at least 64; ringq_queue_capacity
  * reports the rounded value) and `elem_size` is the largest message, at most capacity / 2 - 8
- * (0: that largest value; above it: RINGQ_ERANGE). Each message takes 8 bytes of header plus its
- * length rounded up to 8; a message that does not fit before the end of the ring skips the rest
+ * (0: that largest value; above it: RINGQ_ERANGE; ringq_queue_bytes_max and ringq_queue_elem_size
+ * report the value in force). Between processes, make one with ringq_queue_shm_create / _open /
+ * _open_or_create or ringq_queue_memfd_create / ringq_queue_attach_fd, as any other kind (each
+ * handle keeps the ring's geometry; shared memory is untrusted: a corrupt length or position gives
+ * RINGQ_ECORRUPT, never an access outside the ring or the caller's buffer). Each message takes 8
+ * bytes of header plus its length rounded up to 8; a message that does not fit before the end of the ring skips the rest
  * (a pad). Everything else is the queue's contract: blocking, timed and nowait calls, qsize (in
  * messages), task_done / join, shutdown(immediate) with the discard callback (it gets a struct
  * ringq_queue_msg *), descriptors and wait_any, RINGQ_QUEUE_PROCESS_SHARED, and no system call
@@ -512,7 +523,9 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_abort_bytes(struct ring
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_peek_bytes(struct ringq_queue *q,
                                                                     const void **ptr, size_t *len,
                                                                     int64_t timeout_ns);
-/* Remove the peeked message. Returns RINGQ_OK or RINGQ_EINVAL (q NULL, no peek open). */
+/* Remove the peeked message. Returns RINGQ_OK, RINGQ_EINVAL (q NULL, no peek open) or
+ * RINGQ_ECORRUPT (a shared queue whose mapping was overwritten where the peek is recorded: the get
+ * ends, nothing is freed). */
 RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_release_bytes(struct ringq_queue *q);
 
 /* Bytes of the ring in use (messages with their headers and padding, pads, open reservations),

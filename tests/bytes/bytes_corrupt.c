@@ -203,7 +203,7 @@ run(enum ringq_queue_kind kind, uint64_t rounds)
         (void)sum;
         if (rnd_next(&seed) % 3 == 0)
           scribble(b);
-        EXPECT(ringq_queue_release_bytes(q), t0, RINGQ_OK, RINGQ_EINVAL);
+        EXPECT(ringq_queue_release_bytes(q), t0, RINGQ_OK, RINGQ_EINVAL, RINGQ_ECORRUPT);
       }
       break;
     }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/process/shm_process_test.c: queues shared between processes (src/shm.c), one scenario per
  * run (`shm_process_test <scenario>`): fork, exec, race, early, refuse, perm, forkmisuse, scribble,
- * bytes.
+ * scribble_bytes, bytes.
  * Names are unique per run (pid and a counter). Exit 0 passed, 1 failed, 77 skipped. */
 #define _GNU_SOURCE
 #include <ringq/queue.h>
@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -854,8 +855,124 @@ scribble_round(enum ringq_queue_kind kind, size_t elem, size_t word, int how)
   return 1;
 }
 
+/* A byte queue (src/bytes.h) in a memfd, one word of its mapping overwritten as in
+ * scribble_round, then every byte-queue call: each returns within the bound, copies at most the
+ * caller's buffer (heap buffers of exactly that size: ASan sees an overrun) and touches nothing
+ * outside the mapping (the guard page after it). Returns 1, 0 past the end, -1 on a setup error. */
 static int
-scenario_scribble(void)
+scribble_bytes_round(enum ringq_queue_kind kind, size_t word, int how)
+{
+  /* Put (+) and got (-) before the scribble: the ring then holds a 0-byte record near its end,
+   * a pad to the end, a record at offset 0 and one after it (positions in the comments). */
+  static const int steps[] = {+100, -1, -1, +80, -1, +5, +0, +40, +100, -1};
+  struct ringq_queue *q, *o;
+  uintptr_t lo, hi; /* the ring's data bytes in this process's mapping */
+  unsigned char *m, *big, *small, msg[128];
+  struct stat sb;
+  size_t max, len = 0, i;
+  uint64_t *w, v;
+  int fd;
+  void *at = NULL;
+  const void *view = NULL;
+  if (ringq_queue_memfd_create(kind, 256, 0, 0, &q) != RINGQ_OK)
+    return -1;
+  fd = ringq_queue_shm_fd(q);
+  if (fstat(fd, &sb) != 0)
+    return -1;
+  if (word * 8 >= (size_t)sb.st_size) {
+    (void)ringq_queue_close(q);
+    return 0;
+  }
+  max = ringq_queue_bytes_max(q); /* 120 */
+  big = malloc(max);
+  small = malloc(16);
+  if (big == NULL || small == NULL || max > sizeof msg)
+    return -1;
+  memset(msg, 0xab, sizeof msg);
+  /* The first record of a new ring starts its data: its header is 8 bytes before what reserve
+   * gives, and the ring is 256 bytes. */
+  if (ringq_queue_reserve_bytes(q, 5, &at, 0) != RINGQ_OK ||
+      ringq_queue_commit_bytes(q, at, 5) != RINGQ_OK)
+    return -1;
+  lo = (uintptr_t)at - 8;
+  hi = lo + 256;
+  at = NULL;
+  /* [0, 16) the 5 bytes, [16, 128) 100; both got; [128, 216) 80, got; [216, 232) 5, [232, 240)
+   * 0, [240, 256) a pad, [256, 304) 40, [304, 416) 100; the 5 got: rpos 232. */
+  for (i = 0; i < sizeof steps / sizeof steps[0]; i++)
+    if (steps[i] >= 0 ? ringq_queue_put_bytes_nowait(q, msg, (size_t)steps[i]) != RINGQ_OK
+                      : ringq_queue_get_bytes_nowait(q, big, max, &len) != RINGQ_OK)
+      return -1;
+  m = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED)
+    return -1;
+  w = (uint64_t *)(void *)m + word;
+  v = *w;
+  switch (how) {
+  case 0: v = ~(uint64_t)0; break;
+  case 1: v ^= (uint64_t)1 << (next_random() % 64); break;
+  case 2: v += 2 * (1 + next_random() % 8); break;
+  case 3: v = next_random(); break;
+  /* In the low half (a record header's word, little-endian): a message of the largest length,
+   * then a pad of the whole ring: lengths a valid ring may hold, at places where they do not
+   * fit. */
+  case 4: v = (v & ~(uint64_t)0xffffffffu) | 0x80000000u | (uint32_t)max; break;
+  default: v = (v & ~(uint64_t)0xffffffffu) | 0xC0000000u | 256u; break;
+  }
+  *w = v;
+  alarm(60);
+  /* First the peek, whose view is checked against the ring's bounds (a get shares its walk and
+   * copies the same bytes, into a buffer ASan watches). */
+  BOUNDED(ringq_queue_peek_bytes(q, &view, &len, 1000000));
+  if (view != NULL) {
+    size_t sum = 0;
+    CHECK(len <= max && (uintptr_t)view >= lo + 8 && (uintptr_t)view + len <= hi,
+          "peeked %zu bytes outside the ring", len);
+    for (i = 0; i < len && i <= max; i++) /* every byte shown is readable */
+      sum += ((const unsigned char *)view)[i];
+    (void)sum;
+    BOUNDED(ringq_queue_release_bytes(q));
+  }
+  BOUNDED(ringq_queue_put_bytes_nowait(q, msg, 17));
+  BOUNDED(ringq_queue_get_bytes_nowait(q, small, 16, &len));
+  BOUNDED(ringq_queue_get_bytes_nowait(q, big, max, &len));
+  BOUNDED(ringq_queue_put_bytes_timeout(q, msg, max, 1000000));
+  BOUNDED(ringq_queue_get_bytes_timeout(q, big, max, &len, 1000000));
+  if (ringq_queue_reserve_bytes(q, 30, &at, 0) == RINGQ_OK) {
+    CHECK((uintptr_t)at >= lo + 8 && (uintptr_t)at + 30 <= hi, "reserved outside the ring");
+    memset(at, 0xcd, 30);
+    if (how & 1)
+      BOUNDED(ringq_queue_commit_bytes(q, at, 20));
+    else
+      BOUNDED(ringq_queue_abort_bytes(q, at));
+  }
+  BOUNDED(ringq_queue_qsize(q));
+  BOUNDED(ringq_queue_bytes_used(q));
+  BOUNDED(ringq_queue_full(q));
+  CHECK(ringq_queue_capacity(q) == 256 && ringq_queue_bytes_max(q) == max, "geometry changed");
+  BOUNDED(ringq_queue_task_done(q));
+  BOUNDED(ringq_queue_join_timeout(q, 1000000));
+  o = NULL;
+  BOUNDED(ringq_queue_attach_fd(fd, &o));
+  if (o != NULL) {
+    BOUNDED(ringq_queue_get_bytes_nowait(o, big, max, &len));
+    BOUNDED(ringq_queue_put_bytes_nowait(o, msg, 3));
+    (void)ringq_queue_close(o);
+  }
+  BOUNDED(ringq_queue_shutdown(q, how & 1));
+  BOUNDED(ringq_queue_get_bytes_nowait(q, big, max, &len));
+  BOUNDED(ringq_queue_shutdown(q, true));
+  alarm(0);
+  munmap(m, (size_t)sb.st_size);
+  free(big);
+  free(small);
+  (void)ringq_queue_close(q);
+  return 1;
+}
+
+/* bytes 0: the fixed-size kinds; 1: the byte kinds. */
+static int
+scenario_scribble(int bytes)
 {
   static const struct {
     enum ringq_queue_kind kind;
@@ -863,7 +980,7 @@ scenario_scribble(void)
   } shapes[] = {{RINGQ_QUEUE_SPSC, 8}, {RINGQ_QUEUE_MPMC, 8}, {RINGQ_QUEUE_MPMC, 24}};
   size_t s, word;
   long rounds = 0;
-  for (s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+  for (s = 0; !bytes && s < sizeof shapes / sizeof shapes[0]; s++)
     for (word = 0;; word++) {
       int how, r = 0;
       for (how = 0; how < 4; how++) {
@@ -879,8 +996,28 @@ scenario_scribble(void)
       if (r == 0)
         break;
     }
-  printf("%ld scribble rounds (every word of 3 mappings, 4 values each); slowest call %.3f s\n",
-         rounds, (double)slowest / 1e9);
+  for (s = 0; bytes && s < 2; s++) {
+    enum ringq_queue_kind kind = s == 0 ? RINGQ_QUEUE_BYTES_SPSC : RINGQ_QUEUE_BYTES_MPSC;
+    for (word = 0;; word++) {
+      int how, r = 0;
+      for (how = 0; how < 6; how++) {
+        r = scribble_bytes_round(kind, word, how);
+        if (r <= 0)
+          break;
+        rounds++;
+      }
+      if (r < 0) {
+        CHECK(0, "byte queue setup failed");
+        return 1;
+      }
+      if (r == 0)
+        break;
+    }
+  }
+  printf("%ld scribble rounds (every word of %s); slowest call %.3f s\n", rounds,
+         bytes ? "2 mappings: BYTES_SPSC, BYTES_MPSC, 6 values each"
+               : "3 mappings: SPSC, MPMC x2, 4 values each",
+         (double)slowest / 1e9);
   return failures ? 1 : 0;
 }
 
@@ -897,7 +1034,7 @@ main(int argc, char **argv)
   if (argc == 3 && strcmp(argv[1], "consumer") == 0)
     return role_consumer(argv[2]);
   if (argc != 2) {
-    fprintf(stderr, "usage: %s fork|exec|race|early|refuse|perm|forkmisuse|scribble|bytes\n", argv[0]);
+    fprintf(stderr, "usage: %s fork|exec|race|early|refuse|perm|forkmisuse|scribble|scribble_bytes|bytes\n", argv[0]);
     return 2;
   }
   if (strcmp(argv[1], "fork") == 0)
@@ -915,7 +1052,9 @@ main(int argc, char **argv)
   if (strcmp(argv[1], "forkmisuse") == 0)
     return scenario_forkmisuse();
   if (strcmp(argv[1], "scribble") == 0)
-    return scenario_scribble();
+    return scenario_scribble(0);
+  if (strcmp(argv[1], "scribble_bytes") == 0)
+    return scenario_scribble(1);
   if (strcmp(argv[1], "bytes") == 0)
     return scenario_bytes();
   fprintf(stderr, "unknown scenario %s\n", argv[1]);
