@@ -36,6 +36,13 @@ else:
     macros += [("RINGQ_VERSION_STRING", f'"{version}"'),
                ("RINGQ_VERSION_NUMBER", str(major * 10000 + minor * 100 + patch))]
 
+# What a rebuild must follow besides the sources: the headers, and the static library linked in
+# (setuptools relinks only when one of these is newer than the built module).
+depends = [os.path.join("src", "pyringq.h")] + extra_objects
+for d in (os.path.join(include, "ringq"), os.path.join(root, "src")):
+    if os.path.isdir(d):
+        depends += [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".h")]
+
 setup(
     name="ringq",
     version=version,
@@ -43,7 +50,7 @@ setup(
     license="MIT",
     packages=["ringq"],
     ext_modules=[Extension("ringq._ringq", sources=sources, include_dirs=[include],
-                           depends=[os.path.join("src", "pyringq.h")],
+                           depends=depends,
                            define_macros=macros, extra_compile_args=flags,
                            extra_objects=extra_objects, libraries=["pthread"])],
     python_requires=">=3.11",

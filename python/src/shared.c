@@ -359,7 +359,12 @@ take(SharedObject *self, int block, int64_t deadline)
     return NULL; /* the message stays peeked: this process's next get returns it */
   self->peek_open = 0;
   rs = ringq_queue_release_bytes(self->q);
-  (void)rs; /* RINGQ_OK: the peek above is open in this handle */
+  if (rs != RINGQ_OK) {
+    /* RINGQ_ECORRUPT: another process scribbled the peek's end; nothing was freed (the message
+     * would come again), so it is not handed out either. */
+    Py_DECREF(out);
+    return ringq_error(rs);
+  }
   slot_release(self);
   return out;
 }
