@@ -479,6 +479,51 @@ class DeadProducerTest(unittest.TestCase):
                       f"{timeouts}", file=sys.stderr)
 
 
+class HostilePeerTest(unittest.TestCase):
+    def test_scribbled_mapping_bytes_path(self):
+        """The bytes path keeps the C library's promise against a process that writes the shared
+        mapping: after random words of the message ring are overwritten, every call returns
+        within its bound with a message no longer than max_message or an error (Empty, Full,
+        ShutDown, RuntimeError for RINGQ_ECORRUPT), and this process does not crash."""
+        import mmap
+        import random
+        rnd = random.Random(int(os.environ.get("RINGQ_SEED", "16")))
+        values = [0, 0xFFFFFFFFFFFFFFFF, 0x80000000 | 40, 0xC0000000 | 64, 1 << 63, 8, 4096]
+        outcomes = {}
+        for trial in range(150):
+            q = ringq.SharedQueue(4, capacity=4096)
+            for i in range(rnd.randrange(0, 5)):
+                q.put_bytes(bytes([i]) * rnd.randrange(0, 300), block=False)
+            fd = q._fds()[0]
+            m = mmap.mmap(fd, os.fstat(fd).st_size)
+            for _ in range(rnd.randrange(1, 5)):
+                off = rnd.randrange(0, len(m) // 8) * 8
+                v = rnd.choice(values + [rnd.getrandbits(64)])
+                m[off:off + 8] = v.to_bytes(8, "little")
+            for call in ("get", "put", "get", "qsize", "full", "get"):
+                t0 = time.monotonic()
+                try:
+                    if call == "get":
+                        got = q.get_bytes(timeout=0.02)
+                        self.assertLessEqual(len(got), q.max_message)
+                        what = "message"
+                    elif call == "put":
+                        q.put_bytes(b"p" * rnd.randrange(0, 200), timeout=0.02)
+                        what = "put"
+                    elif call == "qsize":
+                        q.qsize()
+                        what = "qsize"
+                    else:
+                        q.full()
+                        what = "full"
+                except (queue.Empty, queue.Full, ringq.ShutDown, RuntimeError) as e:
+                    what = type(e).__name__
+                self.assertLess(time.monotonic() - t0, LATE)
+                outcomes[what] = outcomes.get(what, 0) + 1
+            m.close()
+        print(f"\n  outcomes: {dict(sorted(outcomes.items()))}", file=sys.stderr)
+
+
 class SignalTest(unittest.TestCase):
     """KeyboardInterrupt reaches a main thread blocked in get or put without a timeout (it waits
     in slices, the GIL released); nothing is lost, the lock and the item slot are given back."""
