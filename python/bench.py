@@ -3,7 +3,7 @@
 case is measured against its baseline in the same run, repetitions interleaved in a shuffled
 order, every item checked, figures as medians with their min-max and as ratios to the baseline.
 
-  python3 python/bench.py [--quick] [--reps N] [--items N] [--seed N]
+  python3 python/bench.py [--quick] [--reps N] [--items N] [--seed N] [--only SUBSTRING]
 
 Cases (items are Python ints; the checks fail the run on a lost, duplicated or reordered item):
   stream-1p1c-unbounded  one thread puts N items, another gets them: items/s, Queue()
@@ -17,11 +17,21 @@ Cases (items are Python ints; the checks fail the run on a lost, duplicated or r
                          with loop.call_soon_threadsafe(q.put_nowait, item)
   bridge-roundtrip       the loop sends to a worker thread and awaits its reply: AsyncQueue both
                          ways against queue.Queue to the thread and call_soon_threadsafe back
-Baselines: queue.Queue (the first five), call_soon_threadsafe + asyncio.Queue (the bridge).
-Target: ringq.Queue at least 3x queue.Queue in the stream cases.
+  proc-1p1c-small        one producer process puts N small objects (ints), one consumer process
+                         gets them (fork start method; timed from a barrier to the last get):
+                         ringq.SharedQueue() against multiprocessing.Queue()
+  proc-2p2c-small        2 producer and 2 consumer processes, the same
+  proc-1p1c-4k           4 KiB bytes objects: SharedQueue put/get (pickled), SharedQueue's bytes
+                         path (put_bytes/get_bytes), against multiprocessing.Queue put/get
+  proc-2p2c-4k           2 and 2 processes, the same
+Baselines: queue.Queue (the first five), call_soon_threadsafe + asyncio.Queue (the bridge),
+multiprocessing.Queue (the proc cases).
+Targets: ringq.Queue at least 3x queue.Queue in the stream cases; ringq.SharedQueue at least 10x
+multiprocessing.Queue with small objects.
 """
 import argparse
 import asyncio
+import multiprocessing
 import os
 import queue
 import random
@@ -220,6 +230,96 @@ def bridge_roundtrip_baseline(n):
     return asyncio.run(main())
 
 
+# ---- between processes: ringq.SharedQueue against multiprocessing.Queue ------------------------
+
+FORK = multiprocessing.get_context("fork")
+KIB4 = 4096
+
+
+def _proc_produce(q, barrier, p, per, mode):
+    barrier.wait()
+    base = p * per
+    if mode == "small":
+        for i in range(base, base + per):
+            q.put(i)
+    else:
+        pad = b"x" * (KIB4 - 12)
+        put = q.put_bytes if mode == "bytes" else q.put
+        for i in range(base, base + per):
+            put(b"%012d" % i + pad)
+
+
+def _proc_consume(q, barrier, conn, mode):
+    got = []
+    barrier.wait()
+    if mode == "small":
+        while True:
+            x = q.get()
+            if x is None:
+                break
+            got.append(x)
+    else:
+        get = q.get_bytes if mode == "bytes" else q.get
+        while True:
+            x = get()
+            if len(x) != KIB4:
+                break
+            got.append(int(x[:12]))
+    conn.send((time.monotonic(), got))
+    conn.close()
+
+
+def proc_stream(make, n, producers, consumers, mode):
+    """Items/s through a queue between processes (fork), every item checked: exactly once, and
+    each producer's items in order within each consumer."""
+    q = make()
+    per = n // producers
+    barrier = FORK.Barrier(producers + consumers + 1)
+    pipes = [FORK.Pipe(duplex=False) for _ in range(consumers)]
+    ps = [FORK.Process(target=_proc_produce, args=(q, barrier, p, per, mode))
+          for p in range(producers)]
+    cs = [FORK.Process(target=_proc_consume, args=(q, barrier, w, mode)) for _, w in pipes]
+    for pr in ps + cs:
+        pr.start()
+    barrier.wait()
+    t0 = time.monotonic()
+    for pr in ps:
+        pr.join()
+    for _ in cs:
+        if mode == "small":
+            q.put(None)
+        elif mode == "bytes":
+            q.put_bytes(b"")
+        else:
+            q.put(b"")
+    results = [r.recv() for r, _ in pipes]
+    for pr in cs:
+        pr.join()
+    elapsed = max(end for end, _ in results) - t0
+    got = sorted(x for _, s in results for x in s)
+    if got != list(range(per * producers)):
+        raise SystemExit(f"FAIL: {make.__name__} lost or duplicated items between processes")
+    for _, s in results:
+        last = [-1] * producers
+        for x in s:
+            if x <= last[x // per]:
+                raise SystemExit(f"FAIL: {make.__name__} reordered items between processes")
+            last[x // per] = x
+    if hasattr(q, "close"):
+        q.close()
+    if hasattr(q, "join_thread"):
+        q.join_thread()
+    return elapsed, len(got)
+
+
+def mp_queue():
+    return FORK.Queue()
+
+
+def shared_queue():
+    return ringq.SharedQueue(ctx=FORK)
+
+
 # ---- cases --------------------------------------------------------------------------------------
 
 def unbounded_std():
@@ -240,6 +340,7 @@ def bounded_ringq():
 
 def cases(n, trips):
     """(workload, kind, name, is_baseline, fn): kind 'rate' (items/s) or 'trip' (round trip)."""
+    n_small, n_4k = n, max(n // 5, 100)
     return [
         ("stream-1p1c-unbounded", "rate", "queue.Queue", True, lambda: stream(unbounded_std, n, 1, 1)),
         ("stream-1p1c-unbounded", "rate", "ringq.Queue", False, lambda: stream(unbounded_ringq, n, 1, 1)),
@@ -257,11 +358,22 @@ def cases(n, trips):
         ("bridge-roundtrip", "trip", "queue.Queue+call_soon_threadsafe", True,
          lambda: bridge_roundtrip_baseline(trips)),
         ("bridge-roundtrip", "trip", "ringq.AsyncQueue", False, lambda: bridge_roundtrip_ringq(trips)),
-    ]
+    ] + [case for p in (1, 2) for case in [
+        (f"proc-{p}p{p}c-small", "rate", "multiprocessing.Queue", True,
+         lambda p=p: proc_stream(mp_queue, n_small, p, p, "small")),
+        (f"proc-{p}p{p}c-small", "rate", "ringq.SharedQueue", False,
+         lambda p=p: proc_stream(shared_queue, n_small, p, p, "small")),
+        (f"proc-{p}p{p}c-4k", "rate", "multiprocessing.Queue", True,
+         lambda p=p: proc_stream(mp_queue, n_4k, p, p, "4k")),
+        (f"proc-{p}p{p}c-4k", "rate", "ringq.SharedQueue", False,
+         lambda p=p: proc_stream(shared_queue, n_4k, p, p, "4k")),
+        (f"proc-{p}p{p}c-4k", "rate", "ringq.SharedQueue put_bytes", False,
+         lambda p=p: proc_stream(shared_queue, n_4k, p, p, "bytes")),
+    ]]
 
 
 TARGETS = [("stream-1p1c-unbounded", 3.0), ("stream-1p1c-bounded", 3.0),
-           ("stream-2p2c-bounded", 3.0)]
+           ("stream-2p2c-bounded", 3.0), ("proc-1p1c-small", 10.0), ("proc-2p2c-small", 10.0)]
 
 
 def main():
@@ -270,11 +382,12 @@ def main():
     ap.add_argument("--reps", type=int)
     ap.add_argument("--items", type=int)
     ap.add_argument("--seed", type=int, default=random.randrange(1 << 30))
+    ap.add_argument("--only", help="run only the workloads whose name contains this")
     args = ap.parse_args()
     reps = args.reps or (3 if args.quick else 5)
     n = args.items or (20000 if args.quick else 100000)
     trips = max(n // 20, 200)
-    all_cases = cases(n, trips)
+    all_cases = [c for c in cases(n, trips) if args.only is None or args.only in c[0]]
     order = [(r, i) for r in range(reps) for i in range(len(all_cases))]
     rnd = random.Random(args.seed)
     for r in range(reps):  # each repetition runs every case once, in a shuffled order
@@ -306,21 +419,29 @@ def main():
         # ratio > 1 is better for ringq: items/s over the baseline's, or the baseline's round
         # trip over ringq's.
         ratio = med / base[workload] if kind == "rate" else base[workload] / med
-        ratio_of[workload] = ratio
         if kind == "rate":
             fig, span = f"{med:,.0f}/s", f"{lo:,.0f}-{hi:,.0f}"
         else:
             p99 = statistics.median(rates[("p99", i)])
             fig, span = f"{med * 1e6:,.1f} us", f"{lo * 1e6:,.1f}-{hi * 1e6:,.1f} p99 {p99 * 1e6:,.0f}"
+        if not is_base and workload not in ratio_of:
+            ratio_of[workload] = ratio  # the first ringq row of a workload is its target's
         print(f"{workload:24} {name:36} {fig:>14} {span:>26} {ratio:>7.2f}x")
     print("targets:")
     for workload, goal in TARGETS:
+        if workload not in ratio_of:
+            continue
         r = ratio_of[workload]
-        print(f"  {workload}: ringq.Queue {r:.2f}x queue.Queue, goal >= {goal:g}x: "
+        who = ("ringq.SharedQueue", "multiprocessing.Queue") if workload.startswith("proc") \
+            else ("ringq.Queue", "queue.Queue")
+        print(f"  {workload}: {who[0]} {r:.2f}x {who[1]}, goal >= {goal:g}x: "
               f"{'met' if r >= goal else 'NOT MET'}")
     if os.cpu_count() and os.cpu_count() < 4:
         print(f"note: {os.cpu_count()} CPUs: the 2p2c and bridge cases (4 or 5 threads) "
               f"oversubscribe them; the GIL lets one thread run Python at a time anyway.")
+        print(f"note: {os.cpu_count()} CPUs: proc-2p2c runs 4 processes (each with its own GIL), "
+              f"proc-1p1c 2; the producers and consumers share the CPUs with whatever else "
+              f"loads the machine (the load averages above).")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ with open(os.path.join(root, "CMakeLists.txt")) as f:
 version = f"{major}.{minor}.{patch}"
 
 flags = ["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror"]
-sources = [os.path.relpath(os.path.join(here, "src", "ringqmodule.c"), here)]
+# The extension's own files (python/src/*.c: ringqmodule.c, shared.c), relative to setup.py.
+sources = [os.path.join("src", name) for name in sorted(os.listdir(os.path.join(here, "src")))
+           if name.endswith(".c")]
 extra_objects = []
 macros = []
 if static_lib:
@@ -34,6 +36,13 @@ else:
     macros += [("RINGQ_VERSION_STRING", f'"{version}"'),
                ("RINGQ_VERSION_NUMBER", str(major * 10000 + minor * 100 + patch))]
 
+# What a rebuild must follow besides the sources: the headers, and the static library linked in
+# (setuptools relinks only when one of these is newer than the built module).
+depends = [os.path.join("src", "pyringq.h")] + extra_objects
+for d in (os.path.join(include, "ringq"), os.path.join(root, "src")):
+    if os.path.isdir(d):
+        depends += [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".h")]
+
 setup(
     name="ringq",
     version=version,
@@ -41,6 +50,7 @@ setup(
     license="MIT",
     packages=["ringq"],
     ext_modules=[Extension("ringq._ringq", sources=sources, include_dirs=[include],
+                           depends=depends,
                            define_macros=macros, extra_compile_args=flags,
                            extra_objects=extra_objects, libraries=["pthread"])],
     python_requires=">=3.11",

@@ -4,13 +4,17 @@
 Queue      a drop-in for queue.Queue within one process (the C extension ringq._ringq).
 AsyncQueue asyncio.Queue's API for an event loop, fed by (or feeding) threads through its
            `sync` side, a ringq.Queue; the loop waits on the queue's descriptors (add_reader).
+SharedQueue multiprocessing.Queue (and JoinableQueue) between processes, on ringq byte-message
+           queues in shared memory; objects pickled, or bytes as they are (put_bytes/get_bytes).
 """
 import asyncio
 import os
 
 from ringq._ringq import JOINED, READABLE, WRITABLE, Empty, Full, Queue, ShutDown, ringq_version
+from ringq.shared import DEFAULT_CAPACITY, SharedQueue
 
-__all__ = ["Queue", "AsyncQueue", "Empty", "Full", "ShutDown", "QueueShutDown"]
+__all__ = ["Queue", "AsyncQueue", "SharedQueue", "Empty", "Full", "ShutDown", "QueueShutDown",
+           "DEFAULT_CAPACITY"]
 
 # What AsyncQueue raises after shutdown: asyncio's own exception where Python has it (3.13).
 QueueShutDown = getattr(asyncio, "QueueShutDown", ShutDown)

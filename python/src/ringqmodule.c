@@ -33,6 +33,8 @@
 
 #include <ringq/queue.h>
 
+#include "pyringq.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -45,18 +47,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SLICE_NS 50000000LL /* the main thread's longest wait between two signal checks: 50 ms */
-#define NO_DEADLINE (-1LL)
 
 /* Events of _fd / _poll_prepare (READABLE and WRITABLE are ringq's values). */
 #define EV_READABLE RINGQ_POLL_READABLE
 #define EV_WRITABLE RINGQ_POLL_WRITABLE
 #define EV_JOINED 0x4u
 
-static PyObject *Full;     /* queue.Full */
-static PyObject *Empty;    /* queue.Empty */
-static PyObject *ShutDown; /* queue.ShutDown where the running Python has it, else ringq's own */
-static unsigned long main_thread_ident;
+PyObject *Full;     /* queue.Full */
+PyObject *Empty;    /* queue.Empty */
+PyObject *ShutDown; /* queue.ShutDown where the running Python has it, else ringq's own */
+unsigned long main_thread_ident;
 
 struct discarded {
   PyObject **items;
@@ -79,7 +79,7 @@ typedef struct {
 
 /* ---- time and futex ------------------------------------------------------------------------ */
 
-static int64_t
+int64_t
 now_ns(void)
 {
   struct timespec ts;
@@ -87,7 +87,7 @@ now_ns(void)
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static struct timespec
+struct timespec
 to_timespec(int64_t ns)
 {
   struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000LL), .tv_nsec = (long)(ns % 1000000000LL)};
@@ -97,7 +97,7 @@ to_timespec(int64_t ns)
 /* Python's check: `timeout < 0` raises ValueError. Converts a timeout object (seconds) into an
  * absolute CLOCK_MONOTONIC deadline; a timeout too large to represent means no deadline.
  * Returns 0, or -1 with an exception set (*negative set when the timeout was negative). */
-static int
+int
 deadline_from(PyObject *timeout, int64_t *deadline, int *negative)
 {
   double t = PyFloat_AsDouble(timeout);
@@ -121,7 +121,7 @@ deadline_from(PyObject *timeout, int64_t *deadline, int *negative)
 
 /* Where one wait of this thread ends: the deadline, or a slice of it in the main thread (which is
  * the only one that can run signal handlers). *sliced says the wait ends before the deadline. */
-static int64_t
+int64_t
 wait_end(int64_t deadline, int *sliced)
 {
   int64_t end;
@@ -239,7 +239,7 @@ release_discarded(struct discarded *d)
 
 /* ---- errors -------------------------------------------------------------------------------- */
 
-static PyObject *
+PyObject *
 ringq_error(enum ringq_status st)
 {
   if (st == RINGQ_ENOMEM)
@@ -254,7 +254,7 @@ ringq_error(enum ringq_status st)
 
 /* Python's calling convention for `name(p0, p1, ...)` with keywords: out[i] gets the i-th
  * parameter or NULL when not given; the first `required` must be given. */
-static int
+int
 parse_args(const char *fname, const char *const *names, Py_ssize_t n, Py_ssize_t required,
            PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject **out)
 {
@@ -290,7 +290,7 @@ parse_args(const char *fname, const char *const *names, Py_ssize_t n, Py_ssize_t
 }
 
 /* A `block` argument: true when absent. Returns 1, 0 or -1 (exception set). */
-static int
+int
 truth(PyObject *o, int absent)
 {
   return o == NULL ? absent : PyObject_IsTrue(o);
@@ -839,7 +839,7 @@ module_exec(PyObject *m)
   Py_DECREF(ident);
   if (PyErr_Occurred())
     return -1;
-  if (PyType_Ready(&QueueType) < 0)
+  if (PyType_Ready(&QueueType) < 0 || shared_add_type(m) < 0)
     return -1;
   if (PyModule_AddObjectRef(m, "Queue", (PyObject *)&QueueType) < 0 ||
       PyModule_AddObjectRef(m, "Full", Full) < 0 || PyModule_AddObjectRef(m, "Empty", Empty) < 0 ||

@@ -22,6 +22,10 @@ q = ringq.Queue(2)
 q.put("installed")
 assert q.get() == "installed"
 assert ringq.__file__.startswith(sys.prefix), ringq.__file__
+s = ringq.SharedQueue(2)
+s.put({"installed": 1})
+s.put_bytes(b"raw")
+assert s.get() == {"installed": 1} and s.get_bytes() == b"raw"
 print("ringq", ringq.ringq_version, "from", ringq.__file__)
 '
 PYTHONDONTWRITEBYTECODE=1 "$scratch/venv/bin/python" "$src/python/tests/test_contract.py"

@@ -4,12 +4,24 @@ holds: sys.gettotalrefcount): every path of ringq.Queue and AsyncQueue that take
 drops a reference runs many times, and the interpreter's total reference count must not grow
 with the number of rounds (a leaked reference per item or per call would add thousands)."""
 import asyncio
+import multiprocessing
 import queue
 import sys
 import threading
 import unittest
 
 import ringq
+
+
+class _OneLock:
+    """A multiprocessing context whose Lock() is always the same lock."""
+    lock = multiprocessing.Lock()
+
+    def Lock(self):
+        return self.lock
+
+
+ONE_LOCK = _OneLock()
 
 
 def one_round():
@@ -75,6 +87,54 @@ def one_round():
             pass
         aq.shutdown()
     asyncio.run(loop_side())
+
+    # ringq.SharedQueue's C part (python/src/shared.c): every path that makes, hands over or
+    # drops a reference (buffers, the bytes got, errors, attach and the handles' release). One
+    # getters' lock for every round: each new multiprocessing lock registers itself in
+    # multiprocessing's after-fork registry (weak references, cleaned up lazily), whose count
+    # drifts by hundreds and would hide a leak of one reference per call.
+    sq = ringq.SharedQueue(3, capacity=4096, ctx=ONE_LOCK)
+    sq.put({"a": 1})
+    sq.put_bytes(bytearray(b"raw"))
+    sq.put_bytes(memoryview(b"xyz"))
+    for call in (lambda: sq.put_nowait(1), lambda: sq.put(2, timeout=0.001),
+                 lambda: sq.put(b"z" * 5000), lambda: sq.put(1, True, -1),
+                 lambda: sq.put_bytes("text")):
+        try:
+            call()
+        except (queue.Full, ValueError, TypeError):
+            pass
+    assert sq.get() == {"a": 1} and sq.get_bytes() == b"raw" and sq.get_nowait is not None
+    assert sq.get_bytes(timeout=1) == b"xyz"
+    for call in (sq.get_nowait, lambda: sq.get(timeout=0.001), lambda: sq.get(True, -1)):
+        try:
+            call()
+        except (queue.Empty, ValueError):
+            pass
+    for _ in range(3):
+        sq.task_done()
+    try:
+        sq.task_done()
+    except ValueError:
+        pass
+    assert sq.join(0) is True and sq.qsize() == 0 and not sq.full() and repr(sq)
+    fd, slots_fd = sq._fds()
+    again = ringq.SharedQueue.__new__(ringq.SharedQueue)  # as a spawned child attaches
+    again._attach(fd, slots_fd)
+    again._set_lock(sq._rlock)
+    sq.put(7)
+    assert again.get() == 7
+    again.close()
+    try:
+        again.get()
+    except ValueError:
+        pass
+    sq.shutdown()
+    try:
+        sq.put(1)
+    except ringq.ShutDown:
+        pass
+    del again, sq
 
 
 class TotalRefcountTest(unittest.TestCase):
