@@ -698,6 +698,7 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     atomic_store_explicit(&s->get_busy, busy_tag(q), memory_order_seq_cst);
     state = atomic_load_explicit(&s->state, memory_order_seq_cst);
   }
+  RINGQ__HOOK(RINGQ__HOOK_GET_BUSY);
   if (!(state & STATE_DISCARD)) {
     memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] / [F2] */
     if (q->bytes) {
