@@ -38,9 +38,11 @@
  *
  * Claims
  * ------
- * An entry has RINGQ__LANES claim words per direction. A thread of the owner takes a free word
- * for one ring operation (a CAS from 0), and:
- *   put  [K1] stores claim(t, k) in the word, seq_cst, before each attempt of the tail CAS [MP3]
+ * An entry has RINGQ__LANES claim words per direction. Words 0 .. OWN_LANES - 1 belong to the
+ * owner process's thread slots (a thread takes a slot once, and gives it back when it exits), so
+ * a claim is a plain store; a thread without a slot takes one of the other words by a CAS from 0
+ * for one operation. Then:
+ *   put  [K1] stores claim(t, k) in the word (relaxed) before each attempt of the tail CAS [MP3]
  *             for tickets t .. t + k - 1 (the word is rewritten when the CAS fails and t moves);
  *        [MP3] CAS tail, seq_cst; copy; [MP4] publish each slot (release);
  *        [K2] store 0 in the word, release.
@@ -52,16 +54,20 @@
  * the argument below shows means its winner is dead anyway.)
  *
  * Deciding that a claim is orphaned (resolve_put, for a stuck ticket x of a getter)
- *   R1 x's slot holds seq == x (not published) and tail > x (loaded seq_cst): someone won x;
- *   R2 scan every entry's put words (seq_cst loads): a word of a live entry claims x -> wait;
+ *   R1 x's slot holds seq == x (not published) and tail > x (loaded seq_cst, so acquire): someone
+ *      won x;
+ *   R2 scan every entry's put words (seq_cst loads, so acquire): a word of a live entry claims
+ *      x -> wait;
  *      no word claims x -> wait (nothing to attribute the slot to);
  *   R3 else (only words of dead entries claim x): load seq(x) again; still x -> CAS it from x
  *      to x + HOLE; the one CAS that succeeds counts the item lost.
  * Why a live claimant is never mistaken for a dead one. Let W be the thread whose CAS [MP3] won x.
- * [K1] (W stores claim x) precedes [MP3] in W's program order, and R1's load of tail read a value
- * written by [MP3] or later, so in the single total order of seq_cst operations
- * [K1] < [MP3] < R1 < R2. So R2 reads W's word as claim x, or a later value of it; W writes the
- * word again only at [K2], after [MP4] published x, or later. If R2 read claim x and W is live,
+ * [K1] (W stores claim x) is sequenced before [MP3], a seq_cst read-modify-write and so a release;
+ * R1's acquire load of tail read the value [MP3] wrote or a later one, and every later value of
+ * tail is written by a read-modify-write (claims, the close's fetch-or), which continue [MP3]'s
+ * release sequence. So [MP3] synchronizes with R1, [K1] happens before R1 and before R2, and by
+ * write-read coherence R2 reads W's word as claim x or a later value of it. W writes the word
+ * again only at [K2], after [MP4] published x, or later. If R2 read claim x and W is live,
  * R2 waits: a thread that is merely preempted, stopped or slow holds its process's lock and so is
  * live. If R2 read a later value, that value was stored with release after [MP4] and R2's load is
  * seq_cst (so acquire): R3's second load of seq(x) sees x + 1 (or later), the CAS fails and
@@ -100,8 +106,9 @@
  * runner that never leaves). At most 32767 such sleepers per condition (SLEEPERS_MAX).
  *
  * Costs. Nothing for private queues (the table pointer is 0 and the mpmc.h fast path runs). A
- * shared MPMC put or get: a CAS on the caller's own claim word and a release store of 0, on a
- * line only its own process writes (bench: "--process"). Scans and fcntl calls happen only when a
+ * shared MPMC put or get: two plain stores (the claim, then 0 with release) on a line only its own
+ * process writes, and a thread-local read; a thread without a slot adds a CAS on that line
+ * (bench: "--process", and bench/RESULTS.md). Scans and fcntl calls happen only when a
  * ticket stayed stuck for STUCK_NS, and on attach.
  *
  * Trust. Every word of the table is writable by any participant. A claim's count is validated
@@ -116,6 +123,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -362,26 +370,116 @@ ringq__peers_unstick_put(struct ringq_queue *q, uint64_t t)
 
 /* ---- claim words ---------------------------------------------------------------------------- */
 
-static _Thread_local uint32_t lane_hint;
+/* Thread slots of this process: slot i (i < OWN_LANES) owns claim word i of every entry this
+ * process registered, so its claims need no read-modify-write; a thread without a slot (more than
+ * OWN_LANES at once, or a fork child using its parent's handle, which shares the parent's entry)
+ * takes one of the words OWN_LANES .. RINGQ__LANES - 1 by CAS for each operation. */
+#define OWN_LANES 6u
+#define NO_SLOT (OWN_LANES + 1u)
 
-/* Take a free word of this handle's entry for direction dir, storing c in it ([K1]'s first
- * store). NULL when none came free within LANE_WAIT_NS (hostile peer). */
+static _Atomic(uint32_t) slots_used; /* bit i: slot i is some live thread's */
+static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
+static pthread_key_t slot_key;
+static int slot_key_ok;
+/* initial-exec: read on every shared MPMC put and get, where a __tls_get_addr call per access
+ * (the general-dynamic model of a position-independent library) would cost more than the claim
+ * itself; 8 bytes of the static TLS that glibc keeps for libraries loaded later (dlopen). */
+#define SLOT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+static SLOT_TLS uint32_t my_slot; /* 0: not chosen yet; i + 1: slot i; NO_SLOT: none */
+static SLOT_TLS uint32_t lane_hint;
+
+static void
+slot_release(void *arg)
+{
+  uint32_t i = (uint32_t)(uintptr_t)arg - 1u;
+  /* release; pairs with thread_slot's CAS: this thread's claims are over. */
+  atomic_fetch_and_explicit(&slots_used, ~(1u << i), memory_order_release);
+}
+
+static void
+slot_after_fork(void)
+{
+  /* relaxed: the child has one thread, this one; its slot is the only one in use. */
+  atomic_store_explicit(&slots_used,
+                        my_slot >= 1u && my_slot <= OWN_LANES ? 1u << (my_slot - 1u) : 0u,
+                        memory_order_relaxed);
+}
+
+static void
+slot_setup(void)
+{
+  slot_key_ok = pthread_key_create(&slot_key, slot_release) == 0;
+  (void)pthread_atfork(NULL, NULL, slot_after_fork);
+}
+
+static uint32_t
+thread_slot(void)
+{
+  if (__builtin_expect(my_slot == 0, 0)) {
+    uint32_t used, i;
+    (void)pthread_once(&slot_once, slot_setup);
+    my_slot = NO_SLOT;
+    /* relaxed: the CAS validates it. */
+    used = atomic_load_explicit(&slots_used, memory_order_relaxed);
+    while (slot_key_ok) {
+      for (i = 0; i < OWN_LANES && (used & (1u << i)); i++) {
+      }
+      if (i == OWN_LANES)
+        break;
+      /* acquire; pairs with slot_release: the slot's previous thread is done with it. */
+      if (atomic_compare_exchange_weak_explicit(&slots_used, &used, used | (1u << i),
+                                                memory_order_acquire, memory_order_relaxed)) {
+        if (pthread_setspecific(slot_key, (void *)(uintptr_t)(i + 1u)) != 0) {
+          slot_release((void *)(uintptr_t)(i + 1u));
+          break;
+        }
+        my_slot = i + 1u;
+        break;
+      }
+    }
+  }
+  return my_slot;
+}
+
+/* The claim word of this thread's slot in this handle's entry, when the thread has a slot and
+ * the entry is its process's (a fork child using its parent's handle has not): NULL otherwise.
+ * Read once per operation, inline: a thread-local load and a compare. */
+static inline _Atomic(uint64_t) *
+own_lane(const struct ringq_queue *q, int dir)
+{
+  uint32_t slot = my_slot;
+  /* relaxed: only this process writes ringq__self (src/shm.c). */
+  if (__builtin_expect(slot - 1u < OWN_LANES, 1) &&
+      q->peer_pid == atomic_load_explicit(&ringq__self, memory_order_relaxed))
+    return &lanes(&table(q)->entry[q->peer - 1], dir)[slot - 1u];
+  return NULL;
+}
+
+/* Take a claim word of this handle's entry for direction dir and store c in it ([K1]'s first
+ * store). NULL when no shared word came free within LANE_WAIT_NS (a hostile peer). */
 static _Atomic(uint64_t) *
 lane_take(struct ringq_queue *q, int dir, uint64_t c)
 {
   _Atomic(uint64_t) *w = lanes(&table(q)->entry[q->peer - 1], dir);
   int64_t deadline = 0;
-  uint32_t n;
+  uint32_t n, slot = thread_slot();
+  /* relaxed: only this process writes ringq__self (src/shm.c). */
+  if (slot != NO_SLOT && q->peer_pid == atomic_load_explicit(&ringq__self, memory_order_relaxed)) {
+    /* [K1] relaxed: the word is this thread's; the ring CAS that follows (seq_cst, so release)
+     * orders it before any resolver that reads the index that CAS wrote (see the top). */
+    atomic_store_explicit(&w[slot - 1u], c, memory_order_relaxed);
+    return &w[slot - 1u];
+  }
   for (n = 0;; n++) {
-    uint32_t l = (lane_hint + n) % RINGQ__LANES;
+    uint32_t l = OWN_LANES + (lane_hint + n) % (RINGQ__LANES - OWN_LANES);
     uint64_t zero = 0;
-    /* [K1] seq_cst CAS: the claim is in the total order before the ring CAS that follows. */
-    if (atomic_compare_exchange_strong_explicit(&w[l], &zero, c, memory_order_seq_cst,
+    /* [K1] relaxed CAS: as above, the ring CAS that follows publishes it. */
+    if (atomic_compare_exchange_strong_explicit(&w[l], &zero, c, memory_order_relaxed,
                                                 memory_order_relaxed)) {
       lane_hint = l;
       return &w[l];
     }
-    if (n % RINGQ__LANES == RINGQ__LANES - 1) {
+    if (n % (RINGQ__LANES - OWN_LANES) == RINGQ__LANES - OWN_LANES - 1) {
       int64_t now = ringq__now_ns();
       if (deadline == 0)
         deadline = now + LANE_WAIT_NS;
@@ -406,7 +504,7 @@ ringq__peers_put(struct ringq_queue *q, const void *items, size_t n)
 {
   const struct ringq__geom *g = &q->geom;
   struct ringq_mpmc *r = ring(q);
-  _Atomic(uint64_t) *w = NULL;
+  _Atomic(uint64_t) *w = NULL, *own = own_lane(q, PUT);
   uint64_t t, k = 0, i;
   if (n > CLAIM_MAX)
     n = CLAIM_MAX;
@@ -431,12 +529,12 @@ ringq__peers_put(struct ringq_queue *q, const void *items, size_t n)
         break;
     }
     if (k > 0) {
-      if (w == NULL) {
+      if (w == NULL && (w = own) == NULL) {
         if ((w = lane_take(q, PUT, claim_of(t, k))) == NULL)
           return RINGQ_ECORRUPT;
       } else {
-        /* [K1] seq_cst: the claim precedes the CAS below in the total order. */
-        atomic_store_explicit(w, claim_of(t, k), memory_order_seq_cst);
+        /* [K1] relaxed: published by the release of the CAS below (see the top). */
+        atomic_store_explicit(w, claim_of(t, k), memory_order_relaxed);
       }
       /* [MP3] seq_cst; on failure t is reloaded. */
       if (atomic_compare_exchange_strong_explicit(&r->tail, &t, t + k * RINGQ__STEP,
@@ -479,7 +577,7 @@ ringq__peers_get(struct ringq_queue *q, void *items, size_t n)
 {
   const struct ringq__geom *g = &q->geom;
   struct ringq_mpmc *r = ring(q);
-  _Atomic(uint64_t) *w = NULL;
+  _Atomic(uint64_t) *w = NULL, *own = own_lane(q, GET);
   uint64_t h, k = 0, i, holes = 0;
   ptrdiff_t res;
   if (n > CLAIM_MAX)
@@ -508,12 +606,12 @@ ringq__peers_get(struct ringq_queue *q, void *items, size_t n)
       k = 1;
     }
     if (k > 0) {
-      if (w == NULL) {
+      if (w == NULL && (w = own) == NULL) {
         if ((w = lane_take(q, GET, claim_of(h, k))) == NULL)
           return RINGQ_ECORRUPT;
       } else {
-        /* [K1] seq_cst, as for a put. */
-        atomic_store_explicit(w, claim_of(h, k), memory_order_seq_cst);
+        /* [K1] relaxed, as for a put. */
+        atomic_store_explicit(w, claim_of(h, k), memory_order_relaxed);
       }
       /* [MC3] seq_cst; on failure h is reloaded. */
       if (atomic_compare_exchange_strong_explicit(&r->head, &h, h + k * RINGQ__STEP,
@@ -614,6 +712,7 @@ ringq__peers_register(struct ringq_queue *q)
   for (;;) {
     uint32_t i;
     for (i = 0; i < RINGQ__PEERS; i++) {
+      q->peer_pid = ringq__self_init(); /* the process whose thread slots own claim words */
       if (lock_byte(q, i, F_WRLCK, F_OFD_SETLK) < 0) {
         if (errno == EAGAIN || errno == EACCES)
           continue; /* a live owner */

@@ -2039,6 +2039,7 @@ ringq__init_handle(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned f
   q->map_bytes = 0;
   q->map_fd = -1;
   q->peer = 0; /* src/shm.c registers a mapped handle in the participant table */
+  q->peer_pid = 0;
   q->peers_offset = 0;
   q->lock_base = 0;
   atomic_init(&q->stuck_get, 0);

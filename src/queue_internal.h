@@ -110,6 +110,8 @@ struct ringq_queue {
   uint32_t peer;
   uint64_t peers_offset; /* bytes from the handle to struct ringq__peers */
   uint64_t lock_base;    /* the file offset of entry 0's lock byte (the mapping's size) */
+  uint32_t peer_pid;     /* ringq__self of the process that registered it (a fork child using
+                            its parent's handle shares the entry, not the thread slots) */
   /* The ticket (+ 1) a getter / putter of this process last saw stuck, and since when (peers.c:
    * a heuristic that decides when to scan the table, never what to do). */
   _Atomic(uint64_t) stuck_get, stuck_put;
