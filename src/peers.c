@@ -128,8 +128,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HOLE ((uint64_t)3)
-#define CLAIM_TICKET_MASK (((uint64_t)1 << 48) - 1)
+#define HOLE RINGQ__HOLE
+#define CLAIM_TICKET_MASK RINGQ__CLAIM_TICKET_MASK
 #define CLAIM_MAX ((uint64_t)0x7fff)
 /* How long a ticket stays stuck in a handle's view before the table is scanned for it. */
 #define STUCK_NS 5000000LL
@@ -139,7 +139,7 @@
 #define REGISTER_WAIT_NS 2000000000LL
 #define REGISTER_NAP_NS 1000000LL
 
-enum { PUT = 0, GET = 1 };
+enum { PUT = RINGQ__PEER_PUT, GET = RINGQ__PEER_GET };
 enum resolve { R_DONE, R_BUSY, R_RESOLVED };
 
 static inline struct ringq__peers *
@@ -154,17 +154,8 @@ ring(const struct ringq_queue *q)
   return (struct ringq_mpmc *)((uintptr_t)q + (uintptr_t)q->ring_offset);
 }
 
-static inline _Atomic(uint64_t) *
-lanes(struct ringq__peer *p, int dir)
-{
-  return dir == PUT ? p->put : p->get;
-}
-
-static inline uint64_t
-claim_of(uint64_t t, uint64_t k)
-{
-  return (t & CLAIM_TICKET_MASK) | 1u | (k << 48);
-}
+#define lanes ringq__peer_lanes
+#define claim_of ringq__claim_of
 
 /* Claim word c claims ticket x (validated: a count outside 1..CLAIM_MAX claims nothing). */
 static inline int
@@ -374,19 +365,16 @@ ringq__peers_unstick_put(struct ringq_queue *q, uint64_t t)
  * process registered, so its claims need no read-modify-write; a thread without a slot (more than
  * OWN_LANES at once, or a fork child using its parent's handle, which shares the parent's entry)
  * takes one of the words OWN_LANES .. RINGQ__LANES - 1 by CAS for each operation. */
-#define OWN_LANES 6u
+#define OWN_LANES RINGQ__OWN_LANES
 #define NO_SLOT (OWN_LANES + 1u)
 
 static _Atomic(uint32_t) slots_used; /* bit i: slot i is some live thread's */
 static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 static pthread_key_t slot_key;
 static int slot_key_ok;
-/* initial-exec: read on every shared MPMC put and get, where a __tls_get_addr call per access
- * (the general-dynamic model of a position-independent library) would cost more than the claim
- * itself; 8 bytes of the static TLS that glibc keeps for libraries loaded later (dlopen). */
-#define SLOT_TLS _Thread_local __attribute__((tls_model("initial-exec")))
-static SLOT_TLS uint32_t my_slot; /* 0: not chosen yet; i + 1: slot i; NO_SLOT: none */
-static SLOT_TLS uint32_t lane_hint;
+RINGQ__SLOT_TLS uint32_t ringq__peer_slot; /* 0: not chosen yet; i + 1: slot i; NO_SLOT: none */
+#define my_slot ringq__peer_slot
+static RINGQ__SLOT_TLS uint32_t lane_hint;
 
 static void
 slot_release(void *arg)
@@ -441,20 +429,6 @@ thread_slot(void)
   return my_slot;
 }
 
-/* The claim word of this thread's slot in this handle's entry, when the thread has a slot and
- * the entry is its process's (a fork child using its parent's handle has not): NULL otherwise.
- * Read once per operation, inline: a thread-local load and a compare. */
-static inline _Atomic(uint64_t) *
-own_lane(const struct ringq_queue *q, int dir)
-{
-  uint32_t slot = my_slot;
-  /* relaxed: only this process writes ringq__self (src/shm.c). */
-  if (__builtin_expect(slot - 1u < OWN_LANES, 1) &&
-      q->peer_pid == atomic_load_explicit(&ringq__self, memory_order_relaxed))
-    return &lanes(&table(q)->entry[q->peer - 1], dir)[slot - 1u];
-  return NULL;
-}
-
 /* Take a claim word of this handle's entry for direction dir and store c in it ([K1]'s first
  * store). NULL when no shared word came free within LANE_WAIT_NS (a hostile peer). */
 static _Atomic(uint64_t) *
@@ -504,7 +478,7 @@ ringq__peers_put(struct ringq_queue *q, const void *items, size_t n)
 {
   const struct ringq__geom *g = &q->geom;
   struct ringq_mpmc *r = ring(q);
-  _Atomic(uint64_t) *w = NULL, *own = own_lane(q, PUT);
+  _Atomic(uint64_t) *w = NULL, *own = ringq__peers_own(q, PUT);
   uint64_t t, k = 0, i;
   if (n > CLAIM_MAX)
     n = CLAIM_MAX;
@@ -577,7 +551,7 @@ ringq__peers_get(struct ringq_queue *q, void *items, size_t n)
 {
   const struct ringq__geom *g = &q->geom;
   struct ringq_mpmc *r = ring(q);
-  _Atomic(uint64_t) *w = NULL, *own = own_lane(q, GET);
+  _Atomic(uint64_t) *w = NULL, *own = ringq__peers_own(q, GET);
   uint64_t h, k = 0, i, holes = 0;
   ptrdiff_t res;
   if (n > CLAIM_MAX)

@@ -538,21 +538,17 @@ wait_for_peer(struct ringq_queue *q, int *rounds, int64_t deadline)
 static inline enum ringq_status
 mpmc_push1(struct ringq_queue *q, const void *item)
 {
-  ptrdiff_t k;
   if (__builtin_expect(q->peer == 0, 1))
     return ringq__mpmc_push_g(&q->geom, mpmc_of(q), item, memory_order_seq_cst); /* [MP3] */
-  k = ringq__peers_put(q, item, 1); /* [K1], [MP3] seq_cst, [MP4], [K2] */
-  return k == 1 ? RINGQ_OK : k == 0 ? RINGQ_FULL : (enum ringq_status)k;
+  return ringq__peers_put1(q, item); /* [K1], [MP3] seq_cst, [MP4], [K2] */
 }
 
 static inline enum ringq_status
 mpmc_pop1(struct ringq_queue *q, void *item)
 {
-  ptrdiff_t k;
   if (__builtin_expect(q->peer == 0, 1))
     return ringq__mpmc_pop_g(&q->geom, mpmc_of(q), item, memory_order_seq_cst); /* [MC3] */
-  k = ringq__peers_get(q, item, 1); /* [K1], [MC3] seq_cst, [MC4], [K2] */
-  return k == 1 ? RINGQ_OK : k == 0 ? RINGQ_EMPTY : (enum ringq_status)k; /* or SHUTDOWN */
+  return ringq__peers_get1(q, item); /* [K1], [MC3] seq_cst, [MC4], [K2] */
 }
 
 /* The MPMC put, linearizable as a sequential queue sees it (see "Results a sequential queue would
