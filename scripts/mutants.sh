@@ -246,7 +246,7 @@ fi
 echo "mutants: scratch copy in $scratch"
 rm -rf "$scratch"
 mkdir -p "$scratch/src" "$scratch/build"
-for d in CMakeLists.txt CMakePresets.json README.md cmake include src tests examples; do
+for d in CMakeLists.txt CMakePresets.json README.md cmake include src tests examples python man bench; do
   [ -e "$root/$d" ] && cp -r "$root/$d" "$scratch/src/"
 done
 sanitize=${MUTANTS_SANITIZE:-}
