@@ -552,9 +552,12 @@ ringq_queue_attach_fd_abi(int fd, struct ringq_queue **out, unsigned layout_vers
   st = check_caller(layout_version, header_hash);
   if (st != RINGQ_OK)
     return st;
-  /* The handle's own descriptor (the caller keeps fd), on a new open file description where
-   * /proc allows: the participant's liveness lock belongs to the description (src/peers.c), and
-   * fd may be the sender's (SCM_RIGHTS) or a parent's (fork). Else a dup: a shared entry. */
+  /* The handle's own descriptor (the caller keeps fd), on a new open file description: the
+   * participant's liveness lock belongs to the description (src/peers.c), and fd may be the
+   * sender's (SCM_RIGHTS) or a parent's (fork), whose description holds the lock of a live entry
+   * that this process would otherwise take for its own (a lock never conflicts with its own
+   * description). So no dup: a process that cannot reopen the file (no /proc, or the file's mode
+   * refuses it) cannot attach. */
   if (fcntl(fd, F_GETFD) < 0)
     return RINGQ_EINVAL;
   {
@@ -563,9 +566,7 @@ ringq_queue_attach_fd_abi(int fd, struct ringq_queue **out, unsigned layout_vers
     mine = open(path, O_RDWR | O_CLOEXEC);
   }
   if (mine < 0)
-    mine = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (mine < 0)
-    return errno == EBADF ? RINGQ_EINVAL : from_errno(errno);
+    return errno == ENXIO || errno == ENODEV ? RINGQ_EINVAL : from_errno(errno);
   return attach(mine, out);
 }
 
