@@ -136,8 +136,11 @@
  * becomes the ring's consumer, so no item goes both to a getter and to the callback. An MPMC get
  * under way may still claim an item after DISCARD: it returns it, and the discarder never sees it
  * (claims on head are exclusive). The discarder waits for a putter that claimed a slot and has not
- * written it. Both handshakes wait for a thread in the middle of a few instructions; a peer process
- * killed right there (process-shared queues) would make an immediate shutdown wait for ever.
+ * written it. Both handshakes wait for a thread in the middle of a few instructions; in a
+ * process-shared queue that thread may be a peer process killed right there: the busy words hold
+ * the participant's tag, so shutdown goes on at once when src/peers.c finds its owner dead (and
+ * after SHARED_PEER_WAIT_NS at most for a live peer that does not finish), and a claimed slot
+ * whose putter died becomes a hole (src/peers.c).
  *
  * A timed operation never claims a ring slot before it waits: a put claims only a slot that is
  * free, and then finishes without waiting, so a timeout can never strand a claimed slot.
@@ -664,10 +667,6 @@ ring_put(struct ringq_queue *q, const void *item, int64_t deadline)
   return st;
 }
 
-/* The SPSC get of up to n items (1: a single get; more: a burst, one release of room): the count
- * taken (0: empty) or RINGQ_SHUTDOWN. Like the asymmetric put, it raises get_busy around its check
- * of the state and its pop, so that an immediate shutdown can wait it out and then become the
- * ring's consumer. */
 /* What a busy word holds while this handle's step is under way: its participant tag (peers.c:
  * shutdown can tell that the step's process died), or 1 for a queue without a table. */
 static inline uint32_t
@@ -676,6 +675,10 @@ busy_tag(const struct ringq_queue *q)
   return q->peer != 0 ? q->peer : 1u;
 }
 
+/* The SPSC get of up to n items (1: a single get; more: a burst, one release of room): the count
+ * taken (0: empty) or RINGQ_SHUTDOWN. Like the asymmetric put, it raises get_busy around its check
+ * of the state and its pop, so that an immediate shutdown can wait it out and then become the
+ * ring's consumer. */
 static inline ptrdiff_t
 spsc_take(struct ringq_queue *q, void *items, size_t n)
 {
