@@ -466,6 +466,8 @@ scenario_reuse(void)
 #define CALL_NS (50 * MS)
 #define LATE_NS (5 * SEC) /* a call that returns this much after its deadline hung */
 #define DUMMY_ID 0xffffffffu
+#define PARENT_MARK 0xfffeu
+#define S_MARK 0xffffu
 
 struct item {
   uint32_t id, seq;
@@ -499,7 +501,9 @@ struct storm {
   struct producer_rec prod[MAX_IDS];
   struct consumer_rec cons[MAX_IDS];
   uint8_t kind[MAX_IDS];           /* 1 producer, 2 consumer */
-  _Atomic(uint8_t) seen[MAX_IDS * (size_t)PER_ID];
+  /* Who got each item: 0 nobody, consumer id + 1, PARENT_MARK (this process), or S_MARK (found
+   * in a killed consumer's buffer). Set by a CAS from 0, so a second getter is caught at once. */
+  _Atomic(uint16_t) seen[MAX_IDS * (size_t)PER_ID];
 };
 
 static struct storm *g;
@@ -549,15 +553,18 @@ pause_hook(enum ringq__hook_point p)
 }
 
 static void
-record(struct item *it, const char *who)
+record(struct item *it, uint32_t consumer)
 {
   size_t at;
+  uint16_t none = 0;
   if (it->id == DUMMY_ID)
     return;
   if (it->id >= MAX_IDS || it->seq >= PER_ID || it->check != check_of(it->id, it->seq))
-    storm_fail("%s got a malformed item (%u, %u)", who, it->id, it->seq);
+    storm_fail("consumer %u got a malformed item (%u, %u)", consumer, it->id, it->seq);
   at = (size_t)it->id * PER_ID + it->seq;
-  atomic_fetch_add_explicit(&g->seen[at], 1, memory_order_relaxed);
+  if (!atomic_compare_exchange_strong(&g->seen[at], &none, (uint16_t)(consumer + 1)))
+    storm_fail("item (%u, %u) got twice (consumers %u and %u)", it->id, it->seq, consumer,
+               (unsigned)none - 1u);
 }
 
 static void
@@ -603,7 +610,7 @@ storm_child(const char *name, uint32_t id, int producer)
         storm_fail("a get returned %lld ms late", (long long)(late / MS));
       if (st == RINGQ_OK) {
         atomic_store(&c->stage, 2);
-        record(&c->inflight, "consumer");
+        record(&c->inflight, id);
         atomic_store(&c->stage, 3);
       } else if (st != RINGQ_EMPTY && st != RINGQ_TIMEDOUT) {
         storm_fail("get: %s", ringq_strerror(st));
@@ -630,7 +637,8 @@ storm_spawn(const char *name, int producer)
  *   A    items whose put returned RINGQ_OK (seq < confirmed);
  *   U    per killed producer, at most its one put under way (attempted > confirmed); Um those
  *        whose claim the hook saw (claimed == attempted), Uu the others;
- *   G    items recorded by consumers and by this process (each must be seen once);
+ *   G    items recorded by consumers and by this process (each once: the record is a CAS from
+ *        0, and a consumer killed between its record and its stage 3 is recognised by its id);
  *   S    items in a killed consumer's destination buffer: its get was under way (stage 1) or
  *        had returned (stage 2). V: killed consumers of stage 1 whose hook saw a claim and whose
  *        buffer holds a whole item (their get may or may not have released the slot).
@@ -659,9 +667,11 @@ storm_check(uint64_t lost, int kills)
       continue; /* nothing copied yet, or a copy cut short */
     }
     at = (size_t)it->id * PER_ID + it->seq;
+    if (stage == 2 && atomic_load(&g->seen[at]) == id + 1)
+      continue; /* recorded by this consumer itself, which died before its stage 3 */
     CHECK(atomic_load(&g->seen[at]) == 0, "item (%u, %u) got twice (also by killed consumer %u)",
           it->id, it->seq, id);
-    atomic_store(&g->seen[at], 200); /* in S */
+    atomic_store(&g->seen[at], S_MARK); /* in S */
     s_all++;
     if (stage == 1 && atomic_load(&c->claimed))
       v++;
@@ -678,10 +688,9 @@ storm_check(uint64_t lost, int kills)
     att = atomic_load(&g->prod[id].attempted);
     claimed = atomic_load(&g->prod[id].claimed);
     for (seq = 0; seq < PER_ID; seq++) {
-      uint8_t n = atomic_load(&g->seen[(size_t)id * PER_ID + seq]);
-      if (n != 0 && n != 200)
+      uint16_t n = atomic_load(&g->seen[(size_t)id * PER_ID + seq]);
+      if (n != 0 && n != S_MARK)
         g_all++;
-      CHECK(n <= 1 || n == 200, "item (%u, %u) got %u times", id, seq, n);
       CHECK(n == 0 || seq < att, "item (%u, %u) got but never put", id, seq);
       if (seq < conf) {
         a++;
@@ -714,6 +723,7 @@ static void
 parent_record(struct item *it)
 {
   size_t at;
+  uint16_t none = 0;
   if (it->id == DUMMY_ID)
     return;
   CHECK(it->id < MAX_IDS && it->seq < PER_ID && it->check == check_of(it->id, it->seq),
@@ -721,7 +731,8 @@ parent_record(struct item *it)
   if (it->id >= MAX_IDS || it->seq >= PER_ID)
     return;
   at = (size_t)it->id * PER_ID + it->seq;
-  atomic_fetch_add_explicit(&g->seen[at], 1, memory_order_relaxed);
+  CHECK(atomic_compare_exchange_strong(&g->seen[at], &none, (uint16_t)PARENT_MARK),
+        "item (%u, %u) got twice (this process, and %u)", it->id, it->seq, (unsigned)none);
 }
 
 static int
