@@ -31,9 +31,11 @@ poll_fast='^(eventloop_waitany|eventloop_waitany_fallback|queue_misuse_test)$'
 poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
 unb_fast='^(unbounded_queue_test|queue_unbounded_test|queue_contract_unbounded_test|unbounded_alloc|unbounded_growth)$'
 unb_slow='^(unbounded_stress_.*|queue_stress_unb_.*|queue_batch_stress_unb_.*)$'
+peers_fast='^process_peers_(putdead|stopped|getdead|spscdead|blockeddead|reuse)$'
+peers_slow='^process_peers_storm$'
 
 ids=() files=() pats=() reps=() kinds=() descs=() alt_pats=() alt_reps=()
-# mutant <id> <file> ring|queue|poll|unbounded <description> <pattern> <replacement>
+# mutant <id> <file> ring|queue|poll|unbounded|peers <description> <pattern> <replacement>
 mutant() {
   ids+=("$1") files+=("$2") kinds+=("$3") descs+=("$4") pats+=("$5") reps+=("$6")
   alt_pats+=("") alt_reps+=("")
@@ -102,6 +104,14 @@ mutant task_done_raises_no_mark src/queue.c queue "a task_done that counts a cla
   'raise_seen(&q->puts_seen, d + RINGQ__STEP);' '(void)d; /* mutant */'
 also 'raise_seen(&sh(q)->puts_seen, d + RINGQ__STEP);' \
   '(void)d; /* mutant */'
+
+# --- dead peers (src/peers.c; fork-based process tests, not under TSan) ---
+mutant peers_hole_not_counted src/peers.c peers "a hole made for a dead putter is not counted lost" \
+  'ringq__count_lost(q, 1, &ringq__sh(q)->not_empty);' 'ringq__count_lost(q, 0, &ringq__sh(q)->not_empty); /* mutant */'
+mutant peers_live_taken_for_dead src/peers.c peers "a live (stopped) claimant is taken for dead" \
+  'return t != F_UNLCK;' 'return t != F_UNLCK && 0; /* mutant */'
+mutant peers_busy_owner_not_asked src/queue.c peers "shutdown waits out a dead SPSC getter's get_busy" \
+  'if (rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))' 'if (0 && rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))'
 
 # --- wait-any (src/poll.c) ---
 mutant waitany_no_recheck src/poll.c poll "wait-any sleeps without re-checking after announcing [W2]" \
@@ -236,7 +246,7 @@ fi
 echo "mutants: scratch copy in $scratch"
 rm -rf "$scratch"
 mkdir -p "$scratch/src" "$scratch/build"
-for d in CMakeLists.txt CMakePresets.json README.md cmake include src tests examples; do
+for d in CMakeLists.txt CMakePresets.json README.md cmake include src tests examples python man bench; do
   [ -e "$root/$d" ] && cp -r "$root/$d" "$scratch/src/"
 done
 sanitize=${MUTANTS_SANITIZE:-}
@@ -245,6 +255,7 @@ if [ -n "$sanitize" ]; then
   extra=(-DRINGQ_SANITIZE="$sanitize" -DRINGQ_TIMEOUT_SCALE=8)
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" RINGQ_TIMEOUT_SCALE=8
   ring_fast='^$' queue_fast='^$' unb_fast='^$' # Criterion tests are not built under TSan
+  peers_fast='^$' peers_slow='^$'               # nor the fork-based process tests
 fi
 cmake -S "$scratch/src" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DRINGQ_BUILD_BENCH=OFF "${extra[@]}" >"$scratch/configure.log" 2>&1 ||
@@ -259,7 +270,7 @@ echo "baseline: build and run every selected test on the unmutated copy"
 if ! cmake --build "$scratch/build" -j "$jobs" >"$scratch/build.log" 2>&1; then
   tail -30 "$scratch/build.log"; echo "baseline build failed"; exit 1
 fi
-baseline=("$ring_fast" "$queue_fast" "$poll_fast" "$unb_fast")
+baseline=("$ring_fast" "$queue_fast" "$poll_fast" "$unb_fast" "$peers_fast")
 [ -n "$sanitize" ] && baseline=("$ring_slow" "$queue_slow" "$poll_slow" "$unb_slow")
 for re in "${baseline[@]}"; do
   if ! run_tests "$re"; then tail -30 "$scratch/ctest.log"; echo "baseline tests fail: no verdict possible"; exit 1; fi
@@ -282,6 +293,7 @@ for i in "${!ids[@]}"; do
     ring) fast=$ring_fast slow=$ring_slow ;;
     poll) fast=$poll_fast slow=$poll_slow ;;
     unbounded) fast=$unb_fast slow=$unb_slow ;;
+    peers) fast=$peers_fast slow=$peers_slow ;;
     *) fast=$queue_fast slow=$queue_slow ;;
   esac
   verdict=SURVIVED by=""

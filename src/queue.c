@@ -136,8 +136,11 @@
  * becomes the ring's consumer, so no item goes both to a getter and to the callback. An MPMC get
  * under way may still claim an item after DISCARD: it returns it, and the discarder never sees it
  * (claims on head are exclusive). The discarder waits for a putter that claimed a slot and has not
- * written it. Both handshakes wait for a thread in the middle of a few instructions; a peer process
- * killed right there (process-shared queues) would make an immediate shutdown wait for ever.
+ * written it. Both handshakes wait for a thread in the middle of a few instructions; in a
+ * process-shared queue that thread may be a peer process killed right there: the busy words hold
+ * the participant's tag, so shutdown goes on at once when src/peers.c finds its owner dead (and
+ * after SHARED_PEER_WAIT_NS at most for a live peer that does not finish), and a claimed slot
+ * whose putter died becomes a hole (src/peers.c).
  *
  * A timed operation never claims a ring slot before it waits: a put claims only a slot that is
  * free, and then finishes without waiting, so a timeout can never strand a claimed slot.
@@ -228,6 +231,7 @@
  * there. shutdown and fini disable cancellation: a half-done shutdown would strand its waiters.
  */
 #include "bytes.h"
+#include "peers.h"
 #include "queue_internal.h"
 #include "unbounded.h"
 #include "wait.h"
@@ -532,6 +536,24 @@ wait_for_peer(struct ringq_queue *q, int *rounds, int64_t deadline)
   return 1;
 }
 
+/* One MPMC put / get on the ring: the mpmc.h fast path, or, for a queue with a participant table
+ * (made or attached by src/shm.c), the same ring operation with its claim recorded (peers.c). */
+static inline enum ringq_status
+mpmc_push1(struct ringq_queue *q, const void *item)
+{
+  if (__builtin_expect(q->peer == 0, 1))
+    return ringq__mpmc_push_g(&q->geom, mpmc_of(q), item, memory_order_seq_cst); /* [MP3] */
+  return ringq__peers_put1(q, item); /* [K1], [MP3] seq_cst, [MP4], [K2] */
+}
+
+static inline enum ringq_status
+mpmc_pop1(struct ringq_queue *q, void *item)
+{
+  if (__builtin_expect(q->peer == 0, 1))
+    return ringq__mpmc_pop_g(&q->geom, mpmc_of(q), item, memory_order_seq_cst); /* [MC3] */
+  return ringq__peers_get1(q, item); /* [K1], [MC3] seq_cst, [MC4], [K2] */
+}
+
 /* The MPMC put, linearizable as a sequential queue sees it (see "Results a sequential queue would
  * give" above): FULL only when no completed get has freed room; when one has but the slot this put
  * needs is still being read by an earlier getter, wait for that getter, without claiming. */
@@ -543,7 +565,7 @@ mpmc_put_full(struct ringq_queue *q, const void *item, int64_t deadline)
   int rounds = 0;
   for (;;) {
     uint64_t t;
-    enum ringq_status st = ringq__mpmc_push_g(g, r, item, memory_order_seq_cst); /* [MP3] */
+    enum ringq_status st = mpmc_push1(q, item); /* [MP3] */
     if (st != RINGQ_FULL)
       return st;
     /* relaxed: the slot load below decides; a stale tail only repeats the try. */
@@ -557,6 +579,9 @@ mpmc_put_full(struct ringq_queue *q, const void *item, int64_t deadline)
       break;
     /* [MP2] acquire; pairs with [MC4]: the slot became free meanwhile; try again at once. */
     if (atomic_load_explicit(ringq__mpmc_seq_g(g, r, t), memory_order_acquire) == t)
+      continue;
+    /* The slot's getter may be a dead process (peers.c): released for it, try again. */
+    if (q->peer != 0 && ringq__peers_unstick_put(q, t))
       continue;
     if (!mpmc_room_behind(g, r, t) && !seen_past(&sh(q)->gets_seen, t - g->lap))
       break;
@@ -578,7 +603,7 @@ mpmc_get_empty(struct ringq_queue *q, void *item, int64_t deadline)
   int rounds = 0;
   uint64_t h;
   for (;;) {
-    enum ringq_status st = ringq__mpmc_pop_g(g, r, item, memory_order_seq_cst); /* [MC3] */
+    enum ringq_status st = mpmc_pop1(q, item); /* [MC3] */
     if (st != RINGQ_EMPTY)
       return st;
     /* acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take nothing. */
@@ -590,6 +615,9 @@ mpmc_get_empty(struct ringq_queue *q, void *item, int64_t deadline)
      * than h + 1 is h, in flight; an earlier lap's getter still copying out, when tail == h; or
      * taken, when head moved on: mpmc_item_behind decides.) */
     if (atomic_load_explicit(ringq__mpmc_seq_g(g, r, h), memory_order_acquire) == h + 1)
+      continue;
+    /* The slot's putter may be a dead process (peers.c): a hole now, try again. */
+    if (q->peer != 0 && ringq__peers_unstick_get(q, h))
       continue;
     if (!mpmc_item_behind(g, r, h) && !seen_past(&sh(q)->puts_seen, h))
       break;
@@ -605,14 +633,14 @@ mpmc_get_empty(struct ringq_queue *q, void *item, int64_t deadline)
 static inline enum ringq_status
 mpmc_put(struct ringq_queue *q, const void *item, int64_t deadline)
 {
-  enum ringq_status st = ringq__mpmc_push_g(&q->geom, mpmc_of(q), item, memory_order_seq_cst);
+  enum ringq_status st = mpmc_push1(q, item);
   return st != RINGQ_FULL ? st : mpmc_put_full(q, item, deadline);
 }
 
 static inline enum ringq_status
 mpmc_get(struct ringq_queue *q, void *item, int64_t deadline)
 {
-  enum ringq_status st = ringq__mpmc_pop_g(&q->geom, mpmc_of(q), item, memory_order_seq_cst);
+  enum ringq_status st = mpmc_pop1(q, item);
   return st != RINGQ_EMPTY ? st : mpmc_get_empty(q, item, deadline);
 }
 
@@ -639,6 +667,14 @@ ring_put(struct ringq_queue *q, const void *item, int64_t deadline)
   return st;
 }
 
+/* What a busy word holds while this handle's step is under way: its participant tag (peers.c:
+ * shutdown can tell that the step's process died), or 1 for a queue without a table. */
+static inline uint32_t
+busy_tag(const struct ringq_queue *q)
+{
+  return q->peer != 0 ? q->peer : 1u;
+}
+
 /* The SPSC get of up to n items (1: a single get; more: a burst, one release of room): the count
  * taken (0: empty) or RINGQ_SHUTDOWN. Like the asymmetric put, it raises get_busy around its check
  * of the state and its pop, so that an immediate shutdown can wait it out and then become the
@@ -653,14 +689,15 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
   if (asym) {
     /* [G1] relaxed store, compiler barrier, relaxed load: a store-buffering pair with shutdown's
      * state RMW, heavy barrier [A3] and get_busy load [G3]. */
-    atomic_store_explicit(&s->get_busy, 1, memory_order_relaxed);
+    atomic_store_explicit(&s->get_busy, busy_tag(q), memory_order_relaxed);
     atomic_signal_fence(memory_order_seq_cst);
     state = atomic_load_explicit(&s->state, memory_order_relaxed);
   } else {
     /* [G1] seq_cst store and load: the same pair, in the total order S. */
-    atomic_store_explicit(&s->get_busy, 1, memory_order_seq_cst);
+    atomic_store_explicit(&s->get_busy, busy_tag(q), memory_order_seq_cst);
     state = atomic_load_explicit(&s->state, memory_order_seq_cst);
   }
+  RINGQ__HOOK(RINGQ__HOOK_GET_BUSY);
   if (!(state & STATE_DISCARD)) {
     memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] / [F2] */
     if (q->bytes) {
@@ -863,6 +900,18 @@ heavy_barrier(struct ringq_queue *q)
   atomic_fetch_add_explicit(&sh(q)->stat_barriers, 1, memory_order_relaxed);
 }
 
+/* The count of threads inside wait_step that ringq_queue_fini reads: per participant in a queue
+ * with a table (fini sums the live ones, so a dead waiter's count is ignored; peers.c). */
+static inline _Atomic(uint32_t) *
+blocked_word(struct ringq_queue *q)
+{
+  if (q->peer != 0)
+    return &((struct ringq__peers *)((uintptr_t)q + (uintptr_t)q->peers_offset))
+                ->entry[q->peer - 1]
+                .blocked;
+  return &sh(q)->blocked;
+}
+
 /* What a waiter must undo when it leaves wait_step, normally or cancelled in its futex wait. */
 struct announcement {
   struct ringq_queue *q;
@@ -922,7 +971,7 @@ take_back_cancelled(void *arg)
   struct announcement *a = arg;
   int owed = leave(a->w);
   /* release; pairs with ringq_queue_fini's acquire: this thread is done with the queue's words. */
-  atomic_fetch_sub_explicit(&sh(a->q)->blocked, 1, memory_order_release);
+  atomic_fetch_sub_explicit(blocked_word(a->q), 1, memory_order_release);
   if (owed)
     pass_on(a->q, a->w, a->ready);
 }
@@ -972,13 +1021,13 @@ wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t de
   a.w = w;
   a.ready = ready;
   /* relaxed: only ringq_queue_fini reads it, to refuse freeing memory a thread is still in. */
-  atomic_fetch_add_explicit(&sh(q)->blocked, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(blocked_word(q), 1, memory_order_relaxed);
   RINGQ__HOOK(RINGQ__HOOK_BEFORE_ANNOUNCE);
   if (!announce(w, &a.epoch)) {
     /* SLEEPERS_MAX sleepers already: nap and re-check instead (see "Limits" at the top). */
     int64_t left = deadline == RINGQ__FOREVER ? OVERFLOW_NAP_NS : deadline - ringq__now_ns();
     /* release; pairs with ringq_queue_fini's acquire. */
-    atomic_fetch_sub_explicit(&sh(q)->blocked, 1, memory_order_release);
+    atomic_fetch_sub_explicit(blocked_word(q), 1, memory_order_release);
     if (ready(q))
       return STEP_READY;
     if (left > 0)
@@ -992,7 +1041,7 @@ wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t de
   /* [W3], and whether this thread now owes a look. */
   *owed = leave(w) || (a.rc == STEP_READY && *owed);
   /* release; pairs with ringq_queue_fini's acquire: this thread is done with the queue's words. */
-  atomic_fetch_sub_explicit(&sh(q)->blocked, 1, memory_order_release);
+  atomic_fetch_sub_explicit(blocked_word(q), 1, memory_order_release);
   return a.rc;
 }
 
@@ -1298,8 +1347,9 @@ ring_give(struct ringq_queue *q, const void *items, size_t n, int64_t deadline)
     k = spsc_push_n(q, items, n, 1); /* [N1] = [P3q] / [US3] */
   else if (q->unbounded)
     k = unbounded_give(q, items, n, 1); /* [N1] = [UP4] */
-  else if ((k = ringq__mpmc_push_burst_g(&q->geom, mpmc_of(q), items, n, memory_order_seq_cst)) ==
-           0)
+  else if ((k = q->peer != 0 ? ringq__peers_put(q, items, n)
+                             : ringq__mpmc_push_burst_g(&q->geom, mpmc_of(q), items, n,
+                                                        memory_order_seq_cst)) == 0)
     k = (st = mpmc_put(q, items, deadline)) == RINGQ_OK ? 1 : st == RINGQ_FULL ? 0 : st;
   if (k == RINGQ_SHUTDOWN)
     /* acquire; as in ring_put: is_shutdown() is true for whoever learns of this failure. */
@@ -1320,7 +1370,9 @@ ring_take(struct ringq_queue *q, void *items, size_t n, int64_t deadline)
     return RINGQ_SHUTDOWN;
   if (q->unbounded)
     return unbounded_take(q, items, n, memory_order_seq_cst);
-  if ((k = ringq__mpmc_pop_burst_g(&q->geom, mpmc_of(q), items, n, memory_order_seq_cst)) == 0)
+  if ((k = q->peer != 0 ? ringq__peers_get(q, items, n)
+                         : ringq__mpmc_pop_burst_g(&q->geom, mpmc_of(q), items, n,
+                                                   memory_order_seq_cst)) == 0)
     k = (st = mpmc_get(q, items, deadline)) == RINGQ_OK ? 1 : st == RINGQ_EMPTY ? 0 : st;
   return k;
 }
@@ -1581,6 +1633,23 @@ count_discard(struct ringq_queue *q)
   }
 }
 
+void
+ringq__count_lost(struct ringq_queue *q, uint64_t n, struct waitq *w)
+{
+  uint64_t i;
+  /* relaxed: a statistic. */
+  atomic_fetch_add_explicit(&sh(q)->stat_lost, n, memory_order_relaxed);
+  for (i = 0; i < n; i++)
+    count_discard(q); /* [N1] for ALL_DONE: nobody will call task_done for a lost item */
+  /* [N2] seq_cst; pairs with a joiner's [W1], as in task_done. */
+  if (n > 0 &&
+      SLEEPERS_OF(atomic_load_explicit(&sh(q)->all_done.word, memory_order_seq_cst)) != 0 &&
+      all_tasks_done(q))
+    notify_n(q, &sh(q)->all_done, WAKE_ALL);
+  if (w != NULL)
+    notify(q, w); /* [N2]..[N4]: a hole for the getters, or a freed slot for the putters */
+}
+
 /* Hand one item to the discard callback (none: drop it), in place. */
 static void
 hand_over(struct ringq_queue *q, const void *item)
@@ -1656,6 +1725,11 @@ discard_one(struct ringq_queue *q)
       return n == RINGQ_SHUTDOWN || n == RINGQ_ECORRUPT ? (enum ringq_status)n : RINGQ_EMPTY;
     hand_over(q, view);
     return ringq_spsc_release(spsc_of(q), 1);
+  } else if (q->peer != 0) {
+    /* A shared queue has no discard callback: take the item with its claim recorded (a dead
+     * discarder's claim is resolved like a getter's), consuming holes. [N1] = [MC3]. */
+    ptrdiff_t k = ringq__peers_get(q, NULL, 1);
+    return k == 1 ? RINGQ_OK : k == 0 ? RINGQ_EMPTY : (enum ringq_status)k;
   } else {
     struct ringq_mpmc *r = mpmc_of(q);
     uint64_t h = 0;
@@ -1691,6 +1765,10 @@ discard_all(struct ringq_queue *q)
       rounds = 0;
       deadline = peer_deadline(q);
     } else {
+      /* A claimed slot whose putter died becomes a hole (peers.c): go on at once. */
+      if (q->peer != 0 && q->kind == RINGQ_QUEUE_MPMC && !q->unbounded && !q->bytes &&
+          ringq__peers_unstick_get(q, atomic_load_explicit(head_word(q), memory_order_acquire)))
+        continue;
       /* Shared queue: a claimed slot nobody wrote for that long stays behind (its items too). */
       if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline)
         return;
@@ -1708,8 +1786,13 @@ await_idle(struct ringq_queue *q, _Atomic(uint32_t) *busy)
   int64_t deadline = peer_deadline(q);
   /* seq_cst: the other half of [G1]'s store-buffering pair in the symmetric variant; acquire
    * would do for [A4]. Pairs with [A2] / [G2] (release): the step is complete. */
-  while (atomic_load_explicit(busy, memory_order_seq_cst) != 0) {
+  uint32_t v;
+  while ((v = atomic_load_explicit(busy, memory_order_seq_cst)) != 0) {
     if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline)
+      return;
+    /* The word holds the tag of the participant whose step it is (peers.c): a dead one's step
+     * will never finish. Asked only once the yields are over (a system call). */
+    if (rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))
       return;
     backoff(&rounds, deadline);
   }
@@ -1949,6 +2032,14 @@ ringq__init_handle(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned f
   q->map_base = NULL;
   q->map_bytes = 0;
   q->map_fd = -1;
+  q->peer = 0; /* src/shm.c registers a mapped handle in the participant table */
+  q->peer_pid = 0;
+  q->peers_offset = 0;
+  q->lock_base = 0;
+  atomic_init(&q->stuck_get, 0);
+  atomic_init(&q->stuck_put, 0);
+  atomic_init(&q->stuck_get_since, 0);
+  atomic_init(&q->stuck_put_since, 0);
   atomic_init(&q->asym, kind == RINGQ_QUEUE_SPSC && !shared && ringq__heavy_barrier_available());
   atomic_init(&q->degraded, 0);
   atomic_init(&q->poll_fd[POLL_READABLE], -1);
@@ -1974,6 +2065,7 @@ ringq__init_shared(struct ringq__shared *s)
   atomic_init(&s->stat_waits, 0);
   atomic_init(&s->stat_wakes, 0);
   atomic_init(&s->stat_barriers, 0);
+  atomic_init(&s->stat_lost, 0);
 }
 
 enum ringq_status
@@ -2015,7 +2107,8 @@ ringq_queue_fini(struct ringq_queue *q)
   if (foreign(q))
     return RINGQ_OK;
   /* acquire; pairs with take_back's release: a thread that left is done with the queue. */
-  if (atomic_load_explicit(&sh(q)->blocked, memory_order_acquire) != 0)
+  if ((q->peer != 0 ? ringq__peers_blocked(q)
+                    : atomic_load_explicit(&sh(q)->blocked, memory_order_acquire)) != 0)
     return RINGQ_EBUSY;
   /* Not a cancellation point (close() would be one): a half-finished fini would leak. */
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
@@ -2070,6 +2163,7 @@ ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out)
   out->wakes = 0;
   out->barriers = 0;
   out->bytes = 0;
+  out->lost = 0;
   if (q == NULL)
     return;
   /* relaxed: statistics. */
@@ -2077,4 +2171,5 @@ ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out)
   out->wakes = atomic_load_explicit(&sh(q)->stat_wakes, memory_order_relaxed);
   out->barriers = atomic_load_explicit(&sh(q)->stat_barriers, memory_order_relaxed);
   out->bytes = held_bytes(q);
+  out->lost = atomic_load_explicit(&sh(q)->stat_lost, memory_order_relaxed);
 }

@@ -62,6 +62,8 @@ struct ringq__shared {
   _Atomic(uint64_t) stat_waits;                      /* futex waits made */
   _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
   _Atomic(uint64_t) stat_barriers;                   /* membarrier calls made */
+  _Atomic(uint64_t) stat_lost; /* items skipped because their process died mid-claim
+                                  (src/peers.c) */
 
   /* The SPSC putter's own line (asymmetric protocol only). */
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) put_busy; /* 1 from [A1] to [A2] */
@@ -115,6 +117,17 @@ struct ringq_queue {
   void *map_base;
   size_t map_bytes;
   int map_fd;
+  /* The participant table (src/peers.c) of a mapped queue: this handle's entry + 1 (its tag),
+   * or 0 (no table: every queue not made or attached by src/shm.c); read-only after attach. */
+  uint32_t peer;
+  uint64_t peers_offset; /* bytes from the handle to struct ringq__peers */
+  uint64_t lock_base;    /* the file offset of entry 0's lock byte (the mapping's size) */
+  uint32_t peer_pid;     /* ringq__self of the process that registered it (a fork child using
+                            its parent's handle shares the entry, not the thread slots) */
+  /* The ticket (+ 1) a getter / putter of this process last saw stuck, and since when (peers.c:
+   * a heuristic that decides when to scan the table, never what to do). */
+  _Atomic(uint64_t) stuck_get, stuck_put;
+  _Atomic(int64_t) stuck_get_since, stuck_put_since;
 
   struct ringq__shared own;
 };
@@ -155,6 +168,7 @@ struct ringq__shm_header {
   uint64_t elem_size;       /* as given: 0 for a queue of tokens */
   uint64_t flags;           /* RINGQ_QUEUE_PROCESS_SHARED */
   uint64_t shared_offset;   /* struct ringq__shared */
+  uint64_t peers_offset;    /* struct ringq__peers (src/peers.h) */
   uint64_t ring_offset;     /* struct ringq_spsc / ringq_mpmc, then the slots */
   uint64_t total_bytes;     /* the file's size */
   _Atomic(uint32_t) ready;  /* SHM_READY once everything above and after is made; written last */

@@ -7,10 +7,14 @@
  * ===========
  *   offset 0               struct ringq__shm_header: the creator's record (read only at attach)
  *   shared_offset          struct ringq__shared: the wait protocol's words (src/queue_internal.h)
+ *   peers_offset           struct ringq__peers: the participant table (src/peers.c: claims and
+ *                          liveness, so that a dead process's claims can be skipped)
  *   ring_offset            struct ringq_spsc or struct ringq_mpmc, then its slots; for a byte
  *                          queue (RINGQ_QUEUE_BYTES_SPSC / _MPSC) struct ringq__bytes, then its
  *                          data bytes (src/bytes.h)
  *   total_bytes            the end; the file is exactly this long when the creator made it
+ *   total_bytes + i        (past the end, never mapped) the byte whose OFD lock says that entry i
+ *                          of the table is owned by a live handle (src/peers.c)
  * Every offset is a function of (kind, capacity, elem_size) and of this build's layout
  * (shm_layout): an attach recomputes them and refuses a header that says anything else.
  *
@@ -66,6 +70,7 @@
  */
 #define _GNU_SOURCE /* memfd_create, F_DUPFD_CLOEXEC, F_ADD_SEALS */
 #include "bytes.h"
+#include "peers.h"
 #include "queue_internal.h"
 #include "wait.h"
 
@@ -74,6 +79,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -119,7 +125,7 @@ ringq__self_init(void)
 /* ---- the layout --------------------------------------------------------------------------- */
 
 struct shm_layout {
-  uint64_t shared_offset, ring_offset, total_bytes;
+  uint64_t shared_offset, peers_offset, ring_offset, total_bytes;
   struct ringq__geom geom;   /* a fixed-size ring's geometry (zero for a byte queue) */
   struct ringq__bgeom bgeom; /* a byte queue's record ring geometry (zero otherwise) */
 };
@@ -162,7 +168,8 @@ shm_layout(enum ringq_queue_kind kind, size_t capacity, size_t elem_size, struct
   if (st != RINGQ_OK)
     return st;
   l->shared_offset = align_up(sizeof(struct ringq__shm_header));
-  l->ring_offset = align_up(l->shared_offset + sizeof(struct ringq__shared));
+  l->peers_offset = align_up(l->shared_offset + sizeof(struct ringq__shared));
+  l->ring_offset = align_up(l->peers_offset + sizeof(struct ringq__peers));
   l->total_bytes = align_up(l->ring_offset + (uint64_t)ring);
   return RINGQ_OK;
 }
@@ -258,6 +265,7 @@ make_handle(unsigned char *base, size_t map_bytes, int fd, enum ringq_queue_kind
 {
   size_t bytes = (size_t)align_up(sizeof(struct ringq_queue));
   struct ringq_queue *q = (struct ringq_queue *)aligned_alloc(RINGQ_CACHE_LINE, bytes);
+  enum ringq_status st;
   if (q == NULL) {
     unmap_with_guard(base, map_bytes);
     close(fd);
@@ -281,10 +289,20 @@ make_handle(unsigned char *base, size_t map_bytes, int fd, enum ringq_queue_kind
   /* Offsets from the handle into the mapping, in uintptr_t arithmetic (see queue_internal.h). */
   q->shared_offset = (uint64_t)((uintptr_t)(base + l->shared_offset) - (uintptr_t)q);
   q->ring_offset = (uint64_t)((uintptr_t)(base + l->ring_offset) - (uintptr_t)q);
+  q->peers_offset = (uint64_t)((uintptr_t)(base + l->peers_offset) - (uintptr_t)q);
+  q->lock_base = l->total_bytes;
   q->mapped = 1;
   q->map_base = base;
   q->map_bytes = map_bytes;
   q->map_fd = fd;
+  /* A participant from now on: an entry of the table, locked (src/peers.c). */
+  st = ringq__peers_register(q);
+  if (st != RINGQ_OK) {
+    unmap_with_guard(base, map_bytes);
+    close(fd);
+    free(q);
+    return st;
+  }
   *out = q;
   return RINGQ_OK;
 }
@@ -338,6 +356,7 @@ make_queue(int fd, enum ringq_queue_kind kind, size_t capacity, size_t elem_size
   h->elem_size = elem_size;
   h->flags = RINGQ_QUEUE_PROCESS_SHARED;
   h->shared_offset = l.shared_offset;
+  h->peers_offset = l.peers_offset;
   h->ring_offset = l.ring_offset;
   h->total_bytes = l.total_bytes;
   ringq__init_shared((struct ringq__shared *)(base + l.shared_offset));
@@ -379,7 +398,8 @@ validate(const struct ringq__shm_header *c, uint64_t file_bytes, struct shm_layo
   if (shm_layout((enum ringq_queue_kind)c->kind, (size_t)c->capacity, (size_t)c->elem_size, l) !=
       RINGQ_OK)
     return RINGQ_ECORRUPT;
-  if (c->shared_offset != l->shared_offset || c->ring_offset != l->ring_offset ||
+  if (c->shared_offset != l->shared_offset || c->peers_offset != l->peers_offset ||
+      c->ring_offset != l->ring_offset ||
       c->total_bytes != l->total_bytes)
     return RINGQ_ECORRUPT;
   if (l->total_bytes > file_bytes)
@@ -586,9 +606,21 @@ ringq_queue_attach_fd_abi(int fd, struct ringq_queue **out, unsigned layout_vers
   st = check_caller(layout_version, header_hash);
   if (st != RINGQ_OK)
     return st;
-  mine = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* the handle's own descriptor; the caller keeps fd */
+  /* The handle's own descriptor (the caller keeps fd), on a new open file description: the
+   * participant's liveness lock belongs to the description (src/peers.c), and fd may be the
+   * sender's (SCM_RIGHTS) or a parent's (fork), whose description holds the lock of a live entry
+   * that this process would otherwise take for its own (a lock never conflicts with its own
+   * description). So no dup: a process that cannot reopen the file (no /proc, or the file's mode
+   * refuses it) cannot attach. */
+  if (fcntl(fd, F_GETFD) < 0)
+    return RINGQ_EINVAL;
+  {
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    mine = open(path, O_RDWR | O_CLOEXEC);
+  }
   if (mine < 0)
-    return errno == EBADF ? RINGQ_EINVAL : from_errno(errno);
+    return errno == ENXIO || errno == ENODEV ? RINGQ_EINVAL : from_errno(errno);
   return attach(mine, out);
 }
 
@@ -601,6 +633,7 @@ ringq_queue_shm_fd(const struct ringq_queue *q)
 enum ringq_status
 ringq__shm_close(struct ringq_queue *q)
 {
+  ringq__peers_leave(q);
   unmap_with_guard(q->map_base, q->map_bytes);
   close(q->map_fd);
   free(q);

@@ -2,6 +2,7 @@
 /* src/version.c: the library's version, as CMake's project() states it (the build passes it in),
  * and the fingerprint of the memory layout processes sharing a queue must agree on. */
 #include "bytes.h"
+#include "peers.h"
 #include "queue_internal.h"
 
 #include <stddef.h>
@@ -65,6 +66,15 @@ ringq_layout_hash(void)
       offsetof(struct ringq__shared, tail_seen),
       offsetof(struct ringq__shared, put_busy),
       offsetof(struct ringq__shared, get_busy),
+      offsetof(struct ringq__shared, stat_lost),
+      RINGQ__PEERS,
+      RINGQ__LANES,
+      sizeof(struct ringq__peer),
+      offsetof(struct ringq__peer, put),
+      offsetof(struct ringq__peer, get),
+      offsetof(struct ringq__peer, blocked),
+      sizeof(struct ringq__peers),
+      offsetof(struct ringq__shm_header, peers_offset),
       sizeof(struct ringq__shm_header),
       offsetof(struct ringq__shm_header, kind),
       offsetof(struct ringq__shm_header, capacity),

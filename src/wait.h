@@ -65,7 +65,10 @@ enum ringq__hook_point {
   RINGQ__HOOK_AFTER_ANNOUNCE,  /* waiter: counted, condition not yet re-checked */
   RINGQ__HOOK_BEFORE_SLEEP,    /* waiter: condition re-checked false, futex wait next */
   RINGQ__HOOK_AFTER_PUBLISH,   /* notifier: ring updated, waiter count not yet read */
-  RINGQ__HOOK_BEFORE_WAKE      /* notifier: waiters seen, epoch not yet bumped */
+  RINGQ__HOOK_BEFORE_WAKE,     /* notifier: waiters seen, epoch not yet bumped */
+  RINGQ__HOOK_PEER_PUT_CLAIMED, /* shared MPMC put (peers.c): tail claimed, slot not written */
+  RINGQ__HOOK_PEER_GET_CLAIMED, /* shared MPMC get (peers.c): head claimed, slot not released */
+  RINGQ__HOOK_GET_BUSY          /* SPSC get: get_busy raised ([G1]), state not yet read */
 };
 #ifdef RINGQ_TEST_HOOKS
 typedef void (*ringq__hook_fn)(enum ringq__hook_point);

@@ -124,6 +124,10 @@ struct ringq_queue_stats {
                         wait protocol; see README) */
   uint64_t bytes;    /* bytes the queue holds: its memsize for a bounded queue; for an unbounded
                         one (capacity 0) the queue plus its segments, which follow the backlog */
+  uint64_t lost;     /* items lost to dead processes (queues made or attached by the shm API):
+                        an MPMC item whose putter died between claiming and writing its slot,
+                        or that a getter claimed and died before releasing; each is counted as
+                        done for join. 0 for every other queue. README, "Between processes" */
 };
 
 /* Bytes of caller memory a queue needs, in *bytes. elem_size 0 makes a queue of tokens (items
@@ -188,7 +192,7 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_destroy(struct ringq_qu
  * (no memory, descriptors or shared memory space) and RINGQ_ESYS (another system call failure). */
 
 /* The version of the layout processes sharing a queue read (see ringq_layout_version below). */
-#define RINGQ_LAYOUT_VERSION 3u /* 2: shared queues; 3: the waitq words count sleepers and wake tokens (wake one) */
+#define RINGQ_LAYOUT_VERSION 4u /* 2: shared queues; 3: the waitq words count sleepers and wake tokens (wake one); 4: the participant table (dead peers) */
 
 /* Mode of a named queue created with mode 0: read and write for its owner only. */
 #define RINGQ_SHM_DEFAULT_MODE 0600u

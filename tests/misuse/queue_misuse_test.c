@@ -186,7 +186,7 @@ join_main(void *arg) {
 static void
 await_sleeper(struct ringq_queue *q, struct blocked *b) {
   int64_t give_up = test_now_ns() + FALL_ASLEEP_NS;
-  struct ringq_queue_stats s = {0, 0, 0, 0};
+  struct ringq_queue_stats s = {0, 0, 0, 0, 0};
   while (s.waits == 0) {
     cr_assert(!atomic_load(&b->finished), "join returned %s instead of blocking",
               ringq_strerror(b->status));

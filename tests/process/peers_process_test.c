@@ -1,0 +1,840 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/process/peers_process_test.c: dead peers (src/peers.c), one scenario per run
+ * (`peers_process_test <scenario>`):
+ *   putdead      an MPMC putter killed between its claim and its publication: the survivors' gets
+ *                skip the hole (timed and untimed), stats.lost is 1, join completes, shutdown too
+ *   stopped      an MPMC putter stopped (SIGSTOP) between its claim and its publication is live:
+ *                its slot is never skipped, however long the survivors wait; it goes on after
+ *                SIGCONT and its item arrives in order
+ *   getdead      an MPMC getter killed between its claim and its release: a putter waiting for
+ *                that slot gets it, stats.lost is 1, join completes
+ *   spscdead     an SPSC getter killed holding get_busy: an immediate shutdown does not wait for
+ *                it (SHARED_PEER_WAIT_NS, 1 s, is what it costs without the liveness test)
+ *   blockeddead  a waiter killed asleep: fini stops saying EBUSY, puts, gets and shutdown go on
+ *   reuse        150 processes attach, put and die (half of them mid-claim) on one queue with a
+ *                64-entry table: every attach succeeds (dead entries are taken over and their
+ *                claims resolved), and items got + lost == items put
+ *   storm        producers and consumers SIGKILLed at random instants, hundreds of times, with
+ *                pauses injected inside the claim windows; exact accounting (see storm_check)
+ * Uses the test hooks of ringq_testable to die or pause at a given step. Exit 0 passed, 1 failed. */
+#define _GNU_SOURCE
+#include <ringq/queue.h>
+
+#include "wait.h" /* the test hooks */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                             \
+      fprintf(stderr, __VA_ARGS__);                                                                \
+      fprintf(stderr, "\n");                                                                       \
+      failures++;                                                                                  \
+    }                                                                                              \
+  } while (0)
+#define ST(call, want)                                                                             \
+  do {                                                                                             \
+    int st_ = (call);                                                                              \
+    CHECK(st_ == (want), "%s, wanted %s", ringq_strerror(st_), ringq_strerror(want));              \
+  } while (0)
+
+#define MS 1000000LL
+#define SEC 1000000000LL
+
+static int64_t
+now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * SEC + ts.tv_nsec;
+}
+
+static void
+nap_ns(int64_t ns)
+{
+  struct timespec ts = {(time_t)(ns / SEC), (long)(ns % SEC)};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+static const char *
+unique_name(void)
+{
+  static char buf[4][64];
+  static int n;
+  char *b = buf[n % 4];
+  snprintf(b, sizeof buf[0], "/ringq-peers-%d-%d", (int)getpid(), n++);
+  return b;
+}
+
+static void *
+shared_anon(size_t bytes)
+{
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    perror("mmap");
+    exit(1);
+  }
+  return p;
+}
+
+/* The child died of SIGKILL (its own raise, or ours). */
+static int
+killed(pid_t pid)
+{
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid)
+    return 0;
+  if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+    fprintf(stderr, "child %d: %s %d\n", (int)pid, WIFEXITED(status) ? "exit" : "signal",
+            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    return 0;
+  }
+  return 1;
+}
+
+/* ---- hooks: die, or pause, at a step -------------------------------------------------------- */
+
+static int die_at = -1;
+
+static void
+die_hook(enum ringq__hook_point p)
+{
+  if ((int)p == die_at)
+    raise(SIGKILL);
+}
+
+static void
+die_at_step(enum ringq__hook_point p)
+{
+  die_at = (int)p;
+  atomic_store(&ringq__test_hook, die_hook);
+}
+
+/* A child that opens the queue by name (its own open file description: its own entry) and dies
+ * at `step` inside `op`. */
+enum op { OP_PUT, OP_GET, OP_GET3 };
+
+static pid_t
+spawn_dier(const char *name, enum op op, enum ringq__hook_point step, uint64_t v)
+{
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct ringq_queue *mine;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
+      _exit(2);
+    die_at_step(step);
+    if (op == OP_PUT)
+      (void)ringq_queue_put(mine, &v);
+    else if (op == OP_GET)
+      (void)ringq_queue_get(mine, &v);
+    else {
+      uint64_t three[3];
+      (void)ringq_queue_get_many(mine, three, 3, 0);
+    }
+    _exit(3); /* the hook did not fire */
+  }
+  return pid;
+}
+
+/* ---- deterministic cases ------------------------------------------------------------------- */
+
+static void
+on_alarm(int sig)
+{
+  (void)sig;
+  static const char msg[] = "FAIL: a call hung (watchdog)\n";
+  (void)!write(2, msg, sizeof msg - 1);
+  _exit(1);
+}
+
+static int
+scenario_putdead(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  uint64_t v, i;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 8, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  CHECK(killed(spawn_dier(name, OP_PUT, RINGQ__HOOK_PEER_PUT_CLAIMED, 100)), "putter");
+  for (i = 1; i <= 3; i++)
+    ST(ringq_queue_put_nowait(q, &i), RINGQ_OK);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 0, "lost %llu before any get", (unsigned long long)s.lost);
+  /* A timed get: ticket 0 is claimed by a dead process; it becomes a hole and item 1 comes. */
+  ST(ringq_queue_get_timeout(q, &v, 10 * SEC), RINGQ_OK);
+  CHECK(v == 1, "got %llu", (unsigned long long)v);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 1, "lost %llu", (unsigned long long)s.lost);
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_OK);
+  CHECK(v == 2, "got %llu", (unsigned long long)v);
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_OK);
+  CHECK(v == 3, "got %llu", (unsigned long long)v);
+  for (i = 0; i < 3; i++)
+    ST(ringq_queue_task_done(q), RINGQ_OK);
+  ST(ringq_queue_join_timeout(q, 10 * SEC), RINGQ_OK); /* the lost item counts as done */
+
+  /* An untimed get, the orphan first in line and the only item behind it (a watchdog fails the
+   * test if it hangs). */
+  CHECK(killed(spawn_dier(name, OP_PUT, RINGQ__HOOK_PEER_PUT_CLAIMED, 200)), "putter 2");
+  v = 9;
+  ST(ringq_queue_put_nowait(q, &v), RINGQ_OK);
+  signal(SIGALRM, on_alarm);
+  alarm(60);
+  ST(ringq_queue_get(q, &v), RINGQ_OK);
+  alarm(0);
+  CHECK(v == 9, "got %llu", (unsigned long long)v);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 2, "lost %llu", (unsigned long long)s.lost);
+  ST(ringq_queue_task_done(q), RINGQ_OK);
+  ST(ringq_queue_join_timeout(q, 10 * SEC), RINGQ_OK);
+
+  /* A third orphan left for shutdown(immediate): it completes, and a get says SHUTDOWN. */
+  CHECK(killed(spawn_dier(name, OP_PUT, RINGQ__HOOK_PEER_PUT_CLAIMED, 300)), "putter 3");
+  v = 10;
+  ST(ringq_queue_put_nowait(q, &v), RINGQ_OK);
+  alarm(60);
+  ST(ringq_queue_shutdown(q, true), RINGQ_OK);
+  alarm(0);
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+static void
+stop_hook(enum ringq__hook_point p)
+{
+  if (p == RINGQ__HOOK_PEER_PUT_CLAIMED)
+    raise(SIGSTOP);
+}
+
+static int
+scenario_stopped(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  uint64_t v = 0;
+  int status = 0, round;
+  pid_t pid;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 8, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  pid = fork();
+  if (pid == 0) {
+    struct ringq_queue *mine;
+    uint64_t item = 100;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
+      _exit(2);
+    atomic_store(&ringq__test_hook, stop_hook);
+    _exit(ringq_queue_put(mine, &item) == RINGQ_OK && ringq_queue_close(mine) == RINGQ_OK ? 0
+                                                                                          : 3);
+  }
+  CHECK(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status), "child did not stop");
+  v = 1;
+  ST(ringq_queue_put_nowait(q, &v), RINGQ_OK);
+  /* Far longer than STUCK_NS, several times: the claimant is live, its slot stays. */
+  for (round = 0; round < 5; round++) {
+    ST(ringq_queue_get_timeout(q, &v, 100 * MS), RINGQ_EMPTY);
+    ringq_queue_stats(q, &s);
+    CHECK(s.lost == 0, "a live claimant's slot was skipped (lost %llu)",
+          (unsigned long long)s.lost);
+  }
+  ST(ringq_queue_shutdown(q, true), RINGQ_OK); /* bounded: it gives up on the stopped slot */
+  kill(pid, SIGCONT);
+  CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "child after SIGCONT");
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 0, "lost %llu", (unsigned long long)s.lost);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+static int
+scenario_getdead(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  uint64_t v, i;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 4, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  for (i = 1; i <= 4; i++)
+    ST(ringq_queue_put_nowait(q, &i), RINGQ_OK);
+  CHECK(killed(spawn_dier(name, OP_GET, RINGQ__HOOK_PEER_GET_CLAIMED, 0)), "getter");
+  /* Item 1's slot is held by a dead getter; the put of ticket 4 needs it. */
+  v = 5;
+  signal(SIGALRM, on_alarm);
+  alarm(60);
+  ST(ringq_queue_put_timeout(q, &v, 10 * SEC), RINGQ_OK);
+  alarm(0);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 1, "lost %llu", (unsigned long long)s.lost);
+  for (i = 2; i <= 5; i++) {
+    ST(ringq_queue_get_nowait(q, &v), RINGQ_OK);
+    CHECK(v == i, "got %llu, wanted %llu", (unsigned long long)v, (unsigned long long)i);
+    ST(ringq_queue_task_done(q), RINGQ_OK);
+  }
+  ST(ringq_queue_join_timeout(q, 10 * SEC), RINGQ_OK);
+  /* The same with a burst getter: get_many claims items 1..3 with one claim word and dies; each
+   * of their slots is released when a putter needs it. */
+  for (i = 1; i <= 4; i++)
+    ST(ringq_queue_put_nowait(q, &i), RINGQ_OK);
+  CHECK(killed(spawn_dier(name, OP_GET3, RINGQ__HOOK_PEER_GET_CLAIMED, 0)), "getter 2");
+  alarm(60);
+  for (i = 6; i <= 8; i++) {
+    ST(ringq_queue_put_timeout(q, &i, 10 * SEC), RINGQ_OK);
+    ringq_queue_stats(q, &s);
+    CHECK(s.lost == i - 4, "lost %llu after the put of %llu", (unsigned long long)s.lost,
+          (unsigned long long)i);
+  }
+  alarm(0);
+  ST(ringq_queue_shutdown(q, false), RINGQ_OK);
+  for (i = 4; i <= 8; i++) {
+    if (i == 5)
+      continue;
+    ST(ringq_queue_get_nowait(q, &v), RINGQ_OK);
+    CHECK(v == i, "got %llu, wanted %llu", (unsigned long long)v, (unsigned long long)i);
+  }
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+static int
+scenario_spscdead(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  uint64_t v, i;
+  int64_t t0, took;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_SPSC, 4, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  for (i = 1; i <= 2; i++)
+    ST(ringq_queue_put_nowait(q, &i), RINGQ_OK);
+  CHECK(killed(spawn_dier(name, OP_GET, RINGQ__HOOK_GET_BUSY, 0)), "getter");
+  /* The discarder waits for get_busy to be low ([G3]); its owner is dead. Without the liveness
+   * test it would wait SHARED_PEER_WAIT_NS (1 s) and then go on. */
+  t0 = now_ns();
+  ST(ringq_queue_shutdown(q, true), RINGQ_OK);
+  took = now_ns() - t0;
+  CHECK(took < 900 * MS, "immediate shutdown took %lld ms", (long long)(took / MS));
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
+  CHECK(ringq_queue_qsize(q) == 0, "qsize %zu", ringq_queue_qsize(q));
+  ST(ringq_queue_join_timeout(q, 10 * SEC), RINGQ_OK); /* both items were discarded */
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+static int
+scenario_blockeddead(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  uint64_t v;
+  int64_t give_up;
+  pid_t pid;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 4, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  pid = fork();
+  if (pid == 0) {
+    struct ringq_queue *mine;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
+      _exit(2);
+    (void)ringq_queue_get(mine, &v); /* sleeps until killed */
+    _exit(3);
+  }
+  give_up = now_ns() + 30 * SEC;
+  do {
+    nap_ns(MS);
+    ringq_queue_stats(q, &s);
+  } while (s.waits == 0 && now_ns() < give_up);
+  CHECK(s.waits > 0, "the child never slept");
+  ST(ringq_queue_fini(q), RINGQ_EBUSY); /* a live process is blocked in it */
+  kill(pid, SIGKILL);
+  CHECK(killed(pid), "blocked getter");
+  ST(ringq_queue_fini(q), RINGQ_OK); /* the dead one's count is ignored */
+  signal(SIGALRM, on_alarm);
+  alarm(60);
+  v = 1;
+  ST(ringq_queue_put(q, &v), RINGQ_OK);
+  ST(ringq_queue_get(q, &v), RINGQ_OK);
+  CHECK(v == 1, "got %llu", (unsigned long long)v);
+  ST(ringq_queue_shutdown(q, false), RINGQ_OK);
+  ST(ringq_queue_get(q, &v), RINGQ_SHUTDOWN);
+  alarm(0);
+  /* The entry of the dead waiter is taken over by the next attach, its count cleared. */
+  pid = fork();
+  if (pid == 0) {
+    struct ringq_queue *mine;
+    _exit(ringq_queue_shm_open(name, &mine) == RINGQ_OK && ringq_queue_fini(mine) == RINGQ_OK &&
+                  ringq_queue_close(mine) == RINGQ_OK
+              ? 0
+              : 2);
+  }
+  {
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "second attach");
+  }
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+#define REUSE_KIDS 150
+
+static int
+scenario_reuse(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  uint64_t v, got = 0;
+  int i;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 256, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  for (i = 0; i < REUSE_KIDS; i++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      struct ringq_queue *mine;
+      uint64_t item = (uint64_t)i;
+      if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
+        _exit(2);
+      if (i % 2)
+        die_at_step(RINGQ__HOOK_PEER_PUT_CLAIMED); /* an orphan for the next one to resolve */
+      if (ringq_queue_put_nowait(mine, &item) != RINGQ_OK)
+        _exit(3);
+      raise(SIGKILL);
+      _exit(4);
+    }
+    CHECK(killed(pid), "child %d", i);
+  }
+  signal(SIGALRM, on_alarm);
+  alarm(60);
+  while (ringq_queue_get_timeout(q, &v, 200 * MS) == RINGQ_OK) {
+    CHECK(v % 2 == 0 && v < REUSE_KIDS, "got item %llu", (unsigned long long)v);
+    got++;
+  }
+  alarm(0);
+  ringq_queue_stats(q, &s);
+  CHECK(got == REUSE_KIDS / 2, "got %llu", (unsigned long long)got);
+  CHECK(got + s.lost == REUSE_KIDS, "got %llu + lost %llu != %d", (unsigned long long)got,
+        (unsigned long long)s.lost, REUSE_KIDS);
+  ST(ringq_queue_join_timeout(q, 0), RINGQ_TIMEDOUT); /* the items got need their task_done */
+  for (i = 0; i < (int)got; i++)
+    ST(ringq_queue_task_done(q), RINGQ_OK);
+  ST(ringq_queue_join_timeout(q, 10 * SEC), RINGQ_OK);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+/* ---- storm --------------------------------------------------------------------------------- */
+
+#define STORM_CAPACITY 16
+#define STORM_PRODUCERS 3
+#define STORM_CONSUMERS 3
+#define STORM_KILLS 1000
+#define STORM_MAX_NS (45 * SEC)
+#define MAX_IDS 2048
+#define PER_ID 8192
+#define CALL_NS (50 * MS)
+#define LATE_NS (5 * SEC) /* a call that returns this much after its deadline hung */
+#define DUMMY_ID 0xffffffffu
+#define PARENT_MARK 0xfffeu
+#define S_MARK 0xffffu
+
+struct item {
+  uint32_t id, seq;
+  uint64_t check;
+};
+
+static uint64_t
+check_of(uint32_t id, uint32_t seq)
+{
+  uint64_t x = ((uint64_t)id << 32 | seq) * 0x9e3779b97f4a7c15ull;
+  return (x ^ (x >> 29)) | 1u;
+}
+
+struct producer_rec {
+  _Atomic(uint32_t) attempted; /* seq + 1 of the put under way or last made */
+  _Atomic(uint32_t) confirmed; /* seq + 1 of the last put that returned RINGQ_OK */
+  _Atomic(uint32_t) claimed;   /* attempted, stored by the hook once the put claimed its ticket */
+};
+
+struct consumer_rec {
+  _Atomic(uint32_t) stage; /* 1: get under way (inflight zeroed before); 2: got, not recorded;
+                              3: recorded */
+  struct item inflight;    /* the get's destination: the library copies here */
+  _Atomic(uint32_t) claimed; /* 0 before the get; 1 from the hook: the get claimed an item */
+};
+
+struct storm {
+  _Atomic(uint32_t) next_id;
+  _Atomic(uint32_t) failed;
+  char why[256];
+  struct producer_rec prod[MAX_IDS];
+  struct consumer_rec cons[MAX_IDS];
+  uint8_t kind[MAX_IDS];           /* 1 producer, 2 consumer */
+  /* Who got each item: 0 nobody, consumer id + 1, PARENT_MARK (this process), or S_MARK (found
+   * in a killed consumer's buffer). Set by a CAS from 0, so a second getter is caught at once. */
+  _Atomic(uint16_t) seen[MAX_IDS * (size_t)PER_ID];
+};
+
+static struct storm *g;
+
+static void
+storm_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+storm_fail(const char *fmt, ...)
+{
+  va_list ap;
+  uint32_t zero = 0;
+  if (atomic_compare_exchange_strong(&g->failed, &zero, 1)) {
+    va_start(ap, fmt);
+    vsnprintf(g->why, sizeof g->why, fmt, ap);
+    va_end(ap);
+  }
+  _exit(1);
+}
+
+static uint64_t
+rnd(uint64_t *s)
+{
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+
+static _Thread_local uint64_t hook_rng;
+static struct producer_rec *my_prod;
+static struct consumer_rec *my_cons;
+
+/* Records that the call under way claimed (a kill between the claim and this store is the only
+ * window the accounting cannot see), then pauses at random inside the claim windows, so that
+ * kills land there often. */
+static void
+pause_hook(enum ringq__hook_point p)
+{
+  if (p == RINGQ__HOOK_PEER_PUT_CLAIMED && my_prod != NULL)
+    atomic_store(&my_prod->claimed, atomic_load(&my_prod->attempted));
+  else if (p == RINGQ__HOOK_PEER_GET_CLAIMED && my_cons != NULL)
+    atomic_store(&my_cons->claimed, 1);
+  else
+    return;
+  if (rnd(&hook_rng) % 8 == 0)
+    nap_ns((int64_t)(rnd(&hook_rng) % 300000));
+}
+
+static void
+record(struct item *it, uint32_t consumer)
+{
+  size_t at;
+  uint16_t none = 0;
+  if (it->id == DUMMY_ID)
+    return;
+  if (it->id >= MAX_IDS || it->seq >= PER_ID || it->check != check_of(it->id, it->seq))
+    storm_fail("consumer %u got a malformed item (%u, %u)", consumer, it->id, it->seq);
+  at = (size_t)it->id * PER_ID + it->seq;
+  if (!atomic_compare_exchange_strong(&g->seen[at], &none, (uint16_t)(consumer + 1)))
+    storm_fail("item (%u, %u) got twice (consumers %u and %u)", it->id, it->seq, consumer,
+               (unsigned)none - 1u);
+}
+
+static void
+storm_child(const char *name, uint32_t id, int producer)
+{
+  struct ringq_queue *q;
+  int st;
+  hook_rng = 0x2545f4914f6cdd1dull ^ ((uint64_t)id << 17) ^ (uint64_t)now_ns();
+  atomic_store(&ringq__test_hook, pause_hook);
+  st = ringq_queue_shm_open(name, &q);
+  if (st != RINGQ_OK)
+    storm_fail("child %u: open: %s", id, ringq_strerror(st));
+  if (producer) {
+    struct producer_rec *p = &g->prod[id];
+    uint32_t seq = 0;
+    my_prod = p;
+    while (seq < PER_ID) {
+      struct item it = {id, seq, check_of(id, seq)};
+      int64_t t0 = now_ns(), late;
+      atomic_store(&p->attempted, seq + 1);
+      st = ringq_queue_put_timeout(q, &it, CALL_NS);
+      late = now_ns() - t0 - CALL_NS;
+      if (late > LATE_NS)
+        storm_fail("a put returned %lld ms late", (long long)(late / MS));
+      if (st == RINGQ_OK)
+        atomic_store(&p->confirmed, ++seq);
+      else if (st != RINGQ_FULL && st != RINGQ_TIMEDOUT)
+        storm_fail("put: %s", ringq_strerror(st));
+    }
+    _exit(0);
+  } else {
+    struct consumer_rec *c = &g->cons[id];
+    my_cons = c;
+    for (;;) {
+      int64_t t0, late;
+      atomic_store(&c->claimed, 0);
+      memset(&c->inflight, 0, sizeof c->inflight);
+      atomic_store(&c->stage, 1);
+      t0 = now_ns();
+      st = ringq_queue_get_timeout(q, &c->inflight, CALL_NS);
+      late = now_ns() - t0 - CALL_NS;
+      if (late > LATE_NS)
+        storm_fail("a get returned %lld ms late", (long long)(late / MS));
+      if (st == RINGQ_OK) {
+        atomic_store(&c->stage, 2);
+        record(&c->inflight, id);
+        atomic_store(&c->stage, 3);
+      } else if (st != RINGQ_EMPTY && st != RINGQ_TIMEDOUT) {
+        storm_fail("get: %s", ringq_strerror(st));
+      }
+    }
+  }
+}
+
+static pid_t
+storm_spawn(const char *name, int producer)
+{
+  uint32_t id = atomic_fetch_add(&g->next_id, 1);
+  pid_t pid;
+  if (id >= MAX_IDS)
+    return -1;
+  g->kind[id] = producer ? 1 : 2;
+  pid = fork();
+  if (pid == 0)
+    storm_child(name, id, producer);
+  return pid;
+}
+
+/* The accounting, once every child is dead and the queue drained:
+ *   A    items whose put returned RINGQ_OK (seq < confirmed);
+ *   U    per killed producer, at most its one put under way (attempted > confirmed); Um those
+ *        whose claim the hook saw (claimed == attempted), Uu the others;
+ *   G    items recorded by consumers and by this process (each once: the record is a CAS from
+ *        0, and a consumer killed between its record and its stage 3 is recognised by its id);
+ *   S    items in a killed consumer's destination buffer: its get was under way (stage 1) or
+ *        had returned (stage 2). V: killed consumers of stage 1 whose hook saw a claim and whose
+ *        buffer holds a whole item (their get may or may not have released the slot).
+ * What the library counts lost: holes (only U items: a put that never returned) and items a
+ * dead getter claimed and never released (missing, or in S when the copy was done: at most V).
+ * Every item of A and Um is in G or S, or was lost (a hole, or a dead getter's claim whose copy
+ * was not done), so with M_x the items of x in neither G nor S:
+ *   M_A + M_Um <= lost <= M_A + M_Um + V + M_Uu
+ * (M_Uu: a put killed between its claim and the hook's store, a few instructions, may have made
+ * a hole; an item that vanished uncounted breaks the left side). No item is seen twice (G and S
+ * together), none was never put. */
+static int
+storm_check(uint64_t lost, int kills)
+{
+  uint32_t ids = atomic_load(&g->next_id), id, seq;
+  uint64_t a = 0, m_a = 0, m_um = 0, m_uu = 0, v = 0, s_all = 0, g_all = 0;
+  for (id = 0; id < ids && id < MAX_IDS; id++) {
+    struct consumer_rec *c = &g->cons[id];
+    uint32_t stage = atomic_load(&c->stage);
+    struct item *it = &c->inflight;
+    size_t at;
+    if (g->kind[id] != 2 || (stage != 1 && stage != 2))
+      continue;
+    if (it->id >= MAX_IDS || it->seq >= PER_ID || it->check != check_of(it->id, it->seq)) {
+      CHECK(stage == 1, "consumer %u: got a malformed item", id);
+      continue; /* nothing copied yet, or a copy cut short */
+    }
+    at = (size_t)it->id * PER_ID + it->seq;
+    if (stage == 2 && atomic_load(&g->seen[at]) == id + 1)
+      continue; /* recorded by this consumer itself, which died before its stage 3 */
+    CHECK(atomic_load(&g->seen[at]) == 0, "item (%u, %u) got twice (also by killed consumer %u)",
+          it->id, it->seq, id);
+    atomic_store(&g->seen[at], S_MARK); /* in S */
+    s_all++;
+    if (stage == 1 && atomic_load(&c->claimed))
+      v++;
+  }
+  for (id = 0; id < ids && id < MAX_IDS; id++) {
+    uint32_t conf, att, claimed;
+    if (g->kind[id] != 1) {
+      for (seq = 0; seq < PER_ID; seq++)
+        CHECK(atomic_load(&g->seen[(size_t)id * PER_ID + seq]) == 0, "made-up item (%u, %u)",
+              id, seq);
+      continue;
+    }
+    conf = atomic_load(&g->prod[id].confirmed);
+    att = atomic_load(&g->prod[id].attempted);
+    claimed = atomic_load(&g->prod[id].claimed);
+    for (seq = 0; seq < PER_ID; seq++) {
+      uint16_t n = atomic_load(&g->seen[(size_t)id * PER_ID + seq]);
+      if (n != 0 && n != S_MARK)
+        g_all++;
+      CHECK(n == 0 || seq < att, "item (%u, %u) got but never put", id, seq);
+      if (seq < conf) {
+        a++;
+        if (n == 0)
+          m_a++;
+      } else if (seq + 1 == att && att > conf && n == 0) {
+        if (claimed == att)
+          m_um++;
+        else
+          m_uu++;
+      }
+    }
+  }
+  fprintf(stderr,
+          "storm: %d kills, %u processes, %llu items accepted, %llu got (+%llu in killed "
+          "consumers' buffers), lost %llu; missing: %llu accepted, %llu claimed unconfirmed, "
+          "%llu unclaimed unconfirmed; V %llu\n",
+          kills, ids, (unsigned long long)a, (unsigned long long)g_all, (unsigned long long)s_all,
+          (unsigned long long)lost, (unsigned long long)m_a, (unsigned long long)m_um,
+          (unsigned long long)m_uu, (unsigned long long)v);
+  CHECK(m_a + m_um <= lost, "items vanished: %llu + %llu missing, %llu counted lost",
+        (unsigned long long)m_a, (unsigned long long)m_um, (unsigned long long)lost);
+  CHECK(lost <= m_a + m_um + v + m_uu, "lost %llu > %llu + %llu + %llu + %llu",
+        (unsigned long long)lost, (unsigned long long)m_a, (unsigned long long)m_um,
+        (unsigned long long)v, (unsigned long long)m_uu);
+  return failures;
+}
+
+static void
+parent_record(struct item *it)
+{
+  size_t at;
+  uint16_t none = 0;
+  if (it->id == DUMMY_ID)
+    return;
+  CHECK(it->id < MAX_IDS && it->seq < PER_ID && it->check == check_of(it->id, it->seq),
+        "malformed item");
+  if (it->id >= MAX_IDS || it->seq >= PER_ID)
+    return;
+  at = (size_t)it->id * PER_ID + it->seq;
+  CHECK(atomic_compare_exchange_strong(&g->seen[at], &none, (uint16_t)PARENT_MARK),
+        "item (%u, %u) got twice (this process, and %u)", it->id, it->seq, (unsigned)none);
+}
+
+static int
+scenario_storm(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  pid_t role[STORM_PRODUCERS + STORM_CONSUMERS];
+  int nroles = STORM_PRODUCERS + STORM_CONSUMERS, r, kills = 0, i;
+  uint64_t seed = 0x853c49e6748fea9bull ^ (uint64_t)now_ns();
+  int64_t end = now_ns() + STORM_MAX_NS;
+  struct item it;
+  g = shared_anon(sizeof *g);
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, STORM_CAPACITY, sizeof(struct item), 0,
+                            &q),
+     RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  for (r = 0; r < nroles; r++)
+    role[r] = storm_spawn(name, r < STORM_PRODUCERS);
+  while (kills < STORM_KILLS && now_ns() < end && !atomic_load(&g->failed)) {
+    int status;
+    pid_t done;
+    nap_ns((int64_t)(rnd(&seed) % (6 * MS)));
+    r = (int)(rnd(&seed) % (uint64_t)nroles);
+    if (role[r] > 0) {
+      kill(role[r], SIGKILL);
+      if (waitpid(role[r], &status, 0) == role[r] && WIFSIGNALED(status))
+        kills++;
+      else
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit %d",
+              WEXITSTATUS(status));
+    }
+    role[r] = storm_spawn(name, r < STORM_PRODUCERS);
+    CHECK(role[r] > 0, "out of ids");
+    if (role[r] <= 0)
+      break;
+    /* Producers that finished their items leave on their own. */
+    while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
+      CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit %d", WEXITSTATUS(status));
+      for (i = 0; i < nroles; i++)
+        if (role[i] == done)
+          role[i] = storm_spawn(name, i < STORM_PRODUCERS);
+    }
+  }
+  for (r = 0; r < nroles; r++)
+    if (role[r] > 0) {
+      int status;
+      kill(role[r], SIGKILL);
+      if (waitpid(role[r], &status, 0) == role[r] && WIFSIGNALED(status))
+        kills++;
+    }
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  CHECK(!atomic_load(&g->failed), "a child failed: %s", g->why);
+  CHECK(kills >= STORM_KILLS / 2, "only %d kills in the time given", kills);
+  /* Drain, then two laps of put-and-get so that every slot a dead getter still holds is needed
+   * by a putter (and released), then drain again. Every call is bounded (watchdog too). */
+  signal(SIGALRM, on_alarm);
+  alarm(120);
+  while (ringq_queue_get_timeout(q, &it, 200 * MS) == RINGQ_OK)
+    parent_record(&it);
+  for (i = 0; i < 4 * STORM_CAPACITY; i++) {
+    struct item dummy = {DUMMY_ID, 0, 0};
+    ST(ringq_queue_put_timeout(q, &dummy, 10 * SEC), RINGQ_OK);
+    while (ringq_queue_get_timeout(q, &it, 20 * MS) == RINGQ_OK)
+      parent_record(&it);
+  }
+  while (ringq_queue_get_timeout(q, &it, 200 * MS) == RINGQ_OK)
+    parent_record(&it);
+  ST(ringq_queue_shutdown(q, false), RINGQ_OK);
+  ST(ringq_queue_get_nowait(q, &it), RINGQ_SHUTDOWN);
+  alarm(0);
+  ringq_queue_stats(q, &s);
+  storm_check(s.lost, kills);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s putdead|getdead|spscdead|blockeddead|reuse|storm\n", argv[0]);
+    return 2;
+  }
+  if (strcmp(argv[1], "putdead") == 0)
+    return scenario_putdead();
+  if (strcmp(argv[1], "stopped") == 0)
+    return scenario_stopped();
+  if (strcmp(argv[1], "getdead") == 0)
+    return scenario_getdead();
+  if (strcmp(argv[1], "spscdead") == 0)
+    return scenario_spscdead();
+  if (strcmp(argv[1], "blockeddead") == 0)
+    return scenario_blockeddead();
+  if (strcmp(argv[1], "reuse") == 0)
+    return scenario_reuse();
+  if (strcmp(argv[1], "storm") == 0)
+    return scenario_storm();
+  fprintf(stderr, "unknown scenario %s\n", argv[1]);
+  return 2;
+}
