@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Run the libFuzzer targets (tests/fuzz) longer than ctest does, one after the other.
-# Usage: scripts/fuzz.sh [seconds per target, default 300] [target...]   (targets: spsc mpmc queue)
+# Usage: scripts/fuzz.sh [seconds per target, default 300] [target...]   (targets: spsc mpmc queue attach bytes)
 # Builds the clang preset; the corpus grows in build/clang/fuzz-corpus/<target> (seeded from
 # tests/fuzz/corpus/<target>), findings land in build/clang/fuzz-findings/.
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(spsc mpmc queue)
+[ ${#targets[@]} -eq 0 ] && targets=(spsc mpmc queue attach bytes)
 cmake --preset clang >/dev/null
 cmake --build --preset clang -j 2 --target "${targets[@]/#/fuzz_}"
 out=build/clang
