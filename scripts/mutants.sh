@@ -31,9 +31,13 @@ poll_fast='^(eventloop_waitany|eventloop_waitany_fallback|queue_misuse_test)$'
 poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
 unb_fast='^(unbounded_queue_test|queue_unbounded_test|queue_contract_unbounded_test|unbounded_alloc|unbounded_growth)$'
 unb_slow='^(unbounded_stress_.*|queue_stress_unb_.*|queue_batch_stress_unb_.*)$'
+shm_fast='^(process_refuse)$'
+shm_slow='^(process_fork|process_early)$'
+bytes_fast='^(bytes_test_contract|bytes_test_order|bytes_corrupt)$'
+bytes_slow='^(bytes_stress_.*)$'
 
 ids=() files=() pats=() reps=() kinds=() descs=() alt_pats=() alt_reps=()
-# mutant <id> <file> ring|queue|poll|unbounded <description> <pattern> <replacement>
+# mutant <id> <file> ring|queue|poll|unbounded|shm|bytes <description> <pattern> <replacement>
 mutant() {
   ids+=("$1") files+=("$2") kinds+=("$3") descs+=("$4") pats+=("$5") reps+=("$6")
   alt_pats+=("") alt_reps+=("")
@@ -102,6 +106,35 @@ mutant task_done_raises_no_mark src/queue.c queue "a task_done that counts a cla
   'raise_seen(&q->puts_seen, d + RINGQ__STEP);' '(void)d; /* mutant */'
 also 'raise_seen(&sh(q)->puts_seen, d + RINGQ__STEP);' \
   '(void)d; /* mutant */'
+
+# Wake one waiter (queue.c "Waking one waiter, not all"). A notifier that moves the epoch on but
+# adds no token: the woken thread owes nothing, so a wait that leaves without using the wake
+# (get_any taking from another queue, a cancellation, a timeout) leaves a sleeper beside the item
+# (tests/model/wait_any.pml: wait_any_bug_notifier_adds_no_token; wake1.pml).
+mutant notify_adds_no_token src/queue.c queue "[N3] moves the epoch but issues no wake token" \
+  'next = (s & ~POLLER) + (uint64_t)m * ONE_TOKEN;' 'next = (s & ~POLLER); /* mutant: no token */'
+# Expected to survive: block_until retries its operation after every wait before it looks at
+# the deadline, so a timed waiter that consumed a wake has always looked (wake1.pml verifies
+# without this pass-on: wake1_timeout_without_pass_on_still_safe); it is a guard only.
+mutant timed_out_no_pass_on src/queue.c queue "a waiter whose deadline passed keeps the wake it consumed" \
+  'if (left <= 0) {
+        if (owed)' 'if (left <= 0) {
+        if (0 && owed) /* mutant */'
+
+# --- shared memory (src/shm.c): the attach's validation ---
+mutant shm_skips_ring_offset_check src/shm.c shm "validate() accepts any ring_offset in the header" \
+  'c->ring_offset != l->ring_offset ||' '/* mutant: no ring_offset check */'
+mutant shm_skips_truncation_check src/shm.c shm "validate() attaches a file shorter than its queue" \
+  'if (l->total_bytes > file_bytes)
+    return RINGQ_ECORRUPT; /* truncated */' '(void)file_bytes; /* mutant */'
+
+# --- byte queues (src/bytes.h) ---
+# The SPSC reservation forgets the pad when its record overruns the end of the ring by 8 bytes
+# (the fuzz target's planted bug too: tests/fuzz, fuzz_bytes_finds_planted_bug).
+mutant bytes_wrap_off_by_8 src/bytes.h bytes "SPSC reserve writes a record 8 bytes past the end of the ring" \
+  '
+    start = off + rec > b->size ? w + (b->size - off) : w;' '
+    start = off + rec > b->size + 8 ? w + (b->size - off) : w; /* mutant */'
 
 # --- wait-any (src/poll.c) ---
 mutant waitany_no_recheck src/poll.c poll "wait-any sleeps without re-checking after announcing [W2]" \
@@ -236,7 +269,9 @@ fi
 echo "mutants: scratch copy in $scratch"
 rm -rf "$scratch"
 mkdir -p "$scratch/src" "$scratch/build"
-for d in CMakeLists.txt CMakePresets.json README.md cmake include src tests examples; do
+# Everything the build reads (tests/ adds python/tests; man/ and docs/ are built or checked).
+for d in CMakeLists.txt CMakePresets.json README.md cmake include src tests examples python man docs \
+  scripts; do
   [ -e "$root/$d" ] && cp -r "$root/$d" "$scratch/src/"
 done
 sanitize=${MUTANTS_SANITIZE:-}
@@ -244,7 +279,8 @@ extra=()
 if [ -n "$sanitize" ]; then
   extra=(-DRINGQ_SANITIZE="$sanitize" -DRINGQ_TIMEOUT_SCALE=8)
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" RINGQ_TIMEOUT_SCALE=8
-  ring_fast='^$' queue_fast='^$' unb_fast='^$' # Criterion tests are not built under TSan
+  ring_fast='^$' queue_fast='^$' unb_fast='^$' bytes_fast='^$' # Criterion tests: not under TSan
+  shm_fast='^$' shm_slow='^$' # process tests: not under TSan (fork)
 fi
 cmake -S "$scratch/src" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DRINGQ_BUILD_BENCH=OFF "${extra[@]}" >"$scratch/configure.log" 2>&1 ||
@@ -259,7 +295,7 @@ echo "baseline: build and run every selected test on the unmutated copy"
 if ! cmake --build "$scratch/build" -j "$jobs" >"$scratch/build.log" 2>&1; then
   tail -30 "$scratch/build.log"; echo "baseline build failed"; exit 1
 fi
-baseline=("$ring_fast" "$queue_fast" "$poll_fast" "$unb_fast")
+baseline=("$ring_fast" "$queue_fast" "$poll_fast" "$unb_fast" "$shm_fast" "$bytes_fast")
 [ -n "$sanitize" ] && baseline=("$ring_slow" "$queue_slow" "$poll_slow" "$unb_slow")
 for re in "${baseline[@]}"; do
   if ! run_tests "$re"; then tail -30 "$scratch/ctest.log"; echo "baseline tests fail: no verdict possible"; exit 1; fi
@@ -282,6 +318,8 @@ for i in "${!ids[@]}"; do
     ring) fast=$ring_fast slow=$ring_slow ;;
     poll) fast=$poll_fast slow=$poll_slow ;;
     unbounded) fast=$unb_fast slow=$unb_slow ;;
+    shm) fast=$shm_fast slow=$shm_slow ;;
+    bytes) fast=$bytes_fast slow=$bytes_slow ;;
     *) fast=$queue_fast slow=$queue_slow ;;
   esac
   verdict=SURVIVED by=""

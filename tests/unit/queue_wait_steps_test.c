@@ -112,3 +112,36 @@ Test(queue_wait_steps, a_timed_wait_that_expires_sleeps_at_most_once, .timeout =
     }
   }
 }
+
+static atomic_int wake_steps;
+
+static void
+count_wake_steps(enum ringq__hook_point point) {
+  /* relaxed: one thread only. */
+  if (point == RINGQ__HOOK_BEFORE_WAKE)
+    atomic_fetch_add_explicit(&wake_steps, 1, memory_order_relaxed);
+}
+
+/* [N2]: a notifier that finds no sleeper uncovered (and no poller) stops at its load of the waitq
+ * word: no compare-exchange, no wake. Found by scripts/mutants.sh (notify_always_wakes: with wake
+ * one, a notifier that goes on finds m = 0 and wakes nobody, so only this step shows it). */
+Test(queue_wait_steps, a_notifier_that_finds_no_waiter_stops_at_its_load, .timeout = RINGQ_T(30)) {
+  size_t k;
+  for (k = 0; k < NKINDS; k++) {
+    struct ringq_queue *q = new_queue(kinds[k], 4);
+    uint64_t items[3] = {1, 2, 3}, out[3];
+    /* relaxed: the hook runs in this thread. */
+    atomic_store_explicit(&wake_steps, 0, memory_order_relaxed);
+    atomic_store_explicit(&ringq__test_hook, count_wake_steps, memory_order_relaxed);
+    cr_expect_eq(ringq_queue_put_nowait(q, &items[0]), RINGQ_OK);
+    cr_expect_eq(ringq_queue_put_many(q, items, 3, 0), 3);
+    cr_expect_eq(ringq_queue_get_nowait(q, &out[0]), RINGQ_OK);
+    cr_expect_eq(ringq_queue_get_many(q, out, 3, 0), 3);
+    cr_expect_eq(ringq_queue_task_done(q), RINGQ_OK);
+    atomic_store_explicit(&ringq__test_hook, NULL, memory_order_relaxed);
+    cr_assert_eq(atomic_load_explicit(&wake_steps, memory_order_relaxed), 0,
+                 "%s: %d notifies went past [N2] with nobody waiting", kind_name(kinds[k]),
+                 atomic_load_explicit(&wake_steps, memory_order_relaxed));
+    free_queue(q);
+  }
+}
