@@ -539,8 +539,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mrec_at(&m, j)->state = M_PAD;
   }
   /* After a corruption, only when the input asks: a record that reads "being written" with
-   * messages counted behind it holds the discarder for SHARED_PEER_WAIT_NS (1 s, a bounded wait
-   * for a peer process, src/queue.c), which would slow the fuzzer down tenfold. */
+   * messages counted behind it, or a get_busy word left raised, holds the discarder for
+   * SHARED_PEER_WAIT_NS (the bounded wait for a peer process, src/queue.c; shortened in this
+   * build, tests/fuzz/CMakeLists.txt). */
   if (model || (setup & 16)) {
     FUZZ_CHECK(ringq_queue_shutdown(q, true) == RINGQ_OK, "shutdown(immediate)");
     ALLOWED(ringq_queue_put_bytes_nowait(q, msg, 0), RINGQ_SHUTDOWN);
