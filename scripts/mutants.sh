@@ -217,7 +217,8 @@ quick=(skip_recheck skip_takeback notify_always_wakes put_recheck_ignores_closed
   full_put_raises_no_mark empty_get_raises_no_mark task_done_raises_no_mark
   waitany_no_recheck waitany_sleeps_on_first_only waitany_takes_back_first_only
   fallback_polls_first_only unbounded_reuse_keeps_marks unbounded_walk_ignores_readers
-  wake_only_one deadline_nsec_wrong deadline_1ms_early)
+  wake_only_one deadline_nsec_wrong deadline_1ms_early shm_skips_ring_offset_check
+  shm_skips_truncation_check bytes_wrap_off_by_8)
 mode=run
 case "${1:-}" in
   --check) mode=check; shift ;;
