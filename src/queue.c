@@ -259,12 +259,20 @@
 /* How many rounds of backoff a nowait call of a process-shared queue waits for a peer in the middle
  * of its copy before it reports FULL or EMPTY (about 0.1 s): a peer process may be stopped, dead
  * or hostile, and a nowait call must return within a bound whatever it does. */
+/* How many times in a row an MPMC put that found its slot free retries at once before it backs
+ * off (a valid ring gets the slot, or sees tail move on, long before). */
+#define AT_ONCE_TRIES 64
+
+#ifndef PEER_NOWAIT_ROUNDS /* the fuzz targets (tests/fuzz) shorten both bounds: same paths, faster */
 #define PEER_NOWAIT_ROUNDS (YIELD_ROUNDS + 2000)
+#endif
 
 /* How long shutdown waits, in a process-shared queue, for a peer process to finish a step (a get
  * under way, a claimed slot's copy, another process's discarding) before it goes on without it:
  * that peer may be stopped, dead or hostile, and shutdown must return whatever it does. */
+#ifndef SHARED_PEER_WAIT_NS
 #define SHARED_PEER_WAIT_NS 1000000000LL
+#endif
 
 /* The longest single futex sleep. A waiter re-checks at least this often, so that a stall long
  * enough for its 32-bit epoch to come round again (2^32 bumps) delays it instead of losing a
@@ -562,7 +570,7 @@ mpmc_put_full(struct ringq_queue *q, const void *item, int64_t deadline)
 {
   struct ringq_mpmc *r = mpmc_of(q);
   const struct ringq__geom *g = &q->geom;
-  int rounds = 0;
+  int rounds = 0, at_once = 0;
   for (;;) {
     uint64_t t;
     enum ringq_status st = mpmc_push1(q, item); /* [MP3] */
@@ -577,8 +585,12 @@ mpmc_put_full(struct ringq_queue *q, const void *item, int64_t deadline)
     if (g->bounded && (int64_t)(t - atomic_load_explicit(&r->head, memory_order_acquire)) >=
                           (int64_t)g->full_span)
       break;
-    /* [MP2] acquire; pairs with [MC4]: the slot became free meanwhile; try again at once. */
-    if (atomic_load_explicit(ringq__mpmc_seq_g(g, r, t), memory_order_acquire) == t)
+    /* [MP2] acquire; pairs with [MC4]: the slot became free meanwhile; try again at once. Not
+     * for ever: a mapping whose head is past its tail (written by a faulty peer) keeps the slot
+     * free while the bound says full, and the nowait put spun without end (found by
+     * tests/fuzz/fuzz_attach); after AT_ONCE_TRIES the retries go through wait_for_peer's bound. */
+    if (atomic_load_explicit(ringq__mpmc_seq_g(g, r, t), memory_order_acquire) == t &&
+        ++at_once <= AT_ONCE_TRIES)
       continue;
     /* The slot's getter may be a dead process (peers.c): released for it, try again. */
     if (q->peer != 0 && ringq__peers_unstick_put(q, t))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Run one libFuzzer target for a fixed time from its committed seed corpus, in a scratch copy (the
-# source tree is never written). Usage:
+# source tree is never written; files named crash-known-* are skipped). Usage:
 #   run_fuzz.sh <fuzzer> <seed corpus dir, or - for none> <seconds> clean|crash
 #   clean  passes when the run ends without a finding (prints the exec count);
 #   crash  passes when the target reports a finding within the time (a planted bug was caught).
@@ -12,10 +12,18 @@ seconds=$3
 expect=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/corpus"
+mkdir "$work/corpus" "$work/seeds"
 dirs=("$work/corpus")
-[ "$seeds" != - ] && dirs+=("$seeds")
+# The committed seeds, but not crash-known-* (reproducers of reported bugs, kept for whoever fixes
+# them: replay one with `<fuzzer> <file>`).
+if [ "$seeds" != - ]; then
+  find "$seeds" -maxdepth 1 -type f ! -name 'crash-known-*' -exec cp {} "$work/seeds/" \;
+  dirs+=("$work/seeds")
+fi
+# -entropic_scale_per_exec_time: inputs that wait (a corrupt shared queue's bounded waits for a
+# peer, up to 1 s) are scheduled less often than fast ones.
 "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  -entropic_scale_per_exec_time=1 \
   -artifact_prefix="$work/" "${dirs[@]}" >"$work/log" 2>&1
 rc=$?
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)

@@ -112,3 +112,80 @@ Test(queue_wait_steps, a_timed_wait_that_expires_sleeps_at_most_once, .timeout =
     }
   }
 }
+
+static atomic_int wake_steps;
+
+static void
+count_wake_steps(enum ringq__hook_point point) {
+  /* relaxed: one thread only. */
+  if (point == RINGQ__HOOK_BEFORE_WAKE)
+    atomic_fetch_add_explicit(&wake_steps, 1, memory_order_relaxed);
+}
+
+/* [N2]: a notifier that finds no sleeper uncovered (and no poller) stops at its load of the waitq
+ * word: no compare-exchange, no wake. Found by scripts/mutants.sh (notify_always_wakes: with wake
+ * one, a notifier that goes on finds m = 0 and wakes nobody, so only this step shows it). */
+Test(queue_wait_steps, a_notifier_that_finds_no_waiter_stops_at_its_load, .timeout = RINGQ_T(30)) {
+  size_t k;
+  for (k = 0; k < NKINDS; k++) {
+    struct ringq_queue *q = new_queue(kinds[k], 4);
+    uint64_t items[3] = {1, 2, 3}, out[3];
+    /* relaxed: the hook runs in this thread. */
+    atomic_store_explicit(&wake_steps, 0, memory_order_relaxed);
+    atomic_store_explicit(&ringq__test_hook, count_wake_steps, memory_order_relaxed);
+    cr_expect_eq(ringq_queue_put_nowait(q, &items[0]), RINGQ_OK);
+    cr_expect_eq(ringq_queue_put_many(q, items, 3, 0), 3);
+    cr_expect_eq(ringq_queue_get_nowait(q, &out[0]), RINGQ_OK);
+    cr_expect_eq(ringq_queue_get_many(q, out, 3, 0), 3);
+    cr_expect_eq(ringq_queue_task_done(q), RINGQ_OK);
+    atomic_store_explicit(&ringq__test_hook, NULL, memory_order_relaxed);
+    cr_assert_eq(atomic_load_explicit(&wake_steps, memory_order_relaxed), 0,
+                 "%s: %d notifies went past [N2] with nobody waiting", kind_name(kinds[k]),
+                 atomic_load_explicit(&wake_steps, memory_order_relaxed));
+    free_queue(q);
+  }
+}
+
+static atomic_int token_armed;
+static uint64_t second_put_calls;
+
+/* In the getter's own thread, after it announced itself and found the queue empty: two puts. The
+ * first issues a wake token to the announced getter (a futex wake, which finds nobody queued
+ * yet); the second finds sleepers <= tokens (the getter is on its way) and stops at [N2]. */
+static void
+two_puts_before_sleep(enum ringq__hook_point point) {
+  uint64_t item = 5, before;
+  /* relaxed: one thread only. */
+  if (point != RINGQ__HOOK_BEFORE_SLEEP ||
+      !atomic_exchange_explicit(&token_armed, 0, memory_order_relaxed))
+    return;
+  cr_expect_eq(ringq_queue_put_nowait(hook_queue, &item), RINGQ_OK);
+  before = futex_calls();
+  cr_expect_eq(ringq_queue_put_nowait(hook_queue, &item), RINGQ_OK);
+  second_put_calls = futex_calls() - before;
+}
+
+/* [N3] issues a token per wake: a notifier that comes while the woken getter has not left yet
+ * sees it covered and makes no system call. Found by scripts/mutants.sh (notify_adds_no_token:
+ * without tokens every notify wakes again; the stress tests kill it only now and then). */
+Test(queue_wait_steps, a_put_while_the_woken_getter_is_on_its_way_makes_no_futex_call,
+     .timeout = RINGQ_T(30)) {
+  size_t k;
+  for (k = 0; k < NKINDS; k++) {
+    struct ringq_queue *q = new_queue(kinds[k], 4);
+    uint64_t out = 0;
+    hook_queue = q;
+    second_put_calls = 99;
+    /* relaxed: the hook runs in this thread. */
+    atomic_store_explicit(&token_armed, 1, memory_order_relaxed);
+    atomic_store_explicit(&ringq__test_hook, two_puts_before_sleep, memory_order_relaxed);
+    cr_expect_eq(ringq_queue_get_timeout(q, &out, 2000 * MS), RINGQ_OK);
+    atomic_store_explicit(&ringq__test_hook, NULL, memory_order_relaxed);
+    cr_assert_eq(atomic_load_explicit(&token_armed, memory_order_relaxed), 0,
+                 "%s: the getter never reached its sleep", kind_name(kinds[k]));
+    cr_assert_eq(second_put_calls, 0, "%s: the second put made %" PRIu64 " futex calls",
+                 kind_name(kinds[k]), second_put_calls);
+    cr_assert_eq(ringq_queue_qsize(q), 1, "%s: one item left", kind_name(kinds[k]));
+    free_queue(q);
+  }
+}
