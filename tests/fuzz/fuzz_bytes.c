@@ -402,7 +402,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 5: /* release */
       st = ringq_queue_release_bytes(q);
-      ALLOWED(st, RINGQ_OK, RINGQ_EINVAL);
+      ALLOWED(st, RINGQ_OK, RINGQ_EINVAL, RINGQ_ECORRUPT);
       if (model) {
         FUZZ_CHECK(st == (m.peek_open ? RINGQ_OK : RINGQ_EINVAL), "release: %d", st);
         if (st == RINGQ_OK) {
@@ -488,7 +488,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
           break; /* refused: still open */
       } else {
         st = ringq_queue_abort_bytes(q, r.ptr);
-        ALLOWED(st, RINGQ_OK, RINGQ_EINVAL);
+        ALLOWED(st, RINGQ_OK, RINGQ_EINVAL, RINGQ_ECORRUPT);
         if (model) {
           FUZZ_CHECK(st == RINGQ_OK, "abort: %d", st);
           mrec_at(&m, model_find(&m, r.pos))->state = M_PAD;
@@ -533,7 +533,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   /* Before the end: nothing may stay open (an immediate shutdown waits for an open peek, and for
    * an open reservation with messages behind it). */
   if (m.peek_open)
-    ALLOWED(ringq_queue_release_bytes(q), RINGQ_OK, RINGQ_EINVAL);
+    ALLOWED(ringq_queue_release_bytes(q), RINGQ_OK, RINGQ_EINVAL, RINGQ_ECORRUPT);
   for (i = 0; i < n_open; i++)
     ALLOWED(ringq_queue_abort_bytes(q, open[i].ptr), RINGQ_OK, RINGQ_EINVAL);
   if (model) {
