@@ -248,6 +248,12 @@ ptrdiff_t ringq__bytes_take(struct ringq_queue *q, void *op);
  * other thread, such as an event loop, room for the largest), and the process's claimant word. */
 int ringq__bytes_put_may_proceed(struct ringq_queue *q);
 uint32_t ringq__bytes_claimant(const struct ringq_queue *q);
+/* bytes.c: queue.c's push of a byte queue (a put: reserve, copy, commit; or a commit), with the
+ * claim words of a queue with a participant table ("Dead putters"). As ringq__bytes_push. */
+ptrdiff_t ringq__bytes_push_q(struct ringq_queue *q, const void *op, int closable);
+/* bytes.c: the consumer (inside its get_busy window, or the discarder) resolves a record left by
+ * a dead putter ("Dead putters", BR1..BR3). 1: something changed, look again; 0: wait. */
+int ringq__bytes_unstick(struct ringq_queue *q);
 /* bytes.c: the handle of a byte queue of `kind` (RINGQ_QUEUE_BYTES_SPSC / _MPSC), capacity in
  * bytes and largest message max_len (0: the largest possible): ringq__init_handle's fields, the
  * record ring's geometry (bgeom) and the byte-queue flags; the caller sets the offsets and makes
