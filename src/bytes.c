@@ -122,11 +122,26 @@
  * Other words covering pos belong to putters whose [R3] failed (they rewrite or clear it, live;
  * or changed nothing, dead). Several consumers never run BR at once (the getter's get_busy
  * window; the discarder waits it out), and the CAS makes the count exactly-once even if they did.
- * Windows that remain: a putter killed between its COUNTING CAS and [P3] (two atomic steps of
- * the commit: the tail compare-exchange and the COMMITTED store) leaves a record nobody can
- * resolve, since whether [P2] happened cannot be read back: the consumer stops there (timed calls
- * return at their deadline, an immediate shutdown gives up after SHARED_PEER_WAIT_NS). A
- * reservation with nothing counted behind it is resolved only once a message is counted behind
+ *     BR4 BUSY|COUNTING|len (the putter died between its COUNTING CAS and [P3]): whether its
+ *         [P2] happened is read from a snapshot: load tail (t1, seq_cst), then wpos, walk the
+ *         records after this one up to wpos, load tail again (t2). If t2 == t1, no [P2] took
+ *         place between the two loads; every COMMITTED record seen was counted in t1 ([P3]
+ *         follows [P2]: reading it (acquire) makes [P2] visible, so t2 reads it or later);
+ *         every BUSY record without COUNTING was not (if its [P2] were in t1, t1's acquire
+ *         would make its COUNTING CAS, sequenced before [P2], visible to the walk). So
+ *         (t1 - head) / STEP - (COMMITTED seen) is 1 (counted: the CAS makes the record
+ *         COMMITTED|len, delivered, nothing lost: the shortening PAD was written before the
+ *         COUNTING CAS) or 0 (not counted: a PAD of the claimed extent, counted lost). When the
+ *         walk meets another COUNTING record, a header that reads 0, or tail moved, it waits
+ *         and tries again later (a live putter finishes; two dead putters both in these few
+ *         instructions: the window that remains, below).
+ * Windows that remain: two putters killed both between [R3] and [P3] with the first one's record
+ * needing BR4 while the second's header reads 0 or says COUNTING: BR4 cannot tell, and the
+ * consumer stops there (timed calls return at their deadline; an immediate shutdown gives up
+ * after SHARED_PEER_WAIT_NS). Several dead words that disagree on the extent of a record whose
+ * header reads 0 (two putters killed racing for the same bytes) also wait. A getter resolves
+ * only when it tries to get: one asleep (no message counted) does not, so a dead reservation with
+ * nothing counted behind it keeps its room until a message is counted behind
  * it (putters that need its room wait for the getter to reach it). A handle holds at most
  * 2 * RINGQ__LANES reservations at once: a reserve beyond that reports no room for the moment.
  * Costs: none for private queues; a shared put adds a CAS on its own entry's line (the claim), the
@@ -316,6 +331,54 @@ match_cover(uint64_t c, void *ctx)
   return 1;
 }
 
+/* BR4: whether the record at pos (rec bytes, its header BUSY|COUNTING, its putter dead) was
+ * counted in tail: 1 yes, 0 no, -1 cannot tell now (tail moved, or another record in the way is
+ * being written or committed: look again later). The consumer only. */
+static int
+counted_at(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t pos, uint64_t rec)
+{
+  /* relaxed: the consumer's own word. */
+  uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed), t1, t2, w, p, c = 0, n;
+  /* BR4 seq_cst (acquire): every [P2] before it is seen with its COUNTING CAS. */
+  t1 = atomic_load_explicit(&b->tail, memory_order_seq_cst) & ~RINGQ__CLOSED;
+  /* acquire, after t1: covers every record counted in t1 (its [R3] precedes its [P2]). */
+  w = atomic_load_explicit(&b->wpos, memory_order_acquire);
+  if (w - pos > g->size || w - pos < rec)
+    return -1;
+  for (p = pos + rec, n = 0; p != w && n <= g->size / RINGQ__BYTES_HDR; n++) {
+    /* [C2] acquire; pairs with [P1] / [P3] / the COUNTING CAS. */
+    uint32_t v = atomic_load_explicit(&ringq__bytes_hdr(b, g, p)->word, memory_order_acquire);
+    uint64_t k = v & RINGQ__BYTES_LEN;
+    if (w - p < RINGQ__BYTES_HDR || w - p > g->size)
+      return -1;
+    switch (v & RINGQ__BYTES_STATE) {
+    case RINGQ__BYTES_PAD:
+      break;
+    case RINGQ__BYTES_COMMITTED:
+      c++;
+      k = ringq__bytes_rec(k);
+      break;
+    case RINGQ__BYTES_BUSY:
+      if (v & RINGQ__BYTES_COUNTING)
+        return -1; /* another commit under way: its count is unknown */
+      k = ringq__bytes_rec(k); /* not counted: its COUNTING CAS comes first */
+      break;
+    default:
+      return -1; /* claimed, not written: its extent is unknown */
+    }
+    if (k < RINGQ__BYTES_HDR || (k & 7) != 0 || k > w - p || (p & g->mask) + k > g->size)
+      return -1;
+    p += k;
+  }
+  /* BR4 seq_cst: tail unchanged, so no [P2] happened between t1 and here. */
+  t2 = atomic_load_explicit(&b->tail, memory_order_seq_cst) & ~RINGQ__CLOSED;
+  if (p != w || t2 != t1 || (int64_t)(t1 - h) < 0)
+    return -1;
+  if ((t1 - h) / RINGQ__STEP == c + 1)
+    return 1;
+  return (t1 - h) / RINGQ__STEP == c ? 0 : -1;
+}
+
 int
 ringq__bytes_unstick(struct ringq_queue *q)
 {
@@ -324,7 +387,7 @@ ringq__bytes_unstick(struct ringq_queue *q)
   struct ringq__bhdr *hdr;
   struct cover cv;
   uint64_t pos = 0, w, off, n;
-  uint32_t word = 0, pad;
+  uint32_t word = 0, pad = 0;
   int dead = 0, lost = 1;
   if (q->peer == 0 || !ringq__bytes_stuck(b, g, &pos, &word) || !ringq__peers_stuck(q, pos))
     return 0;
@@ -356,18 +419,35 @@ ringq__bytes_unstick(struct ringq_queue *q)
     n = ringq__bytes_rec(word & RINGQ__BYTES_LEN); /* no COUNTING bit: that length is larger */
     if (off + n > g->size || n > w - pos)
       return 0;
+  } else if ((word & RINGQ__BYTES_STATE) == RINGQ__BYTES_BUSY &&
+             (word & RINGQ__BYTES_COUNTING) != 0 &&
+             (word & RINGQ__BYTES_LEN & ~RINGQ__BYTES_COUNTING) <= g->max_len) {
+    /* BR4: the putter died committing; whether it counted ([P2]) is read from a snapshot. */
+    uint64_t len = word & RINGQ__BYTES_LEN & ~RINGQ__BYTES_COUNTING;
+    int counted = counted_at(b, g, pos, ringq__bytes_rec(len));
+    n = cv.end - pos;
+    if (counted < 0 || cv.disagree || (n & 7) != 0 || n < ringq__bytes_rec(len) ||
+        off + n > g->size || n > w - pos)
+      return 0;
+    if (counted) {
+      n = 0;
+      lost = 0;
+      pad = RINGQ__BYTES_COMMITTED | (uint32_t)len; /* accepted: delivered, not lost */
+    }
   } else {
-    return 0; /* committing, committed or padded meanwhile */
+    return 0; /* committed or padded meanwhile */
   }
-  pad = RINGQ__BYTES_PAD | (uint32_t)n;
+  if (n != 0)
+    pad = RINGQ__BYTES_PAD | (uint32_t)n;
   /* BR3 seq_cst CAS; the one decision against the putter's COUNTING CAS ([BK2], same word) and
    * any other resolver; pairs with the consumer's [C2] (acquire) that reads the PAD. */
   if (!atomic_compare_exchange_strong_explicit(&hdr->word, &word, pad, memory_order_seq_cst,
                                                memory_order_relaxed))
     return 0;
-  if (lost) {
+  if (lost)
     /* relaxed: a statistic. Not a task: the reservation was never counted ([P2]). */
     atomic_fetch_add_explicit(&ringq__sh(q)->stat_lost, 1, memory_order_relaxed);
+  if (lost || n == 0) {
     cv.seen = 0;
     ringq__peers_clear_dead(q, 3u, match_cover, &cv);
   }

@@ -46,6 +46,7 @@
 
 #include "queue_internal.h"
 #include "ringq/queue.h"
+#include "wait.h" /* RINGQ__HOOK */
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -270,8 +271,11 @@ ringq__bytes_reserve(struct ringq__bytes *b, const struct ringq__bgeom *g, uint6
                                                              memory_order_relaxed)
                      : atomic_compare_exchange_weak_explicit(&b->wpos, &w, start + rec,
                                                              memory_order_relaxed,
-                                                             memory_order_relaxed))
+                                                             memory_order_relaxed)) {
+        if (cw != NULL)
+          RINGQ__HOOK(RINGQ__HOOK_BYTES_CLAIMED);
         break;
+      }
     }
   } else {
     /* [R2] relaxed: only the producer moves wpos. */
@@ -382,23 +386,27 @@ ringq__bytes_commit(struct ringq__bytes *b, struct ringq__bhdr *hdr, uint64_t re
 {
   uint64_t rec = ringq__bytes_rec(len), full = ringq__bytes_rec(reserved);
   uint32_t busy = RINGQ__BYTES_BUSY | (uint32_t)reserved;
-  /* [BK2] relaxed CAS (a queue with a participant table): the one decision, on this word,
-   * between this commit and a survivor's skip (BR3, src/bytes.c). Lost: the record is a PAD,
-   * skipped as a dead putter's (only a wrong liveness answer can make that happen). */
-  if (counting && !atomic_compare_exchange_strong_explicit(&hdr->word, &busy,
-                                                           busy | RINGQ__BYTES_COUNTING,
-                                                           memory_order_relaxed,
-                                                           memory_order_relaxed))
-    return RINGQ_ECORRUPT;
   if (rec < full)
-    /* [P3] release (ordered before the COMMITTED store below, which also publishes it): what the
-     * message does not use is skipped. */
+    /* [P3] release (ordered before the COMMITTED store below, which also publishes it, and
+     * before the COUNTING CAS): what the message does not use is skipped. */
     atomic_store_explicit(&((struct ringq__bhdr *)((unsigned char *)hdr + rec))->word,
                           RINGQ__BYTES_PAD | (uint32_t)(full - rec), memory_order_release);
+  /* [BK2] seq_cst CAS (a queue with a participant table): BUSY|reserved -> BUSY|COUNTING|len,
+   * the one decision, on this word, between this commit and a survivor's skip (BR3, src/bytes.c);
+   * release for the shortening PAD above, which a survivor's walk past this record reads. Lost:
+   * the record is a PAD, skipped as a dead putter's (only a wrong liveness answer can do that). */
+  if (counting && !atomic_compare_exchange_strong_explicit(
+                      &hdr->word, &busy, RINGQ__BYTES_BUSY | RINGQ__BYTES_COUNTING | (uint32_t)len,
+                      memory_order_seq_cst, memory_order_relaxed))
+    return RINGQ_ECORRUPT;
+  if (counting)
+    RINGQ__HOOK(RINGQ__HOOK_BYTES_COUNTING);
   if (ringq__bytes_count(b, closable) != RINGQ_OK) {
     ringq__bytes_pad(hdr, reserved);
     return RINGQ_SHUTDOWN;
   }
+  if (counting)
+    RINGQ__HOOK(RINGQ__HOOK_BYTES_COUNTED);
   /* [P3] release; pairs with [C2]: the message's bytes are written. */
   atomic_store_explicit(&hdr->word, RINGQ__BYTES_COMMITTED | (uint32_t)len, memory_order_release);
   return 1;
@@ -420,6 +428,8 @@ ringq__bytes_push(struct ringq__bytes *b, const struct ringq__bgeom *g,
       return st == RINGQ_FULL ? 0 : (ptrdiff_t)st;
     if (op->len > 0)
       memcpy(data, op->buf, op->len);
+    if (cw != NULL)
+      RINGQ__HOOK(RINGQ__HOOK_BYTES_WRITTEN);
     hdr = (struct ringq__bhdr *)(data - RINGQ__BYTES_HDR);
     reserved = op->len;
   } else {
