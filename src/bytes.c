@@ -139,11 +139,11 @@
  * needing BR4 while the second's header reads 0 or says COUNTING: BR4 cannot tell, and the
  * consumer stops there (timed calls return at their deadline; an immediate shutdown gives up
  * after SHARED_PEER_WAIT_NS). Several dead words that disagree on the extent of a record whose
- * header reads 0 (two putters killed racing for the same bytes) also wait. A getter resolves
- * only when it tries to get: one asleep (no message counted) does not, so a dead reservation with
- * nothing counted behind it keeps its room until a message is counted behind
- * it (putters that need its room wait for the getter to reach it). A handle holds at most
- * 2 * RINGQ__LANES reservations at once: a reserve beyond that reports no room for the moment.
+ * header reads 0 (two putters killed racing for the same bytes) also wait. A putter that finds
+ * no room while a dead putter's record holds it wakes the consumer (nudge_consumer: an increment
+ * of `aborts`, which the getters' [W2] already watches), so that a getter asleep on an empty
+ * queue resolves it too. A handle holds at most 2 * RINGQ__LANES reservations at once: a reserve
+ * beyond that reports no room for the moment.
  * Costs: none for private queues; a shared put adds a CAS on its own entry's line (the claim), the
  * COUNTING CAS on its header, and a store (the clear).
  */
@@ -389,7 +389,13 @@ ringq__bytes_unstick(struct ringq_queue *q)
   uint64_t pos = 0, w, off, n;
   uint32_t word = 0, pad = 0;
   int dead = 0, lost = 1;
-  if (q->peer == 0 || !ringq__bytes_stuck(b, g, &pos, &word) || !ringq__peers_stuck(q, pos))
+  /* BR0 acquire; pairs with an abort's or a nudge's [A4]: one since the last look makes this
+   * look at once (a nudging putter saw the record stuck, and only dead claims on it). */
+  uint64_t a = atomic_load_explicit(&b->aborts, memory_order_acquire);
+  /* relaxed: this handle's view, the consumer's. */
+  int nudged = a != atomic_exchange_explicit(&q->bytes_aborts_view, a, memory_order_relaxed);
+  if (q->peer == 0 || !ringq__bytes_stuck(b, g, &pos, &word) ||
+      (!nudged && !ringq__peers_stuck(q, pos)))
     return 0;
   /* BR1 seq_cst; pairs with the [R3] that claimed pos (see the top). */
   w = atomic_load_explicit(&b->wpos, memory_order_seq_cst);
@@ -454,6 +460,30 @@ ringq__bytes_unstick(struct ringq_queue *q)
   return 1;
 }
 
+/* A putter that finds no room (BRn): once the record at rpos has been stuck for STUCK_NS in its
+ * view, and only dead participants claim it, it wakes the consumer to resolve it (a getter asleep
+ * on an empty queue would not look): an increment of `aborts` ([A4], seq_cst: the getters' [W2]
+ * compares it with aborts_seen) and a notification. Reads only: the consumer decides (BR1..). */
+static void
+nudge_consumer(struct ringq_queue *q)
+{
+  struct ringq__bytes *b = bytes_of(q);
+  struct cover cv;
+  uint64_t pos = 0;
+  uint32_t word = 0;
+  int dead = 0;
+  if (q->peer == 0 || !ringq__bytes_stuck(b, geom_of(q), &pos, &word) ||
+      !ringq__peers_stuck_put(q, pos))
+    return;
+  memset(&cv, 0, sizeof cv);
+  cv.pos = pos;
+  if (ringq__peers_scan(q, 3u, match_cover, &cv, &dead) || !dead)
+    return;
+  /* [A4] seq_cst, as an abort's: the getters' [N1]. */
+  atomic_fetch_add_explicit(&b->aborts, 1, memory_order_seq_cst);
+  ringq__notify(q, &ringq__sh(q)->not_empty);
+}
+
 /* queue.c's closing(): a shutdown has begun (relaxed, as there). */
 static int
 closing(struct ringq_queue *q)
@@ -472,6 +502,8 @@ attempt_put(struct ringq_queue *q, void *op, int64_t deadline)
     ringq__notify(q, &ringq__sh(q)->not_empty); /* [N2]..[N4] for the getter */
     return RINGQ_OK;
   }
+  if (k == 0)
+    nudge_consumer(q); /* a dead putter's record may hold the room */
   return k == 0 ? RINGQ_FULL : (enum ringq_status)k;
 }
 
@@ -624,6 +656,8 @@ attempt_reserve(struct ringq_queue *q, void *op, int64_t deadline)
   st = ringq__bytes_reserve(bytes_of(q), geom_of(q), r->n, ringq__bytes_claimant(q), cw, &r->data);
   if (st != RINGQ_OK && cw != NULL)
     ringq__peers_unclaim(cw);
+  if (st == RINGQ_FULL)
+    nudge_consumer(q); /* a dead putter's record may hold the room */
   return st;
 }
 

@@ -666,13 +666,13 @@ ringq__bytes_pad_ready(struct ringq__bytes *b)
 /* The consumer's view for dead-peer recovery (src/bytes.c, "Dead putters"): the first record at
  * or after rpos that is not a PAD, below wpos, when its header reads 0 (claimed, not written) or
  * BUSY: its position in *pos, its header word in *word. 0: none (a committed message, nothing
- * reserved, or impossible values). The consumer only. Bounded by the bytes in use. */
+ * reserved, or impossible values). Writes nothing. Bounded by the bytes in use. */
 static inline int
 ringq__bytes_stuck(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t *pos,
                    uint32_t *word)
 {
-  /* relaxed: the consumer's own word. */
-  uint64_t p = atomic_load_explicit(&b->rpos, memory_order_relaxed), n;
+  /* acquire; pairs with [F2] (a putter may ask too: read-only, every value checked). */
+  uint64_t p = atomic_load_explicit(&b->rpos, memory_order_acquire), n;
   /* acquire; pairs with [R3]: the records below it are claimed. */
   uint64_t w = atomic_load_explicit(&b->wpos, memory_order_acquire);
   for (n = 0; n <= g->size / RINGQ__BYTES_HDR && w - p >= RINGQ__BYTES_HDR && w - p <= g->size;

@@ -384,6 +384,12 @@ ringq__peers_stuck(struct ringq_queue *q, uint64_t x)
 }
 
 int
+ringq__peers_stuck_put(struct ringq_queue *q, uint64_t x)
+{
+  return q->peer != 0 && stuck_long(&q->stuck_put, &q->stuck_put_since, x);
+}
+
+int
 ringq__peers_unstick_get(struct ringq_queue *q, uint64_t h)
 {
   if (q->peer == 0 || !stuck_long(&q->stuck_get, &q->stuck_get_since, h))

@@ -247,6 +247,8 @@ void ringq__peers_clear_dead(struct ringq_queue *q, unsigned dirs, ringq__claim_
                              void *ctx);
 /* Whether this handle has seen x stuck for STUCK_NS (the getters' clock; starts it if not). */
 int ringq__peers_stuck(struct ringq_queue *q, uint64_t x);
+/* The same with the putters' clock. */
+int ringq__peers_stuck_put(struct ringq_queue *q, uint64_t x);
 /* Take any free word of this handle's entry (q->peer != 0) holding c; NULL: none free. */
 _Atomic(uint64_t) *ringq__peers_claim_any(struct ringq_queue *q, uint64_t c);
 /* The word of this handle's entry that matches, or NULL. */

@@ -128,6 +128,9 @@ struct ringq_queue {
    * a heuristic that decides when to scan the table, never what to do). */
   _Atomic(uint64_t) stuck_get, stuck_put;
   _Atomic(int64_t) stuck_get_since, stuck_put_since;
+  /* A byte queue's consumer: `aborts` as it last saw it (src/bytes.c, BR0: a change since is an
+   * abort, or a putter's nudge, and the consumer looks at a stuck record at once). */
+  _Atomic(uint64_t) bytes_aborts_view;
 
   struct ringq__shared own;
 };

@@ -1164,6 +1164,7 @@ scenario_bytesstorm(void)
   static unsigned char m[BYTES_STORM_MAX_LEN];
   size_t len;
   struct item dummy = {DUMMY_ID, 0, 0};
+  pid_t last;
   g = shared_anon(sizeof *g);
   ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_BYTES_MPSC, BYTES_STORM_CAPACITY,
                             BYTES_STORM_MAX_LEN, 0, &q),
@@ -1215,17 +1216,30 @@ scenario_bytesstorm(void)
   }
   CHECK(!atomic_load(&g->failed), "a child failed: %s", g->why);
   CHECK(kills >= BYTES_STORM_KILLS / 2, "only %d kills in the time given", kills);
-  /* A last message behind every record the dead left: the drain ends when it comes (each call
-   * bounded, the watchdog too). */
+  /* A last message behind every record the dead left, from another process (the ring may be
+   * full of dead reservations: its put waits for room, and nudges this consumer): the drain ends
+   * when it comes (each call bounded, the watchdog too). */
   signal(SIGALRM, on_alarm);
   alarm(120);
-  ST(ringq_queue_put_bytes_timeout(q, &dummy, sizeof dummy, 10 * SEC), RINGQ_OK);
+  last = fork();
+  if (last == 0) {
+    struct ringq_queue *mine;
+    _exit(ringq_queue_shm_open(name, &mine) == RINGQ_OK &&
+                  ringq_queue_put_bytes_timeout(mine, &dummy, sizeof dummy, 30 * SEC) == RINGQ_OK
+              ? 0
+              : 1);
+  }
   while (!done) {
     int st = ringq_queue_get_bytes_timeout(q, m, sizeof m, &len, 10 * SEC);
     CHECK(st == RINGQ_OK, "drain: %s", ringq_strerror(st));
     if (st != RINGQ_OK)
       break;
     done = bytes_record(m, len);
+  }
+  {
+    int status = 0;
+    CHECK(waitpid(last, &status, 0) == last && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "the last put");
   }
   ST(ringq_queue_get_bytes_nowait(q, m, sizeof m, &len), RINGQ_EMPTY);
   ST(ringq_queue_shutdown(q, false), RINGQ_OK);
