@@ -114,8 +114,8 @@ mutant bytes_skip_not_counted src/bytes.c peers "a dead putter's byte record is 
   'atomic_fetch_add_explicit(&ringq__sh(q)->stat_lost, 1, memory_order_relaxed);' \
   '(void)0; /* mutant */'
 mutant bytes_live_reserver_skipped src/bytes.c peers "a live (stopped) reserver's byte record is skipped" \
-  'if (ringq__peers_scan(q, 3u, match_cover, &cv, &dead) || !dead)' \
-  'if ((ringq__peers_scan(q, 3u, match_cover, &cv, &dead) && 0) || (!dead && 0))'
+  'if (ringq__peers_scan(q, 3u, match_cover, &cv, &dead) != 0 || !dead)' \
+  'if ((ringq__peers_scan(q, 3u, match_cover, &cv, &dead) != 0 && 0) || (!dead && 0))'
 mutant peers_busy_owner_not_asked src/queue.c peers "shutdown waits out a dead SPSC getter's get_busy" \
   'if (rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))' 'if (0 && rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))'
 

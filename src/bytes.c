@@ -404,7 +404,7 @@ ringq__bytes_unstick(struct ringq_queue *q)
   memset(&cv, 0, sizeof cv);
   cv.pos = pos;
   /* BR2: only dead participants claim pos. */
-  if (ringq__peers_scan(q, 3u, match_cover, &cv, &dead) || !dead)
+  if (ringq__peers_scan(q, 3u, match_cover, &cv, &dead) != 0 || !dead)
     return 0;
   hdr = ringq__bytes_hdr(b, g, pos);
   off = pos & g->mask;
