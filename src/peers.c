@@ -12,7 +12,10 @@
  *       for ever, and so does everything behind it;
  *   (c) an SPSC get_busy word raised: an immediate shutdown waits for it ([G3] in queue.c);
  *   (d) waiter counts: `blocked` (ringq_queue_fini says EBUSY) and the sleepers of a waitq word.
- * This file removes (a), (b) and (c) and makes (d) harmless. It does nothing for queues made with
+ *   (e) a byte queue's reservation (src/bytes.c) never committed: the getter stops at it.
+ * This file removes (a), (b) and (c) and makes (d) harmless; (e) is src/bytes.c's ("Dead
+ * putters"), with this file's table, liveness, scans and claim words (ringq__peers_scan,
+ * ringq__peers_claim_any ...). It does nothing for queues made with
  * ringq_queue_init in memory the caller shares (there is no table there): dead-peer survival
  * needs the shm API.
  *
