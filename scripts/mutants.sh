@@ -33,8 +33,8 @@ poll_fast='^(eventloop_waitany|eventloop_waitany_fallback|queue_misuse_test)$'
 poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
 unb_fast='^(unbounded_queue_test|queue_unbounded_test|queue_contract_unbounded_test|unbounded_alloc|unbounded_growth)$'
 unb_slow='^(unbounded_stress_.*|queue_stress_unb_.*|queue_batch_stress_unb_.*)$'
-peers_fast='^process_peers_(putdead|stopped|getdead|spscdead|blockeddead|reuse)$'
-peers_slow='^process_peers_storm$'
+peers_fast='^process_peers_(putdead|stopped|getdead|spscdead|blockeddead|reuse|bytesdead|bytesstopped)$'
+peers_slow='^process_peers_(storm|bytesstorm)$'
 shm_fast='^(process_refuse)$'
 shm_slow='^(process_fork|process_early)$'
 bytes_fast='^(bytes_test_contract|bytes_test_order|bytes_corrupt)$'
@@ -120,6 +120,12 @@ mutant peers_hole_not_counted src/peers.c peers "a hole made for a dead putter i
   'ringq__count_lost(q, 1, &ringq__sh(q)->not_empty);' 'ringq__count_lost(q, 0, &ringq__sh(q)->not_empty); /* mutant */'
 mutant peers_live_taken_for_dead src/peers.c peers "a live (stopped) claimant is taken for dead" \
   'return t != F_UNLCK;' 'return t != F_UNLCK && 0; /* mutant */'
+mutant bytes_skip_not_counted src/bytes.c peers "a dead putter's byte record is skipped, not counted lost" \
+  'atomic_fetch_add_explicit(&ringq__sh(q)->stat_lost, 1, memory_order_relaxed);' \
+  '(void)0; /* mutant */'
+mutant bytes_live_reserver_skipped src/bytes.c peers "a live (stopped) reserver's byte record is skipped" \
+  'if (ringq__peers_scan(q, 3u, match_cover, &cv, &dead) != 0 || !dead)' \
+  'if ((ringq__peers_scan(q, 3u, match_cover, &cv, &dead) != 0 && 0) || (!dead && 0))'
 mutant peers_busy_owner_not_asked src/queue.c peers "shutdown waits out a dead SPSC getter's get_busy" \
   'if (rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))' 'if (0 && rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))'
 

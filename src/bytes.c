@@ -81,14 +81,74 @@
  * copy or a skip; positions are masked before they address data; the walk over PADs is bounded by
  * the bytes in use; a get copies at most the caller's cap; a release checks the peek's recorded
  * end against rpos and the ring size. Impossible values give RINGQ_ECORRUPT.
- * A reservation held by a process that died: the header names its claimant (the pid, for a
- * process-shared queue) so dead-peer recovery can turn it into a PAD (ringq__bytes_stuck). That
- * hook is not called yet: the recovery (claimant liveness through pidfds, the lost count) is
- * src/peers.c's, being built for the fixed-size queues (issue 10); until it is wired, a dead
- * claimant's record holds the getter back like any open reservation (timed calls return at their
- * deadline, shutdown completes after its bounded wait for peers).
+ * Dead putters (a queue made or attached by src/shm.c, with a participant table: src/peers.c)
+ * ===============================================================================================
+ * A putter killed while it holds a reservation leaves a record that is never committed: the
+ * consumer stops at it and every later message waits behind it. The machinery is peers.c's (the
+ * table, OFD-lock liveness, claim words, the 5 ms stuck bound), used as follows.
+ *   [BK1] Before each attempt of its claim [R3] (MPSC: the wpos compare-exchange; SPSC: the wpos
+ *         store, then an exchange), a putter stores claim(w, e) in a claim word of its own entry
+ *         (ringq__peers_claim_any: any free word, taken by a CAS, so that one thread may hold
+ *         several reservations): w the wpos it claims from, e the bytes it claims (the record,
+ *         plus the PAD to the end of the ring when it wraps). [R3] is then seq_cst (a release).
+ *   [BK2] Its commit first turns the header BUSY|len into BUSY|COUNTING|len by a CAS, and only
+ *         then counts [P2] and marks COMMITTED [P3]; an abort (or a commit refused by shutdown)
+ *         stores its PAD. After either, the claim word is cleared (release).
+ *   [BR]  The consumer (a getter, or an immediate shutdown's discarder: one at a time, inside the
+ *         get_busy window), finding at pos (rpos, after the PADs there) a header that reads 0 or
+ *         BUSY while messages are counted behind it, waits as before; once the same pos has been
+ *         stuck for STUCK_NS in this handle's view it resolves it:
+ *     BR1 load wpos (seq_cst): pos below it (some claim covers pos);
+ *     BR2 scan every entry's claim words (seq_cst) for claims covering pos; any live entry's
+ *         word -> wait; none -> wait; only dead entries' words -> go on;
+ *     BR3 load the header again: BUSY|len (no COUNTING) -> CAS it to PAD|rec(len); 0 (the putter
+ *         died between [R3] and [P1]) -> CAS it to a PAD of the claimed extent (the claim's end;
+ *         when the dead words disagree on it: wait), split at the end of the ring; the CAS that
+ *         pads the record (not a wrap's PAD) counts one message lost in stats.lost, and the dead
+ *         words covering pos are cleared (CAS). Nothing is counted as a task: a reservation
+ *         becomes a task at [P2] only, and the COUNTING state keeps [BR3] away from it.
+ * Why a live putter, even preempted or stopped, is never taken for dead: the putter W whose [R3]
+ * claimed the bytes at pos stored [BK1] before [R3], a seq_cst read-modify-write (MPSC; SPSC an
+ * exchange): a release. BR1 read the value [R3] wrote or a later one, and every later value of
+ * wpos is written by a read-modify-write of a putter (compare-exchange or exchange), so they
+ * continue [R3]'s release sequence: [R3] synchronizes with BR1, [BK1] happens before BR2, and BR2
+ * reads W's claim or a later value of W's word. W changes its word again only at [BK2]'s clear,
+ * after its COUNTING CAS (or its PAD). If BR2 read the claim and W is live (its process holds its
+ * OFD lock; a stopped or preempted process does), BR2 waits. If BR2 read the clear (release,
+ * read by a seq_cst load: acquire), BR3 sees BUSY|COUNTING, COMMITTED or PAD, and its CAS fails.
+ * So BR3's CAS can only succeed when W is dead; and since W's own COUNTING CAS is on the same
+ * header word, exactly one of "W counts it" and "a survivor skips it" happens, whatever the
+ * timing (a late commit finds the PAD and reports RINGQ_ECORRUPT, never counts the message).
+ * Other words covering pos belong to putters whose [R3] failed (they rewrite or clear it, live;
+ * or changed nothing, dead). Several consumers never run BR at once (the getter's get_busy
+ * window; the discarder waits it out), and the CAS makes the count exactly-once even if they did.
+ *     BR4 BUSY|COUNTING|len (the putter died between its COUNTING CAS and [P3]): whether its
+ *         [P2] happened is read from a snapshot: load tail (t1, seq_cst), then wpos, walk the
+ *         records after this one up to wpos, load tail again (t2). If t2 == t1, no [P2] took
+ *         place between the two loads; every COMMITTED record seen was counted in t1 ([P3]
+ *         follows [P2]: reading it (acquire) makes [P2] visible, so t2 reads it or later);
+ *         every BUSY record without COUNTING was not (if its [P2] were in t1, t1's acquire
+ *         would make its COUNTING CAS, sequenced before [P2], visible to the walk). So
+ *         (t1 - head) / STEP - (COMMITTED seen) is 1 (counted: the CAS makes the record
+ *         COMMITTED|len, delivered, nothing lost: the shortening PAD was written before the
+ *         COUNTING CAS) or 0 (not counted: a PAD of the claimed extent, counted lost). When the
+ *         walk meets another COUNTING record, a header that reads 0, or tail moved, it waits
+ *         and tries again later (a live putter finishes; two dead putters both in these few
+ *         instructions: the window that remains, below).
+ * Windows that remain: two putters killed both between [R3] and [P3] with the first one's record
+ * needing BR4 while the second's header reads 0 or says COUNTING: BR4 cannot tell, and the
+ * consumer stops there (timed calls return at their deadline; an immediate shutdown gives up
+ * after SHARED_PEER_WAIT_NS). Several dead words that disagree on the extent of a record whose
+ * header reads 0 (two putters killed racing for the same bytes) also wait. A putter that finds
+ * no room while a dead putter's record holds it wakes the consumer (nudge_consumer: an increment
+ * of `aborts`, which the getters' [W2] already watches), so that a getter asleep on an empty
+ * queue resolves it too. A handle holds at most 2 * RINGQ__LANES reservations at once: a reserve
+ * beyond that reports no room for the moment.
+ * Costs: none for private queues; a shared put adds a CAS on its own entry's line (the claim), the
+ * COUNTING CAS on its header, and a store (the clear).
  */
 #include "bytes.h"
+#include "peers.h"
 #include "queue_internal.h"
 #include "wait.h"
 
@@ -179,6 +239,251 @@ ringq__bytes_claimant(const struct ringq_queue *q)
   return pid;
 }
 
+/* ---- dead putters (the top: "Dead putters") --------------------------------------------- */
+
+/* Finding this handle's claim word of a reservation: the record at ring offset `off` taking
+ * `rec` bytes (the claim's extent minus a wrap's PAD). */
+struct own_rec {
+  uint64_t off, rec;
+  const struct ringq__bgeom *g;
+};
+
+static int
+match_own(uint64_t c, void *ctx)
+{
+  const struct own_rec *o = ctx;
+  uint64_t e = (c >> 35) << 3, v = (((c >> 3) & 0xffffffffu) << 3) & o->g->mask;
+  if (!(c & 1u) || e == 0 || e > o->g->size)
+    return 0;
+  if (v + e > o->g->size) /* wrapped: a PAD to the end, the record at offset 0 */
+    return o->off == 0 && e - (o->g->size - v) == o->rec;
+  return o->off == v && e == o->rec;
+}
+
+static _Atomic(uint64_t) *
+own_word(struct ringq_queue *q, const struct ringq__bhdr *hdr, uint64_t reserved)
+{
+  struct own_rec o;
+  o.off = (uint64_t)((const unsigned char *)hdr - ringq__bytes_data(bytes_of(q)));
+  o.rec = ringq__bytes_rec(reserved);
+  o.g = geom_of(q);
+  return ringq__peers_find_own(q, match_own, &o);
+}
+
+ptrdiff_t
+ringq__bytes_push_q(struct ringq_queue *q, const void *opv, int closable)
+{
+  const struct ringq__bytes_put *op = opv;
+  struct ringq__bytes *b = bytes_of(q);
+  _Atomic(uint64_t) *cw = NULL;
+  ptrdiff_t k;
+  if (q->peer == 0)
+    return ringq__bytes_push(b, geom_of(q), op, closable, ringq__bytes_claimant(q), NULL, 0);
+  if (op->rec == NULL) {
+    /* A word that claims nothing until [BK1]; none free: every word holds an open reservation
+     * of this handle: no room for the moment (the blocking layer tries again). */
+    if ((cw = ringq__peers_claim_any(q, 1u)) == NULL)
+      return 0;
+  } else {
+    struct ringq__bhdr *hdr = NULL;
+    uint64_t reserved = 0;
+    if (ringq__bytes_own(b, geom_of(q), op->rec, &hdr, &reserved) == RINGQ_OK)
+      cw = own_word(q, hdr, reserved); /* NULL: none (a fork child sharing the entry cleared
+                                           nothing; the COUNTING CAS still decides) */
+  }
+  k = ringq__bytes_push(b, geom_of(q), op, closable, ringq__bytes_claimant(q), cw, 1);
+  /* [BK2]'s clear, release: after the COUNTING CAS and the commit (or the PAD of a refused one);
+   * a commit refused as a misuse (EINVAL) leaves its reservation, and its claim, open. */
+  if (cw != NULL && (op->rec == NULL || k != RINGQ_EINVAL))
+    ringq__peers_unclaim(cw);
+  return k;
+}
+
+int
+ringq__bytes_claim_pending(struct ringq_queue *q, uint64_t c)
+{
+  /* acquire; pairs with the consumer's [F2]: the bytes below rpos are consumed. */
+  uint64_t r = atomic_load_explicit(&bytes_of(q)->rpos, memory_order_acquire);
+  uint64_t e8 = c >> 35, d8 = ((r >> 3) - ((c >> 3) & 0xffffffffu)) & 0xffffffffu;
+  if (!(c & 1u) || e8 == 0)
+    return 0; /* claims nothing */
+  /* Pending while the claim starts after rpos (d8 "negative") or rpos is inside it. */
+  return d8 >= ((uint64_t)1 << 31) || d8 < e8;
+}
+
+/* BR2's view of the words covering pos: the end they claim up to (when they all agree). */
+struct cover {
+  uint64_t pos, end;
+  int seen, disagree;
+};
+
+static int
+match_cover(uint64_t c, void *ctx)
+{
+  struct cover *cv = ctx;
+  uint64_t left = ringq__bclaim_left(c, cv->pos);
+  if (left == 0)
+    return 0;
+  if (cv->seen && cv->end != cv->pos + left)
+    cv->disagree = 1;
+  cv->end = cv->pos + left;
+  cv->seen = 1;
+  return 1;
+}
+
+/* BR4: whether the record at pos (rec bytes, its header BUSY|COUNTING, its putter dead) was
+ * counted in tail: 1 yes, 0 no, -1 cannot tell now (tail moved, or another record in the way is
+ * being written or committed: look again later). The consumer only. */
+static int
+counted_at(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t pos, uint64_t rec)
+{
+  /* relaxed: the consumer's own word. */
+  uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed), t1, t2, w, p, c = 0, n;
+  /* BR4 seq_cst (acquire): every [P2] before it is seen with its COUNTING CAS. */
+  t1 = atomic_load_explicit(&b->tail, memory_order_seq_cst) & ~RINGQ__CLOSED;
+  /* acquire, after t1: covers every record counted in t1 (its [R3] precedes its [P2]). */
+  w = atomic_load_explicit(&b->wpos, memory_order_acquire);
+  if (w - pos > g->size || w - pos < rec)
+    return -1;
+  for (p = pos + rec, n = 0; p != w && n <= g->size / RINGQ__BYTES_HDR; n++) {
+    /* [C2] acquire; pairs with [P1] / [P3] / the COUNTING CAS. */
+    uint32_t v = atomic_load_explicit(&ringq__bytes_hdr(b, g, p)->word, memory_order_acquire);
+    uint64_t k = v & RINGQ__BYTES_LEN;
+    if (w - p < RINGQ__BYTES_HDR || w - p > g->size)
+      return -1;
+    switch (v & RINGQ__BYTES_STATE) {
+    case RINGQ__BYTES_PAD:
+      break;
+    case RINGQ__BYTES_COMMITTED:
+      c++;
+      k = ringq__bytes_rec(k);
+      break;
+    case RINGQ__BYTES_BUSY:
+      if (v & RINGQ__BYTES_COUNTING)
+        return -1; /* another commit under way: its count is unknown */
+      k = ringq__bytes_rec(k); /* not counted: its COUNTING CAS comes first */
+      break;
+    default:
+      return -1; /* claimed, not written: its extent is unknown */
+    }
+    if (k < RINGQ__BYTES_HDR || (k & 7) != 0 || k > w - p || (p & g->mask) + k > g->size)
+      return -1;
+    p += k;
+  }
+  /* BR4 seq_cst: tail unchanged, so no [P2] happened between t1 and here. */
+  t2 = atomic_load_explicit(&b->tail, memory_order_seq_cst) & ~RINGQ__CLOSED;
+  if (p != w || t2 != t1 || (int64_t)(t1 - h) < 0)
+    return -1;
+  if ((t1 - h) / RINGQ__STEP == c + 1)
+    return 1;
+  return (t1 - h) / RINGQ__STEP == c ? 0 : -1;
+}
+
+int
+ringq__bytes_unstick(struct ringq_queue *q)
+{
+  struct ringq__bytes *b = bytes_of(q);
+  const struct ringq__bgeom *g = geom_of(q);
+  struct ringq__bhdr *hdr;
+  struct cover cv;
+  uint64_t pos = 0, w, off, n;
+  uint32_t word = 0, pad = 0;
+  int dead = 0, lost = 1;
+  /* BR0 acquire; pairs with an abort's or a nudge's [A4]: one since the last look makes this
+   * look at once (a nudging putter saw the record stuck, and only dead claims on it). */
+  uint64_t a = atomic_load_explicit(&b->aborts, memory_order_acquire);
+  /* relaxed: this handle's view, the consumer's. */
+  int nudged = a != atomic_exchange_explicit(&q->bytes_aborts_view, a, memory_order_relaxed);
+  if (q->peer == 0 || !ringq__bytes_stuck(b, g, &pos, &word) ||
+      (!nudged && !ringq__peers_stuck(q, pos)))
+    return 0;
+  /* BR1 seq_cst; pairs with the [R3] that claimed pos (see the top). */
+  w = atomic_load_explicit(&b->wpos, memory_order_seq_cst);
+  if (w - pos < RINGQ__BYTES_HDR || w - pos > g->size)
+    return 0;
+  memset(&cv, 0, sizeof cv);
+  cv.pos = pos;
+  /* BR2: only dead participants claim pos. */
+  if (ringq__peers_scan(q, 3u, match_cover, &cv, &dead) != 0 || !dead)
+    return 0;
+  hdr = ringq__bytes_hdr(b, g, pos);
+  off = pos & g->mask;
+  /* BR3 acquire: a putter that cleared its word ([BK2], release) wrote its header first. */
+  word = atomic_load_explicit(&hdr->word, memory_order_acquire);
+  if (word == 0) {
+    /* Claimed, never written: a PAD of the claimed bytes, split at the end of the ring (the
+     * first piece is the wrap's PAD, not the record: counted when the record's piece is). */
+    n = cv.end - pos;
+    if (cv.disagree || n < RINGQ__BYTES_HDR || (n & 7) != 0 || n > w - pos)
+      return 0;
+    if (off + n > g->size) {
+      n = g->size - off;
+      lost = 0;
+    }
+  } else if ((word & RINGQ__BYTES_STATE) == RINGQ__BYTES_BUSY &&
+             (word & RINGQ__BYTES_LEN) <= g->max_len) {
+    n = ringq__bytes_rec(word & RINGQ__BYTES_LEN); /* no COUNTING bit: that length is larger */
+    if (off + n > g->size || n > w - pos)
+      return 0;
+  } else if ((word & RINGQ__BYTES_STATE) == RINGQ__BYTES_BUSY &&
+             (word & RINGQ__BYTES_COUNTING) != 0 &&
+             (word & RINGQ__BYTES_LEN & ~RINGQ__BYTES_COUNTING) <= g->max_len) {
+    /* BR4: the putter died committing; whether it counted ([P2]) is read from a snapshot. */
+    uint64_t len = word & RINGQ__BYTES_LEN & ~RINGQ__BYTES_COUNTING;
+    int counted = counted_at(b, g, pos, ringq__bytes_rec(len));
+    n = cv.end - pos;
+    if (counted < 0 || cv.disagree || (n & 7) != 0 || n < ringq__bytes_rec(len) ||
+        off + n > g->size || n > w - pos)
+      return 0;
+    if (counted) {
+      n = 0;
+      lost = 0;
+      pad = RINGQ__BYTES_COMMITTED | (uint32_t)len; /* accepted: delivered, not lost */
+    }
+  } else {
+    return 0; /* committed or padded meanwhile */
+  }
+  if (n != 0)
+    pad = RINGQ__BYTES_PAD | (uint32_t)n;
+  /* BR3 seq_cst CAS; the one decision against the putter's COUNTING CAS ([BK2], same word) and
+   * any other resolver; pairs with the consumer's [C2] (acquire) that reads the PAD. */
+  if (!atomic_compare_exchange_strong_explicit(&hdr->word, &word, pad, memory_order_seq_cst,
+                                               memory_order_relaxed))
+    return 0;
+  if (lost)
+    /* relaxed: a statistic. Not a task: the reservation was never counted ([P2]). */
+    atomic_fetch_add_explicit(&ringq__sh(q)->stat_lost, 1, memory_order_relaxed);
+  if (lost || n == 0) {
+    cv.seen = 0;
+    ringq__peers_clear_dead(q, 3u, match_cover, &cv);
+  }
+  return 1;
+}
+
+/* A putter that finds no room (BRn): once the record at rpos has been stuck for STUCK_NS in its
+ * view, and only dead participants claim it, it wakes the consumer to resolve it (a getter asleep
+ * on an empty queue would not look): an increment of `aborts` ([A4], seq_cst: the getters' [W2]
+ * compares it with aborts_seen) and a notification. Reads only: the consumer decides (BR1..). */
+static void
+nudge_consumer(struct ringq_queue *q)
+{
+  struct ringq__bytes *b = bytes_of(q);
+  struct cover cv;
+  uint64_t pos = 0;
+  uint32_t word = 0;
+  int dead = 0;
+  if (q->peer == 0 || !ringq__bytes_stuck(b, geom_of(q), &pos, &word) ||
+      !ringq__peers_stuck_put(q, pos))
+    return;
+  memset(&cv, 0, sizeof cv);
+  cv.pos = pos;
+  if (ringq__peers_scan(q, 3u, match_cover, &cv, &dead) || !dead)
+    return;
+  /* [A4] seq_cst, as an abort's: the getters' [N1]. */
+  atomic_fetch_add_explicit(&b->aborts, 1, memory_order_seq_cst);
+  ringq__notify(q, &ringq__sh(q)->not_empty);
+}
+
 /* queue.c's closing(): a shutdown has begun (relaxed, as there). */
 static int
 closing(struct ringq_queue *q)
@@ -197,6 +502,8 @@ attempt_put(struct ringq_queue *q, void *op, int64_t deadline)
     ringq__notify(q, &ringq__sh(q)->not_empty); /* [N2]..[N4] for the getter */
     return RINGQ_OK;
   }
+  if (k == 0)
+    nudge_consumer(q); /* a dead putter's record may hold the room */
   return k == 0 ? RINGQ_FULL : (enum ringq_status)k;
 }
 
@@ -337,11 +644,21 @@ static enum ringq_status
 attempt_reserve(struct ringq_queue *q, void *op, int64_t deadline)
 {
   struct reservation *r = op;
+  _Atomic(uint64_t) *cw = NULL;
+  enum ringq_status st;
   (void)deadline;
   if (closing(q))
     return RINGQ_SHUTDOWN;
-  /* [R1]..[R3], [P1]; nothing is published: no notification. */
-  return ringq__bytes_reserve(bytes_of(q), geom_of(q), r->n, ringq__bytes_claimant(q), &r->data);
+  /* A claim word for the reservation's life ("Dead putters"): none free, no room for now. */
+  if (q->peer != 0 && (cw = ringq__peers_claim_any(q, 1u)) == NULL)
+    return RINGQ_FULL;
+  /* [BK1], [R1]..[R3], [P1]; nothing is published: no notification. */
+  st = ringq__bytes_reserve(bytes_of(q), geom_of(q), r->n, ringq__bytes_claimant(q), cw, &r->data);
+  if (st != RINGQ_OK && cw != NULL)
+    ringq__peers_unclaim(cw);
+  if (st == RINGQ_FULL)
+    nudge_consumer(q); /* a dead putter's record may hold the room */
+  return st;
 }
 
 enum ringq_status
@@ -397,6 +714,11 @@ ringq_queue_abort_bytes(struct ringq_queue *q, void *ptr)
   if (q == NULL || !q->bytes || ringq__bytes_own(bytes_of(q), geom_of(q), ptr, &hdr, &reserved) != RINGQ_OK)
     return RINGQ_EINVAL;
   ringq__bytes_pad(hdr, reserved); /* [P3] release: the getter skips it */
+  if (q->peer != 0) {
+    _Atomic(uint64_t) *cw = own_word(q, hdr, reserved);
+    if (cw != NULL)
+      ringq__peers_unclaim(cw); /* [BK2]'s clear, release: after the PAD */
+  }
   /* [A4] seq_cst; the blocking layer's [N1] for a getter that frees PADs (its [W2] compares
    * aborts with aborts_seen); release for [A5]: the PAD is written. */
   atomic_fetch_add_explicit(&bytes_of(q)->aborts, 1, memory_order_seq_cst);

@@ -21,10 +21,10 @@
  *              when a record did not fit before it, or what a commit shorter than its reservation
  *              left over, or a reservation aborted or refused by a shutdown
  * The second word is the claimant: 0, or for a process-shared queue the pid of the process that
- * reserved the record (written before the header says BUSY). It is there for dead-peer recovery
- * (src/peers.c, issue 10): a BUSY record whose claimant is dead may be turned into a PAD of its
- * reserved length by a store-release of (PAD | length) to its header, and counted as lost; see
- * ringq__bytes_stuck below, the hook for it.
+ * reserved the record (written before the header says BUSY), for people reading a dump: liveness
+ * is decided by the participant table (src/bytes.c, "Dead putters"), never by this pid. A BUSY
+ * header may carry RINGQ__BYTES_COUNTING (its commit has begun); a BUSY record of a dead putter
+ * that has not is turned into a PAD by the consumer (a CAS) and counted lost.
  *
  * Wrap. A record never wraps: when it does not fit before the end of the ring, the reservation
  * takes the rest of the ring as a PAD and the record starts at offset 0. A record of at most half
@@ -46,6 +46,7 @@
 
 #include "queue_internal.h"
 #include "ringq/queue.h"
+#include "wait.h" /* RINGQ__HOOK */
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -56,6 +57,10 @@
 #define RINGQ__BYTES_PAD 0xC0000000u
 #define RINGQ__BYTES_STATE 0xC0000000u
 #define RINGQ__BYTES_LEN 0x3FFFFFFFu
+/* In a BUSY header of a queue with a participant table: the commit has begun ([BK2] of
+ * src/bytes.c); no survivor may skip the record any more. (A length never has this bit: lengths
+ * are at most RINGQ_MAX_ELEM_SIZE.) */
+#define RINGQ__BYTES_COUNTING 0x20000000u
 #define RINGQ__BYTES_HDR ((uint64_t)8)
 #define RINGQ__BYTES_MIN ((uint64_t)64)
 
@@ -172,6 +177,26 @@ ringq__bytes_geom(size_t capacity, size_t max_len, int multi, int claim, struct 
 }
 
 /* Make a record ring of geometry g in memory of ringq__bytes_memsize bytes (not thread-safe). */
+/* A putter's claim word ([BK1] of src/bytes.c): bit 0 set, bits 3..34 the claimed position's
+ * bits 3..34 (positions are multiples of 8; a ring is at most 2^31 bytes, so a position is rebuilt
+ * from them near any other position of the ring), bits 35..63 the bytes claimed / 8 (at most the
+ * ring's size). ringq__bclaim(0, 0) | 1 claims nothing (a word taken, no claim made yet). */
+static inline uint64_t
+ringq__bclaim(uint64_t w, uint64_t e)
+{
+  return 1u | (((w >> 3) & 0xffffffffu) << 3) | ((e >> 3) << 35);
+}
+
+/* Claim c covers position pos: how many bytes of it are at or after pos (0: it does not). */
+static inline uint64_t
+ringq__bclaim_left(uint64_t c, uint64_t pos)
+{
+  uint64_t e8 = c >> 35, d8 = ((pos >> 3) - ((c >> 3) & 0xffffffffu)) & 0xffffffffu;
+  if (!(c & 1u) || d8 >= e8)
+    return 0;
+  return (e8 - d8) << 3;
+}
+
 static inline void
 ringq__bytes_init(struct ringq__bytes *b, const struct ringq__bgeom *g)
 {
@@ -207,7 +232,7 @@ ringq__bytes_fits(const struct ringq__bgeom *g, uint64_t w, uint64_t r, uint64_t
  * any thread. */
 static inline enum ringq_status
 ringq__bytes_reserve(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t len,
-                     uint32_t claimant, unsigned char **data)
+                     uint32_t claimant, _Atomic(uint64_t) *cw, unsigned char **data)
 {
   uint64_t rec = ringq__bytes_rec(len), w, r, off, start;
   struct ringq__bhdr *h;
@@ -234,12 +259,23 @@ ringq__bytes_reserve(struct ringq__bytes *b, const struct ringq__bgeom *g, uint6
         return RINGQ_FULL;
       off = w & g->mask;
       start = off + rec > g->size ? w + (g->size - off) : w;
-      /* [R3] relaxed CAS: the claim of [w, start + rec), exclusive (one winner per w). The
-       * headers written below are published by [P1] / [P3] (release); until then the consumer
-       * reads 0 there (MPSC: freed space is zeroed). */
-      if (atomic_compare_exchange_weak_explicit(&b->wpos, &w, start + rec, memory_order_relaxed,
-                                                memory_order_relaxed))
+      if (cw != NULL)
+        /* [BK1] relaxed: published by [R3], seq_cst below (src/bytes.c, "Dead putters"). */
+        atomic_store_explicit(cw, ringq__bclaim(w, start + rec - w), memory_order_relaxed);
+      /* [R3] CAS, relaxed (seq_cst with a claim word: a release for [BK1]): the claim of
+       * [w, start + rec), exclusive (one winner per w). The headers written below are published
+       * by [P1] / [P3] (release); until then the consumer reads 0 there (MPSC: freed space is
+       * zeroed). */
+      if (cw != NULL ? atomic_compare_exchange_weak_explicit(&b->wpos, &w, start + rec,
+                                                             memory_order_seq_cst,
+                                                             memory_order_relaxed)
+                     : atomic_compare_exchange_weak_explicit(&b->wpos, &w, start + rec,
+                                                             memory_order_relaxed,
+                                                             memory_order_relaxed)) {
+        if (cw != NULL)
+          RINGQ__HOOK(RINGQ__HOOK_BYTES_CLAIMED);
         break;
+      }
     }
   } else {
     /* [R2] relaxed: only the producer moves wpos. */
@@ -258,6 +294,9 @@ ringq__bytes_reserve(struct ringq__bytes *b, const struct ringq__bgeom *g, uint6
     }
     off = w & g->mask;
     start = off + rec > g->size ? w + (g->size - off) : w;
+    if (cw != NULL)
+      /* [BK1] relaxed: published by the exchange [R3] below. */
+      atomic_store_explicit(cw, ringq__bclaim(w, start + rec - w), memory_order_relaxed);
   }
   if (start != w)
     /* [P1] release; pairs with [C2]: the end of the ring is a PAD. */
@@ -269,7 +308,11 @@ ringq__bytes_reserve(struct ringq__bytes *b, const struct ringq__bgeom *g, uint6
   /* [P1] release; pairs with [C2] and with a liveness check's acquire (src/peers.c): BUSY, this
    * many bytes, this claimant. */
   atomic_store_explicit(&h->word, RINGQ__BYTES_BUSY | (uint32_t)len, memory_order_release);
-  if (!g->multi)
+  if (!g->multi && cw != NULL)
+    /* [R3] seq_cst exchange (SPSC with a claim word: a read-modify-write, so that a later
+     * putter's [R3] continues its release sequence for BR1 of src/bytes.c); as below. */
+    (void)atomic_exchange_explicit(&b->wpos, start + rec, memory_order_seq_cst);
+  else if (!g->multi)
     /* [R3] release (SPSC, after the headers); pairs with [C1']: the consumer reads headers
      * below wpos only, and finds them written (BUSY or PAD at least). */
     atomic_store_explicit(&b->wpos, start + rec, memory_order_release);
@@ -339,18 +382,31 @@ ringq__bytes_count(struct ringq__bytes *b, int closable)
  * nothing was accepted). */
 static inline ptrdiff_t
 ringq__bytes_commit(struct ringq__bytes *b, struct ringq__bhdr *hdr, uint64_t reserved,
-                    uint64_t len, int closable)
+                    uint64_t len, int closable, int counting)
 {
   uint64_t rec = ringq__bytes_rec(len), full = ringq__bytes_rec(reserved);
+  uint32_t busy = RINGQ__BYTES_BUSY | (uint32_t)reserved;
   if (rec < full)
-    /* [P3] release (ordered before the COMMITTED store below, which also publishes it): what the
-     * message does not use is skipped. */
+    /* [P3] release (ordered before the COMMITTED store below, which also publishes it, and
+     * before the COUNTING CAS): what the message does not use is skipped. */
     atomic_store_explicit(&((struct ringq__bhdr *)((unsigned char *)hdr + rec))->word,
                           RINGQ__BYTES_PAD | (uint32_t)(full - rec), memory_order_release);
+  /* [BK2] seq_cst CAS (a queue with a participant table): BUSY|reserved -> BUSY|COUNTING|len,
+   * the one decision, on this word, between this commit and a survivor's skip (BR3, src/bytes.c);
+   * release for the shortening PAD above, which a survivor's walk past this record reads. Lost:
+   * the record is a PAD, skipped as a dead putter's (only a wrong liveness answer can do that). */
+  if (counting && !atomic_compare_exchange_strong_explicit(
+                      &hdr->word, &busy, RINGQ__BYTES_BUSY | RINGQ__BYTES_COUNTING | (uint32_t)len,
+                      memory_order_seq_cst, memory_order_relaxed))
+    return RINGQ_ECORRUPT;
+  if (counting)
+    RINGQ__HOOK(RINGQ__HOOK_BYTES_COUNTING);
   if (ringq__bytes_count(b, closable) != RINGQ_OK) {
     ringq__bytes_pad(hdr, reserved);
     return RINGQ_SHUTDOWN;
   }
+  if (counting)
+    RINGQ__HOOK(RINGQ__HOOK_BYTES_COUNTED);
   /* [P3] release; pairs with [C2]: the message's bytes are written. */
   atomic_store_explicit(&hdr->word, RINGQ__BYTES_COMMITTED | (uint32_t)len, memory_order_release);
   return 1;
@@ -360,17 +416,20 @@ ringq__bytes_commit(struct ringq__bytes *b, struct ringq__bhdr *hdr, uint64_t re
  * room (a put only), or RINGQ_SHUTDOWN / RINGQ_EINVAL / RINGQ_ECORRUPT. */
 static inline ptrdiff_t
 ringq__bytes_push(struct ringq__bytes *b, const struct ringq__bgeom *g,
-                  const struct ringq__bytes_put *op, int closable, uint32_t claimant)
+                  const struct ringq__bytes_put *op, int closable, uint32_t claimant,
+                  _Atomic(uint64_t) *cw, int counting)
 {
   struct ringq__bhdr *hdr;
   uint64_t reserved;
   if (op->rec == NULL) {
     unsigned char *data = NULL;
-    enum ringq_status st = ringq__bytes_reserve(b, g, op->len, claimant, &data);
+    enum ringq_status st = ringq__bytes_reserve(b, g, op->len, claimant, cw, &data);
     if (st != RINGQ_OK)
       return st == RINGQ_FULL ? 0 : (ptrdiff_t)st;
     if (op->len > 0)
       memcpy(data, op->buf, op->len);
+    if (cw != NULL)
+      RINGQ__HOOK(RINGQ__HOOK_BYTES_WRITTEN);
     hdr = (struct ringq__bhdr *)(data - RINGQ__BYTES_HDR);
     reserved = op->len;
   } else {
@@ -380,7 +439,7 @@ ringq__bytes_push(struct ringq__bytes *b, const struct ringq__bgeom *g,
     if (op->len > reserved)
       return RINGQ_EINVAL;
   }
-  return ringq__bytes_commit(b, hdr, reserved, op->len, closable);
+  return ringq__bytes_commit(b, hdr, reserved, op->len, closable, counting);
 }
 
 /* ---- the consumer (one thread at a time) ---------------------------------------------------- */
@@ -604,35 +663,32 @@ ringq__bytes_pad_ready(struct ringq__bytes *b)
          atomic_load_explicit(&b->aborts_seen, memory_order_seq_cst);
 }
 
-/* Hook for dead-peer recovery (src/peers.c, issue 10; not called yet): the BUSY record at the
- * consumer's position, if there is one, with its claimant and reserved length. The recovery, once
- * it knows the claimant is dead, turns it into a PAD (ringq__bytes_pad) and counts it as lost; a
- * claimant killed between its claim [R3] and its BUSY store [P1] leaves a header that reads 0,
- * which this cannot size: it reports nothing then. Returns 1 with *claimant / *reserved, or 0. */
+/* The consumer's view for dead-peer recovery (src/bytes.c, "Dead putters"): the first record at
+ * or after rpos that is not a PAD, below wpos, when its header reads 0 (claimed, not written) or
+ * BUSY: its position in *pos, its header word in *word. 0: none (a committed message, nothing
+ * reserved, or impossible values). Writes nothing. Bounded by the bytes in use. */
 static inline int
-ringq__bytes_stuck(struct ringq__bytes *b, const struct ringq__bgeom *g, struct ringq__bhdr **hdr,
-                   uint32_t *claimant, uint64_t *reserved)
+ringq__bytes_stuck(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t *pos,
+                   uint32_t *word)
 {
-  /* relaxed: the consumer's own word (the recovery runs as, or with, the consumer). */
-  uint64_t pos = atomic_load_explicit(&b->rpos, memory_order_relaxed), n;
+  /* acquire; pairs with [F2] (a putter may ask too: read-only, every value checked). */
+  uint64_t p = atomic_load_explicit(&b->rpos, memory_order_acquire), n;
+  /* acquire; pairs with [R3]: the records below it are claimed. */
   uint64_t w = atomic_load_explicit(&b->wpos, memory_order_acquire);
-  for (n = 0; n <= g->size / RINGQ__BYTES_HDR && w - pos >= RINGQ__BYTES_HDR && w - pos <= g->size;
+  for (n = 0; n <= g->size / RINGQ__BYTES_HDR && w - p >= RINGQ__BYTES_HDR && w - p <= g->size;
        n++) {
-    struct ringq__bhdr *h = ringq__bytes_hdr(b, g, pos);
-    /* acquire; pairs with [P1]: the claimant was written before BUSY. */
-    uint32_t word = atomic_load_explicit(&h->word, memory_order_acquire);
-    uint64_t k = word & RINGQ__BYTES_LEN;
-    if ((word & RINGQ__BYTES_STATE) == RINGQ__BYTES_PAD && k >= RINGQ__BYTES_HDR &&
-        (k & 7) == 0 && (pos & g->mask) + k <= g->size) {
-      pos += k;
+    /* [C2] acquire; pairs with [P1] / [P3]. */
+    uint32_t v = atomic_load_explicit(&ringq__bytes_hdr(b, g, p)->word, memory_order_acquire);
+    uint64_t k = v & RINGQ__BYTES_LEN;
+    if ((v & RINGQ__BYTES_STATE) == RINGQ__BYTES_PAD && k >= RINGQ__BYTES_HDR && (k & 7) == 0 &&
+        (p & g->mask) + k <= g->size && k <= w - p) {
+      p += k;
       continue;
     }
-    if ((word & RINGQ__BYTES_STATE) != RINGQ__BYTES_BUSY || k > g->max_len)
+    if (v != 0 && (v & RINGQ__BYTES_STATE) != RINGQ__BYTES_BUSY)
       return 0;
-    *hdr = h;
-    /* relaxed: ordered by the acquire above. */
-    *claimant = atomic_load_explicit(&h->claimant, memory_order_relaxed);
-    *reserved = k;
+    *pos = p;
+    *word = v;
     return 1;
   }
   return 0;

@@ -12,7 +12,10 @@
  *       for ever, and so does everything behind it;
  *   (c) an SPSC get_busy word raised: an immediate shutdown waits for it ([G3] in queue.c);
  *   (d) waiter counts: `blocked` (ringq_queue_fini says EBUSY) and the sleepers of a waitq word.
- * This file removes (a), (b) and (c) and makes (d) harmless. It does nothing for queues made with
+ *   (e) a byte queue's reservation (src/bytes.c) never committed: the getter stops at it.
+ * This file removes (a), (b) and (c) and makes (d) harmless; (e) is src/bytes.c's ("Dead
+ * putters"), with this file's table, liveness, scans and claim words (ringq__peers_scan,
+ * ringq__peers_claim_any ...). It does nothing for queues made with
  * ringq_queue_init in memory the caller shares (there is no table there): dead-peer survival
  * needs the shm API.
  *
@@ -219,20 +222,29 @@ ringq__peers_blocked(struct ringq_queue *q)
 
 /* ---- resolving a stuck ticket -------------------------------------------------------------- */
 
-/* R2: 1 if a live entry's word of direction dir claims x, else 0; *dead: a dead entry's word
- * does. Bounded: RINGQ__PEERS * RINGQ__LANES loads, and one fcntl per entry with a claim. */
-static int
-live_claim(struct ringq_queue *q, int dir, uint64_t x, int *dead)
+/* Scan the claim words of the directions in dirs (bit PUT, bit GET) of every entry: 1 if a word
+ * that `match` accepts belongs to a live entry (at once), else 0; *dead: a dead entry's word
+ * matched. R2 of the MPMC resolvers and BR2 of the byte queues' (src/bytes.c). Bounded:
+ * RINGQ__PEERS * 2 * RINGQ__LANES loads, and one fcntl per entry with a match. */
+int
+ringq__peers_scan(struct ringq_queue *q, unsigned dirs, ringq__claim_match match, void *ctx,
+                  int *dead)
 {
   uint32_t i, l;
+  int dir;
   *dead = 0;
   for (i = 0; i < RINGQ__PEERS; i++) {
-    _Atomic(uint64_t) *w = lanes(&table(q)->entry[i], dir);
     int claimed = 0;
-    for (l = 0; l < RINGQ__LANES; l++)
-      /* [R2] seq_cst; after [R1] in the total order: sees a live winner's [K1], or its [K2]. */
-      if (claims(atomic_load_explicit(&w[l], memory_order_seq_cst), x))
-        claimed = 1;
+    for (dir = PUT; dir <= GET; dir++) {
+      _Atomic(uint64_t) *w = lanes(&table(q)->entry[i], dir);
+      if (!(dirs & (1u << dir)))
+        continue;
+      for (l = 0; l < RINGQ__LANES; l++)
+        /* [R2] / BR2 seq_cst; after [R1] / BR1 in the total order: sees a live winner's [K1],
+         * or its [K2]. */
+        if (match(atomic_load_explicit(&w[l], memory_order_seq_cst), ctx))
+          claimed = 1;
+    }
     if (!claimed)
       continue;
     if (alive(q, i))
@@ -240,6 +252,43 @@ live_claim(struct ringq_queue *q, int dir, uint64_t x, int *dead)
     *dead = 1;
   }
   return 0;
+}
+
+/* Clear the words of dead entries (directions dirs) that `match` accepts, once what they claim
+ * is resolved (CAS: a word rewritten by a new owner since is left alone). */
+void
+ringq__peers_clear_dead(struct ringq_queue *q, unsigned dirs, ringq__claim_match match, void *ctx)
+{
+  uint32_t i, l;
+  int dir;
+  for (i = 0; i < RINGQ__PEERS; i++)
+    for (dir = PUT; dir <= GET; dir++) {
+      _Atomic(uint64_t) *w = lanes(&table(q)->entry[i], dir);
+      if (!(dirs & (1u << dir)))
+        continue;
+      for (l = 0; l < RINGQ__LANES; l++) {
+        /* relaxed: the CAS below validates it. */
+        uint64_t c = atomic_load_explicit(&w[l], memory_order_relaxed);
+        if (match(c, ctx) && !alive(q, i))
+          /* relaxed: the word only names something that needs nothing more. */
+          atomic_compare_exchange_strong_explicit(&w[l], &c, 0, memory_order_relaxed,
+                                                  memory_order_relaxed);
+      }
+    }
+}
+
+static int
+match_ticket(uint64_t c, void *ctx)
+{
+  return claims(c, *(const uint64_t *)ctx);
+}
+
+/* R2: 1 if a live entry's word of direction dir claims x, else 0; *dead: a dead entry's word
+ * does. */
+static int
+live_claim(struct ringq_queue *q, int dir, uint64_t x, int *dead)
+{
+  return ringq__peers_scan(q, 1u << dir, match_ticket, &x, dead);
 }
 
 /* A getter's view: ticket x is won by a putter and not published. */
@@ -303,23 +352,18 @@ resolve_get(struct ringq_queue *q, uint64_t x)
   return R_RESOLVED;
 }
 
-/* Clear dead words of direction dir that claim x, once x is resolved (CAS: a word rewritten by
- * a new owner since is left alone). */
+/* A word claiming x alone (a burst's word still claims its other tickets). */
+static int
+match_ticket_alone(uint64_t c, void *ctx)
+{
+  return claims(c, *(const uint64_t *)ctx) && ((c >> 48) & CLAIM_MAX) == 1;
+}
+
+/* Clear dead words of direction dir that claim x, once x is resolved. */
 static void
 clear_dead_words(struct ringq_queue *q, int dir, uint64_t x)
 {
-  uint32_t i, l;
-  for (i = 0; i < RINGQ__PEERS; i++) {
-    _Atomic(uint64_t) *w = lanes(&table(q)->entry[i], dir);
-    for (l = 0; l < RINGQ__LANES; l++) {
-      /* relaxed: the CAS below validates it. */
-      uint64_t c = atomic_load_explicit(&w[l], memory_order_relaxed);
-      if (claims(c, x) && ((c >> 48) & CLAIM_MAX) == 1 && !alive(q, i))
-        /* relaxed: the word only names a ticket that needs nothing more. */
-        atomic_compare_exchange_strong_explicit(&w[l], &c, 0, memory_order_relaxed,
-                                                memory_order_relaxed);
-    }
-  }
+  ringq__peers_clear_dead(q, 1u << dir, match_ticket_alone, &x);
 }
 
 /* Whether this handle has seen ticket x stuck for STUCK_NS (and start the clock if not). */
@@ -334,6 +378,18 @@ stuck_long(_Atomic(uint64_t) *ticket, _Atomic(int64_t) *since, uint64_t x)
     return 0;
   }
   return now - atomic_load_explicit(since, memory_order_relaxed) >= STUCK_NS;
+}
+
+int
+ringq__peers_stuck(struct ringq_queue *q, uint64_t x)
+{
+  return q->peer != 0 && stuck_long(&q->stuck_get, &q->stuck_get_since, x);
+}
+
+int
+ringq__peers_stuck_put(struct ringq_queue *q, uint64_t x)
+{
+  return q->peer != 0 && stuck_long(&q->stuck_put, &q->stuck_put_since, x);
 }
 
 int
@@ -469,6 +525,47 @@ static inline void
 lane_drop(_Atomic(uint64_t) *w)
 {
   atomic_store_explicit(w, 0, memory_order_release);
+}
+
+/* A byte queue's claim ([BK1] of src/bytes.c): any free word of this handle's entry, put words
+ * first, then get words (a byte queue's getter records no claims), taken by a relaxed CAS from 0
+ * (the claim [R3] that follows is seq_cst: it publishes it). NULL: all 2 * RINGQ__LANES taken. */
+_Atomic(uint64_t) *
+ringq__peers_claim_any(struct ringq_queue *q, uint64_t c)
+{
+  struct ringq__peer *p = &table(q)->entry[q->peer - 1];
+  uint32_t l;
+  int dir;
+  for (dir = PUT; dir <= GET; dir++)
+    for (l = 0; l < RINGQ__LANES; l++) {
+      uint64_t zero = 0;
+      /* [BK1] relaxed CAS: published by the release of [R3]. */
+      if (atomic_compare_exchange_strong_explicit(&lanes(p, dir)[l], &zero, c,
+                                                  memory_order_relaxed, memory_order_relaxed))
+        return &lanes(p, dir)[l];
+    }
+  return NULL;
+}
+
+/* The word of this handle's entry that `match` accepts (the first), or NULL. */
+_Atomic(uint64_t) *
+ringq__peers_find_own(struct ringq_queue *q, ringq__claim_match match, void *ctx)
+{
+  struct ringq__peer *p = &table(q)->entry[q->peer - 1];
+  uint32_t l;
+  int dir;
+  for (dir = PUT; dir <= GET; dir++)
+    for (l = 0; l < RINGQ__LANES; l++)
+      /* relaxed: this entry's words that match are this process's (or its fork family's). */
+      if (match(atomic_load_explicit(&lanes(p, dir)[l], memory_order_relaxed), ctx))
+        return &lanes(p, dir)[l];
+  return NULL;
+}
+
+void
+ringq__peers_unclaim(_Atomic(uint64_t) *w)
+{
+  lane_drop(w); /* [K2] / [BK2]'s clear, release */
 }
 
 /* ---- the ring operations ------------------------------------------------------------------ */
@@ -639,6 +736,8 @@ resolve_word(struct ringq_queue *q, int dir, uint64_t c)
   uint64_t k = (c >> 48) & CLAIM_MAX, j;
   struct ringq_mpmc *r = ring(q);
   uint64_t cur, x0;
+  if (q->bytes) /* a byte queue's claim (src/bytes.c): kept until the consumer passed it */
+    return ringq__bytes_claim_pending(q, c) ? R_BUSY : R_DONE;
   if (!(c & 1u) || k == 0 || k > q->geom.mask + 1)
     return R_DONE; /* no claim, or not one a valid ring could make */
   /* Rebuild the full ticket from its low 48 bits, near the index it was claimed from. relaxed:

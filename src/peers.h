@@ -233,8 +233,31 @@ slow:
   }
 }
 
-/* Byte queues (src/bytes.c, being moved into shared memory elsewhere) do not record claims here
- * yet: a byte queue's reservation has its own claimant word (ringq__bytes_claimant). Hook: give
- * that word this handle's tag (q->peer) and test it with ringq__peers_tag_dead. */
+/* ---- byte queues (src/bytes.c: "Dead putters") ------------------------------------------ */
+
+/* A predicate over a claim word's value (ctx: the caller's, may record what it saw). */
+typedef int (*ringq__claim_match)(uint64_t c, void *ctx);
+
+/* Scan the words of directions dirs (bit RINGQ__PEER_PUT, bit RINGQ__PEER_GET) of every entry:
+ * 1 if a live entry's word matches; else 0, *dead set when a dead entry's does. */
+int ringq__peers_scan(struct ringq_queue *q, unsigned dirs, ringq__claim_match match, void *ctx,
+                      int *dead);
+/* CAS to 0 the matching words of dead entries. */
+void ringq__peers_clear_dead(struct ringq_queue *q, unsigned dirs, ringq__claim_match match,
+                             void *ctx);
+/* Whether this handle has seen x stuck for STUCK_NS (the getters' clock; starts it if not). */
+int ringq__peers_stuck(struct ringq_queue *q, uint64_t x);
+/* The same with the putters' clock. */
+int ringq__peers_stuck_put(struct ringq_queue *q, uint64_t x);
+/* Take any free word of this handle's entry (q->peer != 0) holding c; NULL: none free. */
+_Atomic(uint64_t) *ringq__peers_claim_any(struct ringq_queue *q, uint64_t c);
+/* The word of this handle's entry that matches, or NULL. */
+_Atomic(uint64_t) *ringq__peers_find_own(struct ringq_queue *q, ringq__claim_match match,
+                                         void *ctx);
+/* Clear a claim word (release). */
+void ringq__peers_unclaim(_Atomic(uint64_t) *w);
+/* src/bytes.c, for a takeover: a dead entry's byte claim c still covers bytes the consumer has
+ * not passed (keep the entry for the consumer to resolve). */
+int ringq__bytes_claim_pending(struct ringq_queue *q, uint64_t c);
 
 #endif /* RINGQ_SRC_PEERS_H */

@@ -419,8 +419,7 @@ spsc_push_n(struct ringq_queue *q, const void *items, size_t n, int closable)
   struct ringq_spsc *r = spsc_of(q);
   enum ringq_status st;
   if (q->bytes) /* one put or commit (n is 1): [N1] = [P2] of src/bytes.h */
-    return ringq__bytes_push(bytes_of(q), &q->bgeom, (const struct ringq__bytes_put *)items, closable,
-                             ringq__bytes_claimant(q));
+    return ringq__bytes_push_q(q, items, closable);
   if (q->unbounded)
     return unbounded_give(q, items, n, closable);
   if (n != 1)
@@ -715,6 +714,10 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     if (q->bytes) {
       struct ringq__bytes_get *g = items;
       k = ringq__bytes_pop(bytes_of(q), &q->bgeom, g, mo);
+      /* A record of a dead putter holds the consumer (src/bytes.c, "Dead putters"): resolved
+       * here, inside the get_busy window (the discarder waits it out), then look again. */
+      if (k == 0 && q->peer != 0 && ringq__bytes_unstick(q))
+        k = ringq__bytes_pop(bytes_of(q), &q->bgeom, g, mo);
       if ((k == 1 && g->peek) || k == RINGQ_EINVAL)
         return k; /* a peek is a get under way until its release lowers get_busy ([G2]);
                      EINVAL: a peek is open, and its get_busy must stay raised */
@@ -1781,6 +1784,9 @@ discard_all(struct ringq_queue *q)
       if (q->peer != 0 && q->kind == RINGQ_QUEUE_MPMC && !q->unbounded && !q->bytes &&
           ringq__peers_unstick_get(q, atomic_load_explicit(head_word(q), memory_order_acquire)))
         continue;
+      /* A byte record whose putter died becomes a PAD (bytes.c): the discarder is the consumer. */
+      if (q->peer != 0 && q->bytes && ringq__bytes_unstick(q))
+        continue;
       /* Shared queue: a claimed slot nobody wrote for that long stays behind (its items too). */
       if (deadline != RINGQ__FOREVER && ringq__now_ns() >= deadline)
         return;
@@ -2052,6 +2058,7 @@ ringq__init_handle(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned f
   atomic_init(&q->stuck_put, 0);
   atomic_init(&q->stuck_get_since, 0);
   atomic_init(&q->stuck_put_since, 0);
+  atomic_init(&q->bytes_aborts_view, 0);
   atomic_init(&q->asym, kind == RINGQ_QUEUE_SPSC && !shared && ringq__heavy_barrier_available());
   atomic_init(&q->degraded, 0);
   atomic_init(&q->poll_fd[POLL_READABLE], -1);

@@ -128,6 +128,9 @@ struct ringq_queue {
    * a heuristic that decides when to scan the table, never what to do). */
   _Atomic(uint64_t) stuck_get, stuck_put;
   _Atomic(int64_t) stuck_get_since, stuck_put_since;
+  /* A byte queue's consumer: `aborts` as it last saw it (src/bytes.c, BR0: a change since is an
+   * abort, or a putter's nudge, and the consumer looks at a stuck record at once). */
+  _Atomic(uint64_t) bytes_aborts_view;
 
   struct ringq__shared own;
 };
@@ -248,6 +251,12 @@ ptrdiff_t ringq__bytes_take(struct ringq_queue *q, void *op);
  * other thread, such as an event loop, room for the largest), and the process's claimant word. */
 int ringq__bytes_put_may_proceed(struct ringq_queue *q);
 uint32_t ringq__bytes_claimant(const struct ringq_queue *q);
+/* bytes.c: queue.c's push of a byte queue (a put: reserve, copy, commit; or a commit), with the
+ * claim words of a queue with a participant table ("Dead putters"). As ringq__bytes_push. */
+ptrdiff_t ringq__bytes_push_q(struct ringq_queue *q, const void *op, int closable);
+/* bytes.c: the consumer (inside its get_busy window, or the discarder) resolves a record left by
+ * a dead putter ("Dead putters", BR1..BR3). 1: something changed, look again; 0: wait. */
+int ringq__bytes_unstick(struct ringq_queue *q);
 /* bytes.c: the handle of a byte queue of `kind` (RINGQ_QUEUE_BYTES_SPSC / _MPSC), capacity in
  * bytes and largest message max_len (0: the largest possible): ringq__init_handle's fields, the
  * record ring's geometry (bgeom) and the byte-queue flags; the caller sets the offsets and makes

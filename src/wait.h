@@ -68,7 +68,11 @@ enum ringq__hook_point {
   RINGQ__HOOK_BEFORE_WAKE,     /* notifier: waiters seen, epoch not yet bumped */
   RINGQ__HOOK_PEER_PUT_CLAIMED, /* shared MPMC put (peers.c): tail claimed, slot not written */
   RINGQ__HOOK_PEER_GET_CLAIMED, /* shared MPMC get (peers.c): head claimed, slot not released */
-  RINGQ__HOOK_GET_BUSY          /* SPSC get: get_busy raised ([G1]), state not yet read */
+  RINGQ__HOOK_GET_BUSY,         /* SPSC get: get_busy raised ([G1]), state not yet read */
+  RINGQ__HOOK_BYTES_CLAIMED,    /* shared byte put / reserve: wpos claimed ([R3]), header 0 */
+  RINGQ__HOOK_BYTES_WRITTEN,    /* shared byte put: BUSY, message copied, commit not begun */
+  RINGQ__HOOK_BYTES_COUNTING,   /* shared byte commit: COUNTING CAS done, [P2] not yet */
+  RINGQ__HOOK_BYTES_COUNTED     /* shared byte commit: [P2] done, [P3] not yet */
 };
 #ifdef RINGQ_TEST_HOOKS
 typedef void (*ringq__hook_fn)(enum ringq__hook_point);

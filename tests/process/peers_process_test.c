@@ -16,6 +16,16 @@
  *                claims resolved), and items got + lost == items put
  *   storm        producers and consumers SIGKILLed at random instants, hundreds of times, with
  *                pauses injected inside the claim windows; exact accounting (see storm_check)
+ *   bytesdead    BYTES_MPSC putters killed holding a reservation, between their claim and their
+ *                header (a wrap), after their COUNTING CAS and after their count: later
+ *                messages (this process's and another producer's) flow after ~5 ms, stats.lost
+ *                counts the skipped records once each, a counted one is delivered, join and an
+ *                immediate shutdown complete
+ *   bytesstopped a BYTES_MPSC reserver stopped (SIGSTOP) is live: never skipped; it commits after
+ *                SIGCONT and its message comes first
+ *   bytesstorm   BYTES_MPSC producers of random lengths SIGKILLed at random instants (pauses in
+ *                the claim and copy windows), this process consuming; exact accounting
+ *                (bytes_storm_check)
  * Uses the test hooks of ringq_testable to die or pause at a given step. Exit 0 passed, 1 failed. */
 #define _GNU_SOURCE
 #include <ringq/queue.h>
@@ -814,11 +824,438 @@ scenario_storm(void)
   return failures ? 1 : 0;
 }
 
+/* ---- byte queues (src/bytes.c, "Dead putters") -------------------------------------------- */
+
+/* A child that opens the byte queue by name and dies holding a reservation of `len` bytes
+ * (step < 0: after reserve returned, with the message half written) or at `step` inside a put of
+ * msg. */
+static pid_t
+spawn_bytes_dier(const char *name, int step, const char *msg, size_t len)
+{
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct ringq_queue *mine;
+    void *at = NULL;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
+      _exit(2);
+    if (step < 0) {
+      if (ringq_queue_reserve_bytes(mine, len, &at, 10 * SEC) != RINGQ_OK)
+        _exit(4);
+      memset(at, 'z', len / 2);
+      raise(SIGKILL);
+    }
+    die_at_step((enum ringq__hook_point)step);
+    (void)ringq_queue_put_bytes(mine, msg, len);
+    _exit(3); /* the hook did not fire */
+  }
+  return pid;
+}
+
+static void
+put_str(struct ringq_queue *q, const char *m)
+{
+  ST(ringq_queue_put_bytes_nowait(q, m, strlen(m)), RINGQ_OK);
+}
+
+/* Get one message within timeout_ns (-1: untimed, under the watchdog) and compare it. */
+static void
+get_str(struct ringq_queue *q, int64_t timeout_ns, const char *want)
+{
+  char buf[256];
+  size_t len = 0;
+  int st;
+  alarm(60);
+  st = timeout_ns < 0 ? ringq_queue_get_bytes(q, buf, sizeof buf, &len)
+                      : ringq_queue_get_bytes_timeout(q, buf, sizeof buf, &len, timeout_ns);
+  alarm(0);
+  CHECK(st == RINGQ_OK, "get (wanted \"%s\"): %s", want, ringq_strerror(st));
+  CHECK(st != RINGQ_OK || (len == strlen(want) && memcmp(buf, want, len) == 0),
+        "got \"%.*s\", wanted \"%s\"", (int)len, buf, want);
+}
+
+static void
+check_lost(struct ringq_queue *q, uint64_t want)
+{
+  struct ringq_queue_stats s;
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == want, "lost %llu, wanted %llu", (unsigned long long)s.lost,
+        (unsigned long long)want);
+}
+
+static void
+tasks_done(struct ringq_queue *q, int n)
+{
+  int i;
+  for (i = 0; i < n; i++)
+    ST(ringq_queue_task_done(q), RINGQ_OK);
+  ST(ringq_queue_join_timeout(q, 10 * SEC), RINGQ_OK); /* a skipped record is no task */
+}
+
+/* The positions are traced in the comments: a 256-byte ring (largest message 120). */
+static int
+scenario_bytesdead(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  char buf[64];
+  size_t len;
+  int status = 0;
+  pid_t other;
+  signal(SIGALRM, on_alarm);
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_BYTES_MPSC, 256, 0, 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  /* 1. A reservation held by a dead process ([0, 112), BUSY), then this process's messages and
+   * another producer's: they flow once it is skipped (a timed get), lost 1, join completes. */
+  CHECK(killed(spawn_bytes_dier(name, -1, NULL, 100)), "reserver");
+  put_str(q, "p1");
+  put_str(q, "p2");
+  other = fork();
+  if (other == 0) {
+    struct ringq_queue *mine;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK ||
+        ringq_queue_put_bytes(mine, "b1", 2) != RINGQ_OK ||
+        ringq_queue_put_bytes(mine, "b2", 2) != RINGQ_OK || ringq_queue_close(mine) != RINGQ_OK)
+      _exit(1);
+    _exit(0);
+  }
+  CHECK(waitpid(other, &status, 0) == other && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "other producer");
+  check_lost(q, 0);
+  ST(ringq_queue_get_bytes_nowait(q, buf, sizeof buf, &len), RINGQ_EMPTY); /* held back */
+  get_str(q, 10 * SEC, "p1");
+  check_lost(q, 1);
+  get_str(q, 0, "p2");
+  get_str(q, 0, "b1");
+  get_str(q, 0, "b2");
+  tasks_done(q, 4);
+  /* 2. A putter killed between its claim and its header ([176, 368): a wrap, headers 0): an
+   * untimed get skips the wrap's PAD, then the record; lost 2. */
+  CHECK(killed(spawn_bytes_dier(name, RINGQ__HOOK_BYTES_CLAIMED, "0123456789", 100)), "putter");
+  put_str(q, "p3");
+  get_str(q, -1, "p3");
+  check_lost(q, 2);
+  tasks_done(q, 1);
+  /* 3. Killed after its COUNTING CAS, before it counted: not accepted, skipped, lost 3. */
+  CHECK(killed(spawn_bytes_dier(name, RINGQ__HOOK_BYTES_COUNTING, "not counted, lost", 18)),
+        "committer");
+  put_str(q, "p4");
+  get_str(q, 10 * SEC, "p4");
+  check_lost(q, 3);
+  tasks_done(q, 1);
+  /* 4. Killed after it counted, before COMMITTED: accepted, so delivered (not lost). */
+  CHECK(killed(spawn_bytes_dier(name, RINGQ__HOOK_BYTES_COUNTED, "counted, delivered", 18)),
+        "committer 2");
+  put_str(q, "p5");
+  get_str(q, 10 * SEC, "counted, delivered");
+  get_str(q, 0, "p5");
+  check_lost(q, 3);
+  tasks_done(q, 2);
+  /* 5. An orphan reservation left for shutdown(immediate): it completes, its discarder skips the
+   * record (lost 4) and discards p6; a get says SHUTDOWN. */
+  CHECK(killed(spawn_bytes_dier(name, -1, NULL, 50)), "reserver 2");
+  put_str(q, "p6");
+  alarm(60);
+  ST(ringq_queue_shutdown(q, true), RINGQ_OK);
+  alarm(0);
+  check_lost(q, 4);
+  ST(ringq_queue_get_bytes_nowait(q, buf, sizeof buf, &len), RINGQ_SHUTDOWN);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+static int
+scenario_bytesstopped(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  char buf[64];
+  size_t len;
+  int status = 0, round;
+  pid_t pid;
+  signal(SIGALRM, on_alarm);
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_BYTES_MPSC, 256, 0, 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  pid = fork();
+  if (pid == 0) {
+    struct ringq_queue *mine;
+    void *at = NULL;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK ||
+        ringq_queue_reserve_bytes(mine, 40, &at, 10 * SEC) != RINGQ_OK)
+      _exit(2);
+    raise(SIGSTOP); /* holding the reservation */
+    memcpy(at, "stopped", 7);
+    _exit(ringq_queue_commit_bytes(mine, at, 7) == RINGQ_OK && ringq_queue_close(mine) == RINGQ_OK
+              ? 0
+              : 3);
+  }
+  CHECK(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status), "child did not stop");
+  put_str(q, "after");
+  /* Far longer than STUCK_NS, several times: the reserver is live, its record stays. */
+  for (round = 0; round < 5; round++) {
+    ST(ringq_queue_get_bytes_timeout(q, buf, sizeof buf, &len, 100 * MS), RINGQ_EMPTY);
+    check_lost(q, 0);
+  }
+  kill(pid, SIGCONT);
+  CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "child after SIGCONT");
+  get_str(q, 10 * SEC, "stopped");
+  get_str(q, 0, "after");
+  check_lost(q, 0);
+  ST(ringq_queue_shutdown(q, true), RINGQ_OK);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+/* Storm: BYTES_STORM_PRODUCERS producer processes put messages of random lengths (an item, then
+ * filler derived from it) and are SIGKILLed at random instants, pauses injected in the claim
+ * windows; this process is the consumer. Exact accounting (see bytes_storm_check). */
+#define BYTES_STORM_CAPACITY 4096
+#define BYTES_STORM_PRODUCERS 3
+#define BYTES_STORM_KILLS 500
+#define BYTES_STORM_MAX_NS (30 * SEC)
+#define BYTES_STORM_MAX_LEN 600
+
+static unsigned char
+filler(const struct item *it, size_t i)
+{
+  return (unsigned char)((it->check >> ((i % 8) * 8)) ^ i);
+}
+
+static void
+bytes_pause_hook(enum ringq__hook_point p)
+{
+  if (p == RINGQ__HOOK_BYTES_CLAIMED && my_prod != NULL)
+    atomic_store(&my_prod->claimed, atomic_load(&my_prod->attempted));
+  else if (p != RINGQ__HOOK_BYTES_WRITTEN)
+    return; /* the commit's few instructions: no pause (see bytes.c, "Windows that remain") */
+  if (rnd(&hook_rng) % 4 == 0)
+    nap_ns((int64_t)(rnd(&hook_rng) % 300000));
+}
+
+static void
+bytes_storm_child(const char *name, uint32_t id)
+{
+  struct ringq_queue *q;
+  struct producer_rec *p = &g->prod[id];
+  unsigned char msg[BYTES_STORM_MAX_LEN];
+  uint32_t seq = 0;
+  int st;
+  hook_rng = 0x2545f4914f6cdd1dull ^ ((uint64_t)id << 17) ^ (uint64_t)now_ns();
+  atomic_store(&ringq__test_hook, bytes_pause_hook);
+  st = ringq_queue_shm_open(name, &q);
+  if (st != RINGQ_OK)
+    storm_fail("child %u: open: %s", id, ringq_strerror(st));
+  my_prod = p;
+  while (seq < PER_ID) {
+    struct item it = {id, seq, check_of(id, seq)};
+    size_t len = sizeof it + (size_t)(rnd(&hook_rng) % (BYTES_STORM_MAX_LEN - sizeof it + 1)), i;
+    int64_t t0 = now_ns(), late;
+    memcpy(msg, &it, sizeof it);
+    for (i = sizeof it; i < len; i++)
+      msg[i] = filler(&it, i);
+    atomic_store(&p->attempted, seq + 1);
+    st = ringq_queue_put_bytes_timeout(q, msg, len, CALL_NS);
+    late = now_ns() - t0 - CALL_NS;
+    if (late > LATE_NS)
+      storm_fail("a put returned %lld ms late", (long long)(late / MS));
+    if (st == RINGQ_OK)
+      atomic_store(&p->confirmed, ++seq);
+    else if (st != RINGQ_FULL)
+      storm_fail("put: %s", ringq_strerror(st));
+  }
+  _exit(0);
+}
+
+static pid_t
+bytes_storm_spawn(const char *name)
+{
+  uint32_t id = atomic_fetch_add(&g->next_id, 1);
+  pid_t pid;
+  if (id >= MAX_IDS)
+    return -1;
+  g->kind[id] = 1;
+  pid = fork();
+  if (pid == 0)
+    bytes_storm_child(name, id);
+  return pid;
+}
+
+/* Check one message and record it (1: the dummy that ends the drain). */
+static int
+bytes_record(const unsigned char *m, size_t len)
+{
+  struct item it;
+  size_t at, i;
+  uint16_t none = 0;
+  if (len < sizeof it) {
+    CHECK(0, "a message of %zu bytes", len);
+    return 0;
+  }
+  memcpy(&it, m, sizeof it);
+  if (it.id == DUMMY_ID)
+    return 1;
+  CHECK(it.id < MAX_IDS && it.seq < PER_ID && it.check == check_of(it.id, it.seq),
+        "malformed message");
+  if (it.id >= MAX_IDS || it.seq >= PER_ID)
+    return 0;
+  for (i = sizeof it; i < len; i++)
+    if (m[i] != filler(&it, i)) {
+      CHECK(0, "message (%u, %u) torn at byte %zu of %zu", it.id, it.seq, i, len);
+      break;
+    }
+  at = (size_t)it.id * PER_ID + it.seq;
+  CHECK(atomic_compare_exchange_strong(&g->seen[at], &none, (uint16_t)PARENT_MARK),
+        "message (%u, %u) got twice", it.id, it.seq);
+  return 0;
+}
+
+/* Every message whose put returned RINGQ_OK was got (M_A == 0: an accepted message is never
+ * lost). A killed producer's put under way was got, or is missing: Um missing whose claim the
+ * hook saw, Uu missing that never claimed or were killed between [R3] and the hook's store. The
+ * library counts lost the dead reservations it skipped: Um <= lost <= Um + Uu. */
+static int
+bytes_storm_check(uint64_t lost, int kills)
+{
+  uint32_t ids = atomic_load(&g->next_id), id, seq;
+  uint64_t a = 0, got = 0, m_a = 0, m_um = 0, m_uu = 0;
+  for (id = 0; id < ids && id < MAX_IDS; id++) {
+    uint32_t conf = atomic_load(&g->prod[id].confirmed), att = atomic_load(&g->prod[id].attempted);
+    uint32_t claimed = atomic_load(&g->prod[id].claimed);
+    for (seq = 0; seq < PER_ID; seq++) {
+      uint16_t n = atomic_load(&g->seen[(size_t)id * PER_ID + seq]);
+      got += n != 0;
+      CHECK(n == 0 || seq < att, "message (%u, %u) got but never put", id, seq);
+      if (seq < conf) {
+        a++;
+        m_a += n == 0;
+      } else if (seq + 1 == att && att > conf && n == 0) {
+        if (claimed == att)
+          m_um++;
+        else
+          m_uu++;
+      }
+    }
+  }
+  fprintf(stderr,
+          "bytes storm: %d kills, %u producers, %llu messages accepted, %llu got, lost %llu; "
+          "missing: %llu accepted, %llu claimed unconfirmed, %llu unclaimed unconfirmed\n",
+          kills, ids, (unsigned long long)a, (unsigned long long)got, (unsigned long long)lost,
+          (unsigned long long)m_a, (unsigned long long)m_um, (unsigned long long)m_uu);
+  CHECK(m_a == 0, "%llu accepted messages missing", (unsigned long long)m_a);
+  CHECK(m_um <= lost && lost <= m_um + m_uu, "lost %llu, missing %llu claimed + %llu unclaimed",
+        (unsigned long long)lost, (unsigned long long)m_um, (unsigned long long)m_uu);
+  return failures;
+}
+
+static int
+scenario_bytesstorm(void)
+{
+  const char *name = unique_name();
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  pid_t role[BYTES_STORM_PRODUCERS];
+  int r, kills = 0, done = 0;
+  uint64_t seed = 0x853c49e6748fea9bull ^ (uint64_t)now_ns();
+  int64_t end = now_ns() + BYTES_STORM_MAX_NS;
+  static unsigned char m[BYTES_STORM_MAX_LEN];
+  size_t len;
+  struct item dummy = {DUMMY_ID, 0, 0};
+  pid_t last;
+  g = shared_anon(sizeof *g);
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_BYTES_MPSC, BYTES_STORM_CAPACITY,
+                            BYTES_STORM_MAX_LEN, 0, &q),
+     RINGQ_OK);
+  if (q == NULL)
+    return 1;
+  for (r = 0; r < BYTES_STORM_PRODUCERS; r++)
+    role[r] = bytes_storm_spawn(name);
+  while (kills < BYTES_STORM_KILLS && now_ns() < end && !atomic_load(&g->failed)) {
+    int status;
+    pid_t gone;
+    int64_t until = now_ns() + (int64_t)(rnd(&seed) % (6 * MS));
+    int st;
+    do { /* consume for a while */
+      st = ringq_queue_get_bytes_timeout(q, m, sizeof m, &len, 1 * MS);
+      if (st == RINGQ_OK)
+        (void)bytes_record(m, len);
+      else
+        CHECK(st == RINGQ_EMPTY, "get: %s", ringq_strerror(st));
+    } while (now_ns() < until);
+    r = (int)(rnd(&seed) % BYTES_STORM_PRODUCERS);
+    if (role[r] > 0) {
+      kill(role[r], SIGKILL);
+      if (waitpid(role[r], &status, 0) == role[r] && WIFSIGNALED(status))
+        kills++;
+      else
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit %d",
+              WEXITSTATUS(status));
+    }
+    role[r] = bytes_storm_spawn(name);
+    CHECK(role[r] > 0, "out of ids");
+    if (role[r] <= 0)
+      break;
+    while ((gone = waitpid(-1, &status, WNOHANG)) > 0) {
+      CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit %d", WEXITSTATUS(status));
+      for (r = 0; r < BYTES_STORM_PRODUCERS; r++)
+        if (role[r] == gone)
+          role[r] = bytes_storm_spawn(name);
+    }
+  }
+  for (r = 0; r < BYTES_STORM_PRODUCERS; r++)
+    if (role[r] > 0) {
+      int status;
+      kill(role[r], SIGKILL);
+      if (waitpid(role[r], &status, 0) == role[r] && WIFSIGNALED(status))
+        kills++;
+    }
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  CHECK(!atomic_load(&g->failed), "a child failed: %s", g->why);
+  CHECK(kills >= BYTES_STORM_KILLS / 2, "only %d kills in the time given", kills);
+  /* A last message behind every record the dead left, from another process (the ring may be
+   * full of dead reservations: its put waits for room, and nudges this consumer): the drain ends
+   * when it comes (each call bounded, the watchdog too). */
+  signal(SIGALRM, on_alarm);
+  alarm(120);
+  last = fork();
+  if (last == 0) {
+    struct ringq_queue *mine;
+    _exit(ringq_queue_shm_open(name, &mine) == RINGQ_OK &&
+                  ringq_queue_put_bytes_timeout(mine, &dummy, sizeof dummy, 30 * SEC) == RINGQ_OK
+              ? 0
+              : 1);
+  }
+  while (!done) {
+    int st = ringq_queue_get_bytes_timeout(q, m, sizeof m, &len, 10 * SEC);
+    CHECK(st == RINGQ_OK, "drain: %s", ringq_strerror(st));
+    if (st != RINGQ_OK)
+      break;
+    done = bytes_record(m, len);
+  }
+  {
+    int status = 0;
+    CHECK(waitpid(last, &status, 0) == last && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "the last put");
+  }
+  ST(ringq_queue_get_bytes_nowait(q, m, sizeof m, &len), RINGQ_EMPTY);
+  ST(ringq_queue_shutdown(q, false), RINGQ_OK);
+  alarm(0);
+  ringq_queue_stats(q, &s);
+  bytes_storm_check(s.lost, kills);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
   if (argc != 2) {
-    fprintf(stderr, "usage: %s putdead|getdead|spscdead|blockeddead|reuse|storm\n", argv[0]);
+    fprintf(stderr, "usage: %s putdead|stopped|getdead|spscdead|blockeddead|reuse|storm|bytesdead|bytesstopped|bytesstorm\n", argv[0]);
     return 2;
   }
   if (strcmp(argv[1], "putdead") == 0)
@@ -835,6 +1272,12 @@ main(int argc, char **argv)
     return scenario_reuse();
   if (strcmp(argv[1], "storm") == 0)
     return scenario_storm();
+  if (strcmp(argv[1], "bytesdead") == 0)
+    return scenario_bytesdead();
+  if (strcmp(argv[1], "bytesstopped") == 0)
+    return scenario_bytesstopped();
+  if (strcmp(argv[1], "bytesstorm") == 0)
+    return scenario_bytesstorm();
   fprintf(stderr, "unknown scenario %s\n", argv[1]);
   return 2;
 }
