@@ -639,18 +639,27 @@ ringq__bytes_used(struct ringq__bytes *b, const struct ringq__bgeom *g)
   return (size_t)(d > g->size ? g->size : d);
 }
 
+/* Whether a record of rec bytes fits now, whatever the closed mark says (full() after a
+ * shutdown still reports the room, as the other queues' full() still compares qsize). seq_cst
+ * loads; rpos pairs with the consumer's [F2]. */
+static inline int
+ringq__bytes_fits_now(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t rec)
+{
+  uint64_t r = atomic_load_explicit(&b->rpos, memory_order_seq_cst);
+  uint64_t w = atomic_load_explicit(&b->wpos, memory_order_seq_cst);
+  if ((w & 7) != 0 || w - r > g->size)
+    return 1; /* impossible positions: let the put find RINGQ_ECORRUPT */
+  return ringq__bytes_fits(g, w, r, rec);
+}
+
 /* The blocking layer's [W2] for putters: a record of rec bytes fits now, or the ring is closed.
  * seq_cst loads; rpos pairs with the consumer's [F2] ([N1] for NOT_FULL). */
 static inline int
 ringq__bytes_room(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t rec)
 {
-  uint64_t r = atomic_load_explicit(&b->rpos, memory_order_seq_cst);
-  uint64_t w = atomic_load_explicit(&b->wpos, memory_order_seq_cst);
   if (atomic_load_explicit(&b->tail, memory_order_seq_cst) & RINGQ__CLOSED)
     return 1;
-  if ((w & 7) != 0 || w - r > g->size)
-    return 1; /* impossible positions: let the put find RINGQ_ECORRUPT */
-  return ringq__bytes_fits(g, w, r, rec);
+  return ringq__bytes_fits_now(b, g, rec);
 }
 
 /* The getters' [W2] addition: a reservation was aborted since the getter last freed the PADs at

@@ -1512,7 +1512,7 @@ bool
 ringq_queue_full(struct ringq_queue *q)
 {
   if (q != NULL && q->bytes) /* no room for a message of the largest size */
-    return !ringq__bytes_room(bytes_of(q), &q->bgeom, ringq__bytes_rec(q->bgeom.max_len));
+    return !ringq__bytes_fits_now(bytes_of(q), &q->bgeom, ringq__bytes_rec(q->bgeom.max_len));
   return q != NULL && !q->unbounded && ringq_queue_qsize(q) == ringq_queue_capacity(q);
 }
 
