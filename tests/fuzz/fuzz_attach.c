@@ -100,23 +100,6 @@ patch_value(struct fuzz_input *in, uint64_t old)
   }
 }
 
-/* The status must be one of the listed ones. */
-static int
-one_of(int st, const int *allowed, size_t n)
-{
-  size_t i;
-  for (i = 0; i < n; i++)
-    if (st == allowed[i])
-      return 1;
-  return 0;
-}
-#define ALLOWED(st, ...)                                                                         \
-  do {                                                                                           \
-    static const int allowed_[] = {__VA_ARGS__};                                                 \
-    FUZZ_CHECK(one_of((int)(st), allowed_, sizeof allowed_ / sizeof allowed_[0]),               \
-               "%s gave %d (%s)", #st, (int)(st), ringq_strerror((int)(st)));                   \
-  } while (0)
-
 /* Operations on the attached queue. `model`: the file was not touched, so the queue must give
  * exactly what a sequential queue holding `fifo` gives. */
 static void

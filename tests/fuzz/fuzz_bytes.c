@@ -184,22 +184,6 @@ fill(unsigned char *dst, uint64_t id, size_t len)
     dst[i] = fuzz_item_byte(id, i);
 }
 
-static int
-one_of(int st, const int *allowed, size_t n)
-{
-  size_t i;
-  for (i = 0; i < n; i++)
-    if (st == allowed[i])
-      return 1;
-  return 0;
-}
-#define ALLOWED(st, ...)                                                                         \
-  do {                                                                                           \
-    static const int allowed_[] = {__VA_ARGS__};                                                 \
-    FUZZ_CHECK(one_of((int)(st), allowed_, sizeof allowed_ / sizeof allowed_[0]),               \
-               "%s gave %d (%s)", #st, (int)(st), ringq_strerror((int)(st)));                   \
-  } while (0)
-
 /* The queue under test's geometry: the handle's (struct ringq__bgeom), not the ring's. */
 static const struct ringq__bgeom *G;
 

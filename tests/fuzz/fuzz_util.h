@@ -41,6 +41,23 @@ fuzz_byte(struct fuzz_input *in)
   } while (0)
 
 /* Byte i of the item numbered id: every item and every byte of it differs from its neighbours. */
+/* ALLOWED(st, statuses...): the status must be one of the listed ones (ringq_strerror names it). */
+static inline int
+fuzz_one_of(int st, const int *allowed, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (st == allowed[i])
+      return 1;
+  return 0;
+}
+#define ALLOWED(st, ...)                                                                         \
+  do {                                                                                           \
+    static const int allowed_[] = {__VA_ARGS__};                                                 \
+    FUZZ_CHECK(fuzz_one_of((int)(st), allowed_, sizeof allowed_ / sizeof allowed_[0]),               \
+               "%s gave %d (%s)", #st, (int)(st), ringq_strerror((int)(st)));                   \
+  } while (0)
+
 static inline uint8_t
 fuzz_item_byte(uint64_t id, size_t i)
 {
