@@ -145,12 +145,6 @@
 enum { PUT = RINGQ__PEER_PUT, GET = RINGQ__PEER_GET };
 enum resolve { R_DONE, R_BUSY, R_RESOLVED };
 
-static inline struct ringq__peers *
-table(const struct ringq_queue *q)
-{
-  return (struct ringq__peers *)((uintptr_t)q + (uintptr_t)q->peers_offset);
-}
-
 static inline struct ringq_mpmc *
 ring(const struct ringq_queue *q)
 {
@@ -213,7 +207,7 @@ ringq__peers_blocked(struct ringq_queue *q)
   uint32_t i, sum = 0;
   for (i = 0; i < RINGQ__PEERS; i++) {
     /* acquire; pairs with wait_step's release decrement: a thread that left is done. */
-    uint32_t b = atomic_load_explicit(&table(q)->entry[i].blocked, memory_order_acquire);
+    uint32_t b = atomic_load_explicit(&ringq__peers_of(q)->entry[i].blocked, memory_order_acquire);
     if (b != 0 && alive(q, i))
       sum += b;
   }
@@ -236,7 +230,7 @@ ringq__peers_scan(struct ringq_queue *q, unsigned dirs, ringq__claim_match match
   for (i = 0; i < RINGQ__PEERS; i++) {
     int claimed = 0;
     for (dir = PUT; dir <= GET; dir++) {
-      _Atomic(uint64_t) *w = lanes(&table(q)->entry[i], dir);
+      _Atomic(uint64_t) *w = lanes(&ringq__peers_of(q)->entry[i], dir);
       if (!(dirs & (1u << dir)))
         continue;
       for (l = 0; l < RINGQ__LANES; l++)
@@ -263,7 +257,7 @@ ringq__peers_clear_dead(struct ringq_queue *q, unsigned dirs, ringq__claim_match
   int dir;
   for (i = 0; i < RINGQ__PEERS; i++)
     for (dir = PUT; dir <= GET; dir++) {
-      _Atomic(uint64_t) *w = lanes(&table(q)->entry[i], dir);
+      _Atomic(uint64_t) *w = lanes(&ringq__peers_of(q)->entry[i], dir);
       if (!(dirs & (1u << dir)))
         continue;
       for (l = 0; l < RINGQ__LANES; l++) {
@@ -490,7 +484,7 @@ thread_slot(void)
 static _Atomic(uint64_t) *
 lane_take(struct ringq_queue *q, int dir, uint64_t c)
 {
-  _Atomic(uint64_t) *w = lanes(&table(q)->entry[q->peer - 1], dir);
+  _Atomic(uint64_t) *w = lanes(&ringq__peers_of(q)->entry[q->peer - 1], dir);
   int64_t deadline = 0;
   uint32_t n, slot = thread_slot();
   /* relaxed: only this process writes ringq__self (src/shm.c). */
@@ -533,7 +527,7 @@ lane_drop(_Atomic(uint64_t) *w)
 _Atomic(uint64_t) *
 ringq__peers_claim_any(struct ringq_queue *q, uint64_t c)
 {
-  struct ringq__peer *p = &table(q)->entry[q->peer - 1];
+  struct ringq__peer *p = &ringq__peers_of(q)->entry[q->peer - 1];
   uint32_t l;
   int dir;
   for (dir = PUT; dir <= GET; dir++)
@@ -551,7 +545,7 @@ ringq__peers_claim_any(struct ringq_queue *q, uint64_t c)
 _Atomic(uint64_t) *
 ringq__peers_find_own(struct ringq_queue *q, ringq__claim_match match, void *ctx)
 {
-  struct ringq__peer *p = &table(q)->entry[q->peer - 1];
+  struct ringq__peer *p = &ringq__peers_of(q)->entry[q->peer - 1];
   uint32_t l;
   int dir;
   for (dir = PUT; dir <= GET; dir++)
@@ -757,7 +751,7 @@ resolve_word(struct ringq_queue *q, int dir, uint64_t c)
 static int
 take_over(struct ringq_queue *q, uint32_t i)
 {
-  struct ringq__peer *p = &table(q)->entry[i];
+  struct ringq__peer *p = &ringq__peers_of(q)->entry[i];
   uint32_t l;
   int dir;
   for (dir = PUT; dir <= GET; dir++)
@@ -810,5 +804,5 @@ ringq__peers_leave(struct ringq_queue *q)
   if (q->peer == 0)
     return;
   /* relaxed: informational; the lock (dropped with the descriptor) is what counts. */
-  atomic_store_explicit(&table(q)->entry[q->peer - 1].pid, 0, memory_order_relaxed);
+  atomic_store_explicit(&ringq__peers_of(q)->entry[q->peer - 1].pid, 0, memory_order_relaxed);
 }

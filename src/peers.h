@@ -34,6 +34,13 @@ struct ringq__peers {
   struct ringq__peer entry[RINGQ__PEERS];
 };
 
+/* q's participant table (a queue made or attached by src/shm.c; q->peer != 0). */
+static inline struct ringq__peers *
+ringq__peers_of(const struct ringq_queue *q)
+{
+  return (struct ringq__peers *)((uintptr_t)q + (uintptr_t)q->peers_offset);
+}
+
 /* shm.c, at attach and create: take a free entry for the handle q (whose peers_offset,
  * lock_base and map_fd are set): an OFD write lock on byte lock_base + i of the queue's file.
  * An entry whose owner died is taken over once its claims are resolved. RINGQ_OK (q->peer set),
@@ -110,7 +117,7 @@ ringq__peers_own(const struct ringq_queue *q, int dir)
   if (__builtin_expect(slot - 1u < RINGQ__OWN_LANES, 1) &&
       q->peer_pid == atomic_load_explicit(&ringq__self, memory_order_relaxed))
     return &ringq__peer_lanes(
-        &((struct ringq__peers *)((uintptr_t)q + (uintptr_t)q->peers_offset))->entry[q->peer - 1],
+        &ringq__peers_of(q)->entry[q->peer - 1],
         dir)[slot - 1u];
   return NULL;
 }

@@ -256,13 +256,13 @@
 #define YIELD_ROUNDS 16
 #define NAP_NS 50000
 
-/* How many rounds of backoff a nowait call of a process-shared queue waits for a peer in the middle
- * of its copy before it reports FULL or EMPTY (about 0.1 s): a peer process may be stopped, dead
- * or hostile, and a nowait call must return within a bound whatever it does. */
 /* How many times in a row an MPMC put that found its slot free retries at once before it backs
  * off (a valid ring gets the slot, or sees tail move on, long before). */
 #define AT_ONCE_TRIES 64
 
+/* How many rounds of backoff a nowait call of a process-shared queue waits for a peer in the middle
+ * of its copy before it reports FULL or EMPTY (about 0.1 s): a peer process may be stopped, dead
+ * or hostile, and a nowait call must return within a bound whatever it does. */
 #ifndef PEER_NOWAIT_ROUNDS /* the fuzz targets (tests/fuzz) shorten both bounds: same paths, faster */
 #define PEER_NOWAIT_ROUNDS (YIELD_ROUNDS + 2000)
 #endif
@@ -921,9 +921,7 @@ static inline _Atomic(uint32_t) *
 blocked_word(struct ringq_queue *q)
 {
   if (q->peer != 0)
-    return &((struct ringq__peers *)((uintptr_t)q + (uintptr_t)q->peers_offset))
-                ->entry[q->peer - 1]
-                .blocked;
+    return &ringq__peers_of(q)->entry[q->peer - 1].blocked;
   return &sh(q)->blocked;
 }
 
