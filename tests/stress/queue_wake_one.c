@@ -178,9 +178,14 @@ inject(enum ringq__hook_point p)
   if (hook_seed == 0)
     hook_seed = (uint64_t)(uintptr_t)&x | 1;
   x = next_rand(&hook_seed) % 10000;
-  if (x < 100)
+  if (x < 100) {
+    /* nanosleep is a cancellation point the library has not at these hooks (some sit where a
+     * thread holds a count or a slot with no cleanup handler yet): a cancel must not land here. */
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
     pause_us(1 + x % 50);
-  else if (x < 2000)
+    pthread_setcancelstate(cancel_state, NULL);
+  } else if (x < 2000)
     sched_yield();
 }
 
