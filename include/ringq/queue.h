@@ -597,8 +597,8 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_get_any(struct ringq_qu
 /* The queue's system-call counters (zeroes when a NULL argument is given). Any thread. */
 RINGQ_API void ringq_queue_stats(struct ringq_queue *q, struct ringq_queue_stats *out);
 
-/* The library's version, MAJOR * 10000 + MINOR * 100 + PATCH (0.2.0 is 200), and as a string
- * ("0.2.0"). Any thread, including a signal handler. A program built against one version and run
+/* The library's version, MAJOR * 10000 + MINOR * 100 + PATCH (0.3.0 is 300), and as a string
+ * ("0.3.0"). Any thread, including a signal handler. A program built against one version and run
  * with another shared library of the same ABI (the same SONAME, libringq.so.N) works unchanged. */
 RINGQ_API unsigned ringq_version(void);
 RINGQ_API const char *ringq_version_string(void);

@@ -23,8 +23,11 @@ links_static() {
   fi
 }
 
+# The ABI number, from the only place it is set (CMakeLists.txt).
+abi=$(sed -n 's/^set(RINGQ_ABI_VERSION \([0-9][0-9]*\))$/\1/p' "$src/CMakeLists.txt")
+[ -n "$abi" ] || { echo "FAIL: no RINGQ_ABI_VERSION in $src/CMakeLists.txt"; exit 1; }
 echo "-- installed libraries"
-for f in libringq.a libringq.so libringq.so.0; do
+for f in libringq.a libringq.so "libringq.so.$abi"; do
   [ -e "$libdir/$f" ] || { echo "FAIL: $libdir/$f not installed"; exit 1; }
 done
 
