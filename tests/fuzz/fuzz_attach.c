@@ -5,7 +5,8 @@
  * words and of the ring, and ringq_queue_attach_fd attaches that file as a peer process would.
  *
  * Checked: attach returns RINGQ_OK, RINGQ_ECORRUPT or RINGQ_EVERSION; a queue it accepts reports
- * the kind, capacity and element size its header says; a bounded sequence of nowait operations on
+ * the kind, capacity and element size a private queue made with its header's values reports (a
+ * kind patched to a byte kind gets the byte calls); a bounded sequence of nowait operations on
  * it (put, get, put_many, get_many, qsize/empty/full, task_done, join with a zero timeout,
  * shutdown) returns only statuses their documentation lists (RINGQ_ECORRUPT included: the mapping
  * is another process's to write), then shutdown(immediate) and close return RINGQ_OK; ASan/UBSan
@@ -110,10 +111,34 @@ drive(struct fuzz_input *in, struct ringq_queue *q, size_t elem, int model, stru
    * one than the creator's, up to what the same layout holds): ASan sees any copy past them. */
   unsigned char *buf = malloc(8 * elem + 1);
   size_t n_ops = fuzz_byte(in) % MAX_OPS, i;
+  /* A header whose kind was patched to a byte kind (over an item ring's contents): the item calls
+   * refuse it (RINGQ_EINVAL, documented), and the byte calls must cope with whatever records the
+   * ring holds. Never modelled: the creator's queue is an item queue. */
+  int bytes = ringq_queue_kind(q) == RINGQ_QUEUE_BYTES_SPSC ||
+              ringq_queue_kind(q) == RINGQ_QUEUE_BYTES_MPSC;
   FUZZ_CHECK(buf != NULL, "out of memory");
+  FUZZ_CHECK(!(bytes && model), "a byte queue modelled as an item queue");
   for (i = 0; i < n_ops; i++) {
     uint8_t op = fuzz_byte(in) % 9, arg = fuzz_byte(in);
     ptrdiff_t st;
+    if (bytes && op < 2) {
+      size_t len = 0;
+      if (op == 0) {
+        fuzz_fill_item(buf, next_id, elem);
+        ALLOWED(ringq_queue_put_bytes_nowait(q, buf, arg % (elem + 1)), RINGQ_OK, RINGQ_FULL,
+                RINGQ_SHUTDOWN, RINGQ_ECORRUPT);
+      } else {
+        ALLOWED(ringq_queue_get_bytes_nowait(q, buf, arg % 2 ? 8 * elem : elem / 2, &len),
+                RINGQ_OK, RINGQ_EMPTY, RINGQ_SHUTDOWN, RINGQ_EMSGSIZE, RINGQ_ECORRUPT);
+      }
+      continue;
+    }
+    if (bytes && op < 4) {
+      ALLOWED(op == 2 ? ringq_queue_put_many(q, buf, 1 + arg % 8, 0)
+                      : ringq_queue_get_many(q, buf, 1 + arg % 8, 0),
+              RINGQ_EINVAL);
+      continue;
+    }
     switch (op) {
     case 0:
       fuzz_fill_item(buf, next_id, elem);
@@ -199,8 +224,14 @@ drive(struct fuzz_input *in, struct ringq_queue *q, size_t elem, int model, stru
     }
   }
   FUZZ_CHECK(ringq_queue_shutdown(q, true) == RINGQ_OK, "shutdown(immediate)");
-  ALLOWED(ringq_queue_put_nowait(q, buf), RINGQ_SHUTDOWN);
-  ALLOWED(ringq_queue_get_nowait(q, buf), RINGQ_SHUTDOWN);
+  if (bytes) {
+    size_t len = 0;
+    ALLOWED(ringq_queue_put_bytes_nowait(q, buf, 0), RINGQ_SHUTDOWN);
+    ALLOWED(ringq_queue_get_bytes_nowait(q, buf, elem, &len), RINGQ_SHUTDOWN);
+  } else {
+    ALLOWED(ringq_queue_put_nowait(q, buf), RINGQ_SHUTDOWN);
+    ALLOWED(ringq_queue_get_nowait(q, buf), RINGQ_SHUTDOWN);
+  }
   free(buf);
 }
 
@@ -310,16 +341,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (st != RINGQ_OK)
     return 0;
   {
-    /* The file as patched: what the header says is what the handle must report. */
+    /* The file as patched: the handle reports what a private queue made with the header's kind,
+     * capacity and element size reports (a byte queue rounds its capacity up to a power of two
+     * and reports its largest message as its element size). */
     struct ringq__shm_header now;
+    struct ringq_queue *ref = NULL;
     memcpy(&now, file, sizeof now);
-    FUZZ_CHECK(ringq_queue_kind(q) == (enum ringq_queue_kind)now.kind, "kind");
-    FUZZ_CHECK(ringq_queue_capacity(q) == now.capacity, "capacity %zu, header %llu",
-               ringq_queue_capacity(q), (unsigned long long)now.capacity);
-    FUZZ_CHECK(ringq_queue_elem_size(q) == now.elem_size, "elem_size");
+    FUZZ_CHECK(ringq_queue_create((enum ringq_queue_kind)now.kind, (size_t)now.capacity,
+                                  (size_t)now.elem_size, &ref) == RINGQ_OK,
+               "attach accepted a shape create refuses: kind %u, capacity %llu, elem_size %llu",
+               (unsigned)now.kind, (unsigned long long)now.capacity,
+               (unsigned long long)now.elem_size);
+    FUZZ_CHECK(ringq_queue_kind(q) == ringq_queue_kind(ref), "kind");
+    FUZZ_CHECK(ringq_queue_capacity(q) == ringq_queue_capacity(ref),
+               "capacity %zu, a private queue of the header's shape %zu (header %llu)",
+               ringq_queue_capacity(q), ringq_queue_capacity(ref),
+               (unsigned long long)now.capacity);
+    FUZZ_CHECK(ringq_queue_elem_size(q) == ringq_queue_elem_size(ref), "elem_size");
     FUZZ_CHECK(ringq_queue_flags(q) == RINGQ_QUEUE_PROCESS_SHARED, "flags");
-    drive(&in, q, (size_t)now.elem_size, !touched && fsize == fsize0 && sh->capacity < FUZZ_MODEL_MAX,
-          &fifo, next_id, (size_t)now.capacity);
+    FUZZ_CHECK(ringq_queue_destroy(ref) == RINGQ_OK, "destroy the private queue");
+    drive(&in, q, ringq_queue_elem_size(q),
+          !touched && fsize == fsize0 && sh->capacity < FUZZ_MODEL_MAX, &fifo, next_id,
+          ringq_queue_capacity(q));
   }
   FUZZ_CHECK(ringq_queue_close(q) == RINGQ_OK, "close");
   return 0;
