@@ -33,7 +33,7 @@ poll_fast='^(eventloop_waitany|eventloop_waitany_fallback|queue_misuse_test)$'
 poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
 unb_fast='^(unbounded_queue_test|queue_unbounded_test|queue_contract_unbounded_test|unbounded_alloc|unbounded_growth)$'
 unb_slow='^(unbounded_stress_.*|queue_stress_unb_.*|queue_batch_stress_unb_.*)$'
-peers_fast='^process_peers_(putdead|stopped|getdead|spscdead|blockeddead|reuse|bytesdead|bytesstopped)$'
+peers_fast='^process_peers_(putdead|stopped|getdead|spscdead|blockeddead|reuse|bytesdead|bytesstopped|shutdowndead)$'
 peers_slow='^process_peers_(storm|bytesstorm)$'
 shm_fast='^(process_refuse)$'
 shm_slow='^(process_fork|process_early)$'
@@ -126,6 +126,10 @@ mutant bytes_skip_not_counted src/bytes.c peers "a dead putter's byte record is 
 mutant bytes_live_reserver_skipped src/bytes.c peers "a live (stopped) reserver's byte record is skipped" \
   'if (ringq__peers_scan(q, 3u, match_cover, &cv, &dead) != 0 || !dead)' \
   'if ((ringq__peers_scan(q, 3u, match_cover, &cv, &dead) != 0 && 0) || (!dead && 0))'
+mutant peers_discard_role_kept_by_dead src/peers.c peers "a dead discarder's role is never taken over" \
+  'if (cur != 0 && !ringq__peers_tag_dead(q, cur))' 'if (cur != 0) /* mutant */'
+mutant shutdown_stall_not_finished src/queue.c peers "a waiter never finishes a dead caller's shutdown" \
+  '(void)ringq_queue_shutdown(q, (s & STATE_DISCARD) != 0);' '(void)s; /* mutant */'
 mutant peers_busy_owner_not_asked src/queue.c peers "shutdown waits out a dead SPSC getter's get_busy" \
   'if (rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))' 'if (0 && rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))'
 

@@ -13,7 +13,10 @@
  *   (c) an SPSC get_busy word raised: an immediate shutdown waits for it ([G3] in queue.c);
  *   (d) waiter counts: `blocked` (ringq_queue_fini says EBUSY) and the sleepers of a waitq word.
  *   (e) a byte queue's reservation (src/bytes.c) never committed: the getter stops at it.
- * This file removes (a), (b) and (c) and makes (d) harmless; (e) is src/bytes.c's ("Dead
+ *   (f) a shutdown begun (CLOSING) and not finished: no closed mark, no final bits, no wake-up of
+ *       the waiters, and for an immediate one the items not yet discarded (join waits for them).
+ * This file removes (a), (b) and (c) and makes (d) harmless; (f) is below ("Dead shutdown
+ * callers"); (e) is src/bytes.c's ("Dead
  * putters"), with this file's table, liveness, scans and claim words (ringq__peers_scan,
  * ringq__peers_claim_any ...). It does nothing for queues made with
  * ringq_queue_init in memory the caller shares (there is no table there): dead-peer survival
@@ -108,6 +111,38 @@
  * nothing more and hangs nothing (queue.c's invariant T <= |R| holds with the dead thread as a
  * runner that never leaves). At most 32767 such sleepers per condition (SLEEPERS_MAX).
  *
+ * Dead shutdown callers (f)
+ * -------------------------
+ * Every step of ringq_queue_shutdown but one is idempotent: fetch-ors of bits that are only ever
+ * set (state, the closed mark), waits for busy words (bounded, and dead-aware), wakes. So anyone
+ * may run it again, beside a live caller or after a dead one, and the queue ends as one complete
+ * shutdown leaves it. The one exception is the discarding of an immediate shutdown: the
+ * discarder is the ring's consumer (SPSC, byte queues: there must be one at a time), so it is a
+ * role, held in the shared word `discarder`:
+ *   [D1] an immediate shutdown of a queue with a table takes the role before it sets DISCARD:
+ *        a CAS (seq_cst) of the word from 0, or from the tag of an entry found dead, to its own
+ *        tag. One word, one modification order: at most one participant holds the role at any
+ *        instant, and a dead holder runs no more instructions (its lock is gone because it is
+ *        dead, or it closed the queue after it finished), so the new holder never discards
+ *        beside it. A participant that finds its own tag there does not take it (another thread
+ *        of its own process holds it: live), nor does one that finds a value that is no tag.
+ *   [D2] a takeover of a dead entry's lock (attach) frees the role if that entry held it (CAS
+ *        from its tag to 0): the new owner of the tag must not inherit a role it never took.
+ *   [D3] who runs it again: a waiter of a process-shared queue (a blocked put, get or join; each
+ *        sleep is capped by MAX_SLEEP_NS) that has found the state begun and not complete
+ *        (CLOSING without SHUTDOWN, or DISCARD without IMMEDIATE) for SHARED_PEER_WAIT_NS, and
+ *        an immediate shutdown that waited that long for the discarder's IMMEDIATE: each calls
+ *        shutdown again (immediate when DISCARD is set), which takes the role only if its holder
+ *        is dead.
+ * What a dead discarder can leave: SPSC and byte queues: an item viewed and not released (the
+ * next holder discards it and counts it: it was not counted), or released and not counted (join
+ * then waits for one task too many, as it does when a getter dies before its task_done); MPMC:
+ * its claim, resolved as any getter's (a dead getter's claim is counted lost, and done). A
+ * closed mark that a dead SPSC shutdown left unset is set by the next run after the put_busy
+ * handshake [A4]: a process-shared queue runs the symmetric protocol, whose [G1]-style
+ * store-buffering pair holds for any shutdown caller whose seq_cst load saw CLOSING, the first or
+ * a later one.
+ *
  * Costs. Nothing for private queues (the table pointer is 0 and the mpmc.h fast path runs). A
  * shared MPMC put or get: two plain stores (the claim, then 0 with release) on a line only its own
  * process writes, and a thread-local read; a thread without a slot adds a CAS on that line
@@ -199,6 +234,27 @@ ringq__peers_tag_dead(struct ringq_queue *q, uint32_t tag)
   if (q->peer == 0 || tag == 0 || tag > RINGQ__PEERS || tag == q->peer)
     return 0;
   return !alive(q, tag - 1);
+}
+
+int
+ringq__peers_take_discard(struct ringq_queue *q)
+{
+  _Atomic(uint32_t) *w = &ringq__sh(q)->discarder;
+  int tries;
+  /* relaxed: the CAS below validates it. */
+  uint32_t cur = atomic_load_explicit(w, memory_order_relaxed);
+  /* Bounded: a hostile peer may keep changing the word. */
+  for (tries = 0; tries < 4; tries++) {
+    if (q->peer == 0 || cur == q->peer)
+      return 0; /* no table, or held in this process */
+    if (cur != 0 && !ringq__peers_tag_dead(q, cur))
+      return 0; /* a live holder, or not a tag */
+    /* [D1] seq_cst; pairs with the other participants' [D1] and with [D2]. */
+    if (atomic_compare_exchange_strong_explicit(w, &cur, q->peer, memory_order_seq_cst,
+                                                memory_order_relaxed))
+      return 1;
+  }
+  return 0;
 }
 
 uint32_t
@@ -767,6 +823,12 @@ take_over(struct ringq_queue *q, uint32_t i)
     }
   /* release; pairs with ringq__peers_blocked's acquire. */
   atomic_store_explicit(&p->blocked, 0, memory_order_release);
+  {
+    /* [D2] seq_cst; pairs with [D1]'s CAS: the dead owner's role is free again. */
+    uint32_t tag = i + 1;
+    (void)atomic_compare_exchange_strong_explicit(&ringq__sh(q)->discarder, &tag, 0,
+                                                  memory_order_seq_cst, memory_order_relaxed);
+  }
   /* relaxed: informational. */
   atomic_store_explicit(&p->pid, (uint32_t)getpid(), memory_order_relaxed);
   return 1;

@@ -70,6 +70,11 @@ int ringq__peers_unstick_put(struct ringq_queue *q, uint64_t t);
  * dead: its step will never finish. 0 for any other value (own, live, not a tag). */
 int ringq__peers_tag_dead(struct ringq_queue *q, uint32_t tag);
 
+/* ringq_queue_shutdown(immediate) of a queue with a table: take the discarder's role ([D1] in
+ * peers.c), free or held by a participant found dead. 1: this handle is now the one discarder;
+ * 0: a live participant (this process included) holds it, or the word is not a tag. */
+int ringq__peers_take_discard(struct ringq_queue *q);
+
 /* ringq_queue_fini: threads blocked in the queue, summed over live participants. */
 uint32_t ringq__peers_blocked(struct ringq_queue *q);
 

@@ -1176,6 +1176,36 @@ attempt_get(struct ringq_queue *q, void *item, int64_t deadline)
   return st;
 }
 
+/* [D3] of src/peers.c: a waiter of a queue with a table that has found a shutdown begun and not
+ * complete for SHARED_PEER_WAIT_NS runs it again (its caller may have died half-way). *since:
+ * when this waiter first found it so (0: not yet). One relaxed load while no shutdown has begun;
+ * called between sleeps, which MAX_SLEEP_NS caps. Returns the deadline for the next sleep: the
+ * caller's, or the moment to look again if that comes first. */
+static int64_t
+finish_stalled_shutdown(struct ringq_queue *q, int64_t *since, int64_t deadline)
+{
+  uint32_t s;
+  int64_t now;
+  if (q->peer == 0)
+    return deadline;
+  /* relaxed: a hint; shutdown's own operations are seq_cst. */
+  s = atomic_load_explicit(&sh(q)->state, memory_order_relaxed);
+  if (!(s & STATE_CLOSING) ||
+      ((s & STATE_SHUTDOWN) && (!(s & STATE_DISCARD) || (s & STATE_IMMEDIATE)))) {
+    *since = 0;
+    return deadline;
+  }
+  now = ringq__now_ns();
+  if (*since == 0) {
+    *since = now;
+  } else if (now - *since >= SHARED_PEER_WAIT_NS) {
+    (void)ringq_queue_shutdown(q, (s & STATE_DISCARD) != 0);
+    *since = 0;
+    return deadline;
+  }
+  return *since + SHARED_PEER_WAIT_NS < deadline ? *since + SHARED_PEER_WAIT_NS : deadline;
+}
+
 /* The blocking loop shared by put and get: try, spin, then wait ([W1]..[W3]), until the attempt
  * succeeds, the queue is shut down, or the deadline passes (then `miss`). A wait that consumed a
  * wake is passed on if the loop ends without an operation ("Waking one waiter, not all"). */
@@ -1184,6 +1214,7 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
             struct waitq *w, condition_fn ready, enum ringq_status miss)
 {
   int ready_rounds = 0, owed = 0;
+  int64_t stalled_since = 0;
   for (;;) {
     int i, rc;
     int spins = SPIN_ATTEMPTS;
@@ -1208,7 +1239,9 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
       if (st != miss)
         return st;
     }
-    rc = wait_step(q, w, ready, deadline, &owed);
+    /* A sleep that ends early for finish_stalled_shutdown returns RINGQ_TIMEDOUT: the loop goes
+     * on (only the caller's deadline, checked above, ends it). */
+    rc = wait_step(q, w, ready, finish_stalled_shutdown(q, &stalled_since, deadline), &owed);
     if (rc == RINGQ_ESYS) {
       if (owed)
         pass_on(q, w, ready);
@@ -1584,6 +1617,7 @@ static enum ringq_status
 join_until(struct ringq_queue *q, int64_t deadline)
 {
   int owed = 0; /* joiners are woken all at once: nothing to pass on */
+  int64_t stalled_since = 0;
   if (q == NULL)
     return RINGQ_EINVAL;
   if (foreign(q))
@@ -1600,7 +1634,8 @@ join_until(struct ringq_queue *q, int64_t deadline)
                    atomic_load_explicit(tail_word(q), memory_order_relaxed) & ~RINGQ__CLOSED);
       return RINGQ_TIMEDOUT;
     }
-    rc = wait_step(q, &sh(q)->all_done, all_tasks_done, deadline, &owed);
+    rc = wait_step(q, &sh(q)->all_done, all_tasks_done,
+                   finish_stalled_shutdown(q, &stalled_since, deadline), &owed);
     if (rc == RINGQ_ESYS)
       return RINGQ_ESYS;
   }
@@ -1775,6 +1810,7 @@ discard_all(struct ringq_queue *q)
   while ((st = discard_one(q)) != RINGQ_SHUTDOWN && st != RINGQ_ECORRUPT) {
     if (st == RINGQ_OK) {
       count_discard(q);
+      RINGQ__HOOK(RINGQ__HOOK_DISCARDED);
       rounds = 0;
       deadline = peer_deadline(q);
     } else {
@@ -1826,10 +1862,15 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
     return RINGQ_EPROCESS;
   /* Not a cancellation point: a shutdown stopped half-way would leave the queue half shut. */
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+  /* A queue with a participant table: the discarder is whoever holds the role, so that a dead
+   * one's work can be taken over ([D1] in src/peers.c; before DISCARD is set). */
+  discarder = immediate && q->peer != 0 && ringq__peers_take_discard(q);
   /* [N1] seq_cst; pairs with every [W2] that reads state, and with [A1] / [G1]. */
   old = atomic_fetch_or_explicit(&sh(q)->state, STATE_CLOSING | (immediate ? STATE_DISCARD : 0u),
                                  memory_order_seq_cst);
-  discarder = immediate && !(old & STATE_DISCARD);
+  RINGQ__HOOK(RINGQ__HOOK_SHUTDOWN_BEGUN);
+  if (q->peer == 0)
+    discarder = immediate && !(old & STATE_DISCARD);
   if (q->kind == RINGQ_QUEUE_SPSC) {
     /* [A3] every put and get now either sees the state set above or is seen busy below. */
     if (uses_asym(q))
@@ -1867,6 +1908,14 @@ ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
     while (!(atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_IMMEDIATE) &&
            (deadline == RINGQ__FOREVER || ringq__now_ns() < deadline))
       backoff(&rounds, deadline);
+    /* [D3]: the discarder may have died meanwhile: take its role over and finish its work. */
+    if (!(atomic_load_explicit(&sh(q)->state, memory_order_acquire) & STATE_IMMEDIATE) &&
+        q->peer != 0 && ringq__peers_take_discard(q)) {
+      discarder = 1;
+      if (q->kind == RINGQ_QUEUE_SPSC)
+        await_idle(q, &sh(q)->get_busy); /* [G3], as above */
+      discard_all(q);
+    }
   }
   /* [N1] seq_cst: the shutdown is complete. */
   atomic_fetch_or_explicit(&sh(q)->state, STATE_SHUTDOWN | (discarder ? STATE_IMMEDIATE : 0u),

@@ -53,6 +53,9 @@ struct ringq__shared {
   _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) done; /* tickets of tasks done or discarded;
                                                         never above tail */
   _Atomic(uint32_t) blocked;                         /* threads inside wait_step (for fini) */
+  /* A queue with a participant table: 0, or the tag of the immediate shutdown that holds the
+   * discarder's role (src/peers.c, "Dead shutdown callers"). Unused in a private queue. */
+  _Atomic(uint32_t) discarder;
   /* MPMC: the highest ticket whose put (puts_seen) or get (gets_seen) a result has counted as
    * done while it may still have been copying; see queue.c, "Results a sequential queue would
    * give". Free-running tickets, compared by signed difference. */

@@ -61,6 +61,7 @@ ringq_layout_hash(void)
       offsetof(struct ringq__shared, state),
       offsetof(struct ringq__shared, done),
       offsetof(struct ringq__shared, blocked),
+      offsetof(struct ringq__shared, discarder),
       offsetof(struct ringq__shared, puts_seen),
       offsetof(struct ringq__shared, gets_seen),
       offsetof(struct ringq__shared, tail_seen),

@@ -72,7 +72,9 @@ enum ringq__hook_point {
   RINGQ__HOOK_BYTES_CLAIMED,    /* shared byte put / reserve: wpos claimed ([R3]), header 0 */
   RINGQ__HOOK_BYTES_WRITTEN,    /* shared byte put: BUSY, message copied, commit not begun */
   RINGQ__HOOK_BYTES_COUNTING,   /* shared byte commit: COUNTING CAS done, [P2] not yet */
-  RINGQ__HOOK_BYTES_COUNTED     /* shared byte commit: [P2] done, [P3] not yet */
+  RINGQ__HOOK_BYTES_COUNTED,    /* shared byte commit: [P2] done, [P3] not yet */
+  RINGQ__HOOK_SHUTDOWN_BEGUN,   /* shutdown: CLOSING set, closed mark not yet */
+  RINGQ__HOOK_DISCARDED         /* immediate shutdown: one more item discarded and counted */
 };
 #ifdef RINGQ_TEST_HOOKS
 typedef void (*ringq__hook_fn)(enum ringq__hook_point);

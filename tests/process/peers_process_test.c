@@ -10,6 +10,10 @@
  *                that slot gets it, stats.lost is 1, join completes
  *   spscdead     an SPSC getter killed holding get_busy: an immediate shutdown does not wait for
  *                it (SHARED_PEER_WAIT_NS, 1 s, is what it costs without the liveness test)
+ *   shutdowndead a shutdown caller killed half-way (plain: after CLOSING; immediate: after two of
+ *                six discards), MPMC and SPSC: a blocked survivor (a getter; a joiner) finishes
+ *                the shutdown within seconds, or a second shutdown call does at once; then the
+ *                closed mark is set, nothing is left, join is done, nothing is lost
  *   blockeddead  a waiter killed asleep: fini stops saying EBUSY, puts, gets and shutdown go on
  *   reuse        150 processes attach, put and die (half of them mid-claim) on one queue with a
  *                64-entry table: every attach succeeds (dead entries are taken over and their
@@ -119,11 +123,12 @@ killed(pid_t pid)
 /* ---- hooks: die, or pause, at a step -------------------------------------------------------- */
 
 static int die_at = -1;
+static int die_after = 1; /* die at the die_after-th time the step is reached */
 
 static void
 die_hook(enum ringq__hook_point p)
 {
-  if ((int)p == die_at)
+  if ((int)p == die_at && --die_after <= 0)
     raise(SIGKILL);
 }
 
@@ -136,7 +141,7 @@ die_at_step(enum ringq__hook_point p)
 
 /* A child that opens the queue by name (its own open file description: its own entry) and dies
  * at `step` inside `op`. */
-enum op { OP_PUT, OP_GET, OP_GET3 };
+enum op { OP_PUT, OP_GET, OP_GET3, OP_SHUTDOWN, OP_SHUTDOWN_NOW };
 
 static pid_t
 spawn_dier(const char *name, enum op op, enum ringq__hook_point step, uint64_t v)
@@ -151,7 +156,10 @@ spawn_dier(const char *name, enum op op, enum ringq__hook_point step, uint64_t v
       (void)ringq_queue_put(mine, &v);
     else if (op == OP_GET)
       (void)ringq_queue_get(mine, &v);
-    else {
+    else if (op == OP_SHUTDOWN || op == OP_SHUTDOWN_NOW) {
+      die_after = (int)v; /* shutdown: v is the count of steps before the death */
+      (void)ringq_queue_shutdown(mine, op == OP_SHUTDOWN_NOW);
+    } else {
       uint64_t three[3];
       (void)ringq_queue_get_many(mine, three, 3, 0);
     }
@@ -354,6 +362,137 @@ scenario_spscdead(void)
   ST(ringq_queue_join_timeout(q, 10 * SEC), RINGQ_OK); /* both items were discarded */
   ST(ringq_queue_close(q), RINGQ_OK);
   ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+/* ---- shutdowndead: a shutdown caller killed half-way ------------------------------------- */
+
+/* A child that opens the queue and blocks in get (join: 0) or join (1) without a limit, then
+ * stores the status it got in *result and exits 0. */
+static pid_t
+spawn_blocked(const char *name, int join, _Atomic(int) *result)
+{
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct ringq_queue *mine;
+    uint64_t v;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
+      _exit(2);
+    atomic_store(result, join ? ringq_queue_join(mine) : ringq_queue_get(mine, &v));
+    _exit(0);
+  }
+  return pid;
+}
+
+/* Wait until q's futex wait count exceeds `before` (a child went to sleep). */
+static void
+await_sleeper(struct ringq_queue *q, uint64_t before)
+{
+  struct ringq_queue_stats s;
+  int64_t give_up = now_ns() + 30 * SEC;
+  do {
+    nap_ns(MS);
+    ringq_queue_stats(q, &s);
+  } while (s.waits <= before && now_ns() < give_up);
+  CHECK(s.waits > before, "the child never slept");
+  nap_ns(20 * MS); /* let it settle in its futex wait */
+}
+
+/* The child pid exits 0 within `bound`; the time it took, in ms (-1: it did not). */
+static long long
+exits_within(pid_t pid, int64_t bound)
+{
+  int64_t t0 = now_ns();
+  int status;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d ended badly", (int)pid);
+      return (long long)((now_ns() - t0) / MS);
+    }
+    if (now_ns() - t0 > bound) {
+      kill(pid, SIGKILL);
+      (void)waitpid(pid, &status, 0);
+      return -1;
+    }
+    nap_ns(MS);
+  }
+}
+
+#define SHUTDEAD_BOUND (30 * SEC) /* a survivor finishes a dead shutdown by then (~6 s) */
+
+/* One case: kind, immediate or not, and who finishes (a blocked survivor, or another shutdown
+ * call from this process). */
+static void
+shutdead_case(enum ringq_queue_kind kind, int immediate, int by_survivor)
+{
+  const char *name = unique_name();
+  const char *what = kind == RINGQ_QUEUE_SPSC ? "spsc" : "mpmc";
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  _Atomic(int) *result = shared_anon(sizeof *result);
+  uint64_t v, i;
+  pid_t survivor = -1;
+  ST(ringq_queue_shm_create(name, 0, kind, 8, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return;
+  atomic_store(result, 12345);
+  if (immediate) /* six items for the discarder: it dies after discarding two */
+    for (i = 1; i <= 6; i++)
+      ST(ringq_queue_put_nowait(q, &i), RINGQ_OK);
+  if (by_survivor) {
+    /* immediate: a joiner (the items are never task_done'd: only their discarding ends the
+     * join); else a getter of the empty queue (only the closed mark ends its get). */
+    ringq_queue_stats(q, &s);
+    survivor = spawn_blocked(name, immediate, result);
+    await_sleeper(q, s.waits);
+  }
+  if (immediate)
+    CHECK(killed(spawn_dier(name, OP_SHUTDOWN_NOW, RINGQ__HOOK_DISCARDED, 2)), "discarder");
+  else
+    CHECK(killed(spawn_dier(name, OP_SHUTDOWN, RINGQ__HOOK_SHUTDOWN_BEGUN, 1)), "shutdown");
+  CHECK(ringq_queue_is_shutdown(q), "%s: not shut down after the caller's death", what);
+  if (by_survivor) {
+    long long ms = exits_within(survivor, SHUTDEAD_BOUND);
+    CHECK(ms >= 0, "%s, %s: the blocked %s never returned", what,
+          immediate ? "immediate" : "closing", immediate ? "join" : "get");
+    ST(atomic_load(result), immediate ? RINGQ_OK : RINGQ_SHUTDOWN);
+    fprintf(stderr, "%s, %s shutdown killed half-way: the blocked %s finished it and returned "
+            "%lld ms after the death\n", what, immediate ? "immediate" : "plain",
+            immediate ? "joiner" : "getter", ms);
+  } else {
+    int64_t t0 = now_ns(), took;
+    ST(ringq_queue_shutdown(q, immediate), RINGQ_OK);
+    took = now_ns() - t0;
+    /* The dead discarder's role is taken at once (its lock is gone): no SHARED_PEER_WAIT_NS. */
+    CHECK(took < 900 * MS, "%s: the second shutdown took %lld ms", what, (long long)(took / MS));
+    fprintf(stderr, "%s, %s shutdown killed half-way: a second shutdown finished it in %lld ms\n",
+            what, immediate ? "immediate" : "plain", (long long)(took / MS));
+  }
+  /* Complete: the closed mark, nothing left, every task accounted for, nothing lost. */
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
+  ST(ringq_queue_put_nowait(q, &v), RINGQ_SHUTDOWN);
+  CHECK(ringq_queue_qsize(q) == 0, "%s: qsize %zu", what, ringq_queue_qsize(q));
+  ST(ringq_queue_join_timeout(q, 0), RINGQ_OK);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 0, "%s: lost %llu", what, (unsigned long long)s.lost);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+}
+
+static int
+scenario_shutdowndead(void)
+{
+  static const enum ringq_queue_kind kinds[] = {RINGQ_QUEUE_MPMC, RINGQ_QUEUE_SPSC};
+  size_t k;
+  int immediate, by_survivor;
+  signal(SIGALRM, on_alarm);
+  alarm(240);
+  for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+    for (immediate = 0; immediate <= 1; immediate++)
+      for (by_survivor = 0; by_survivor <= 1; by_survivor++)
+        shutdead_case(kinds[k], immediate, by_survivor);
+  alarm(0);
   return failures ? 1 : 0;
 }
 
@@ -1278,6 +1417,8 @@ main(int argc, char **argv)
     return scenario_bytesstopped();
   if (strcmp(argv[1], "bytesstorm") == 0)
     return scenario_bytesstorm();
+  if (strcmp(argv[1], "shutdowndead") == 0)
+    return scenario_shutdowndead();
   fprintf(stderr, "unknown scenario %s\n", argv[1]);
   return 2;
 }
