@@ -60,6 +60,22 @@
  * loop or any other caller asks for the largest record), the getters' reads head and tail. So the
  * wait protocol's argument (top of queue.c) holds as written.
  *
+ * The consumer writes what it frees ([F0], before [F2]). MPSC, it zeroes every freed byte (above).
+ * SPSC, it stores 0 in the first word of each 64-byte line lying wholly inside the freed bytes
+ * (RINGQ__BYTES_TOUCH; no line that reaches past the freed bytes, where the next record is). Why:
+ * a consumer that only reads a record leaves its lines shared between the two caches, and the
+ * producer's copy into them a lap later then upgrades line by line: measured on the 2-CPU EPYC
+ * guest, a 4 KiB SPSC put ran at less than half the rate of the MPSC one, whose consumer zeroes
+ * (bench/README.md, "Byte messages"); a line the consumer wrote last is taken by an ordinary miss.
+ * Why it is safe: these are plain stores to bytes that no reader will read again (they are below
+ * the position [F2] publishes, and every header there is rewritten by [P1] before a count or wpos
+ * covers it again), made by the consumer before its [F2] store of rpos. A producer writes into
+ * that room only after its [R1] acquire load read that [F2] or a later one (SPSC: rpos_cache holds
+ * such a value), so [F0] happens-before the producer's copy and header stores: the producer's
+ * bytes are never overwritten by a late touch. Bounded: at most size / 64 stores, positions
+ * masked, only when end - rpos <= size. Moving [F0] after [F2] would let a producer waiting for
+ * room copy a message into a line that a touch then zeroes (tests/bytes, bytes_test_touch).
+ *
  * Aborted reservations. An abort turns its record into a PAD [P3] and counts itself in `aborts`
  * [A4] (seq_cst: the [N1] of a getter that must free PADs, since no message will come to make it
  * walk past them). The getter, finding no message, loads aborts [A5], frees the PADs at rpos and

@@ -63,6 +63,11 @@
 #define RINGQ__BYTES_COUNTING 0x20000000u
 #define RINGQ__BYTES_HDR ((uint64_t)8)
 #define RINGQ__BYTES_MIN ((uint64_t)64)
+/* The hardware cache line the SPSC consumer writes into as it frees ([F0] of src/bytes.c): 64
+ * bytes (x86, most Arm cores; RINGQ_CACHE_LINE, the padding unit, may be larger). The data area
+ * starts on a RINGQ_CACHE_LINE boundary and the ring is a power of two of at least 64 bytes, so
+ * a position that is a multiple of it is the start of a line. */
+#define RINGQ__BYTES_TOUCH ((uint64_t)64)
 
 struct ringq__bhdr {
   _Atomic(uint32_t) word;     /* state | length */
@@ -87,6 +92,8 @@ struct ringq__bytes {
   _Atomic(uint64_t) aborts_seen; /* the consumer's: `aborts` when it last freed the PADs at rpos */
   /* data[size] follows, at sizeof(struct ringq__bytes), a multiple of RINGQ_CACHE_LINE */
 };
+_Static_assert(sizeof(struct ringq__bytes) % RINGQ__BYTES_TOUCH == 0,
+               "the data area starts on a line ([F0] of src/bytes.c)");
 
 /* A put, or a commit, handed through the blocking layer's SPSC put path as its `item`. */
 struct ringq__bytes_put {
@@ -553,9 +560,9 @@ ringq__bytes_free(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t
   uint64_t pos = atomic_load_explicit(&b->rpos, memory_order_relaxed);
   uint64_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
   if (g->multi) {
-    /* Zero what is freed (at most two pieces: a PAD to the end of the ring, then the record), so
-     * that a header claimed and not yet written reads 0. Bounded: end - pos <= size (checked by
-     * ringq__bytes_next). */
+    /* [F0] Zero what is freed (at most two pieces: a PAD to the end of the ring, then the
+     * record), so that a header claimed and not yet written reads 0. Bounded: end - pos <= size
+     * (checked by ringq__bytes_next). */
     while (pos != end && end - pos <= g->size) {
       uint64_t off = pos & g->mask, n = end - pos;
       if (n > g->size - off)
@@ -563,11 +570,21 @@ ringq__bytes_free(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t
       memset(ringq__bytes_data(b) + off, 0, (size_t)n);
       pos += n;
     }
+  } else if (end - pos <= g->size) {
+    /* [F0] SPSC: one store into each line wholly inside [pos, end), so that the producer's next
+     * copy there takes lines this cache wrote (src/bytes.c, "The consumer writes what it
+     * frees"). Before [F2]: the room is not the producer's yet. A line that starts before end
+     * but reaches past it is left alone (the next record may be being written there); p past
+     * end makes end - p huge and ends the loop. At most size / 64 rounds; masked positions. */
+    uint64_t p = (pos + RINGQ__BYTES_TOUCH - 1) & ~(RINGQ__BYTES_TOUCH - 1);
+    for (; end - p >= RINGQ__BYTES_TOUCH && end - p <= g->size; p += RINGQ__BYTES_TOUCH)
+      memset(ringq__bytes_data(b) + (p & g->mask), 0, 8);
   }
   if (message)
     /* [F1] release; pairs with qsize's and the re-checks' loads of head. */
     atomic_store_explicit(&b->head, h + RINGQ__STEP, memory_order_release);
-  /* [F2] release_mo; pairs with [R1]: the record is read (and zeroed) before its room is reused. */
+  /* [F2] release_mo; pairs with [R1]: the record is read, and [F0] written, before its room is
+   * reused. */
   atomic_store_explicit(&b->rpos, end, release_mo);
 }
 
