@@ -10,8 +10,27 @@
  *  - Every put (the check against maxsize and the ring's put_nowait) runs while holding the GIL,
  *    so puts are serialized and the count of items can only fall between the check and the put:
  *    the queue never holds more than maxsize items accepted under that maxsize, exactly as Python.
- *  - Gets run on the ring itself: get_nowait under the GIL, and a blocking get waits inside ringq
- *    (its futex wait protocol) with the GIL released, woken by ringq when a put publishes.
+ *  - Gets take items from the ring only while holding the GIL (get_nowait). A get that finds the
+ *    ring empty waits on a futex word of this object (`item_epoch`) with the GIL released; every
+ *    put that published an item bumps it and wakes the waiters while holding the GIL (Python's
+ *    not_empty.notify()); the woken getter takes the GIL back and tries get_nowait again. Why not
+ *    ringq's own blocking get: it spins (SPIN_ATTEMPTS) before it sleeps, and the item it takes
+ *    without the GIL is no use before this thread has the GIL back. With putters that need the
+ *    GIL to put, that spin burns a CPU a putter could run on (measured: python/bench.py
+ *    stream-2p2c-bounded, 2 CPUs, 4 threads).
+ *  - Both words follow one protocol (epoch_wait, notify_epoch), argued here. A waiter reads the
+ *    word and counts itself in (`*_waiters`) while holding the GIL, after its attempt failed, also
+ *    while holding it; then it releases the GIL and sleeps while the word still holds the value
+ *    read. A notifier (a put for items; a get or a shutdown for room; a shutdown for both) changes
+ *    the queue and then, still holding the GIL, bumps the word and wakes every waiter if any is
+ *    counted in. The GIL orders the waiter's attempt and registration before any change that
+ *    could make its next attempt succeed (that change needs the GIL, which the waiter held), so
+ *    that notifier sees the count > 0, and its bump happens before its wake: either the word
+ *    differs when the waiter's FUTEX_WAIT compares it (no sleep), or the waiter is asleep and
+ *    the wake finds it. No wake is lost. The notifier sets the count to 0 (everyone counted was
+ *    woken); a waiter whose word did not change (timeout, signal, spurious return) takes itself
+ *    out; every waiter re-tries its attempt under the GIL before it sleeps again. The word wraps
+ *    after 2^32 notifies; a waiter would have to sleep through exactly that many to miss one.
  *  - A put that finds the queue full waits on a futex word of this object (`room_epoch`) with the
  *    GIL released; every get that took an item bumps it and wakes the waiters while holding the
  *    GIL (Python's not_full.notify()). The waiter reads the epoch and registers while holding the
@@ -71,6 +90,9 @@ typedef struct {
   /* Futex word of putters waiting for room: bumped by each get when room_waiters > 0. */
   _Atomic uint32_t room_epoch;
   Py_ssize_t room_waiters; /* threads registered on room_epoch since its last bump (GIL) */
+  /* Futex word of getters waiting for an item: bumped by each put when item_waiters > 0. */
+  _Atomic uint32_t item_epoch;
+  Py_ssize_t item_waiters; /* threads registered on item_epoch since its last bump (GIL) */
   int room_fd, join_fd;    /* own eventfds for event loops, -1 until asked for (GIL) */
   int room_armed, join_armed;
   struct discarded discarded; /* items handed to the discard callback, released afterwards */
@@ -136,14 +158,49 @@ wait_end(int64_t deadline, int *sliced)
   return deadline;
 }
 
-/* Sleep on the room word while it still holds `expected`, until `end` (CLOCK_MONOTONIC, or no
- * limit). Any return (wake, timeout, signal, changed word) leads the caller back to its re-check. */
+/* Sleep on a word (room_epoch or item_epoch) while it still holds `expected`, until `end`
+ * (CLOCK_MONOTONIC, or no limit). Any return (wake, timeout, signal, changed word) leads the caller
+ * back to its re-check. Called without the GIL. */
 static void
-room_wait(QueueObject *self, uint32_t expected, int64_t end)
+epoch_wait(_Atomic uint32_t *word, uint32_t expected, int64_t end)
 {
   struct timespec ts = to_timespec(end);
-  syscall(SYS_futex, (uint32_t *)&self->room_epoch, FUTEX_WAIT_BITSET_PRIVATE, expected,
+  syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_BITSET_PRIVATE, expected,
           end == NO_DEADLINE ? NULL : &ts, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+/* One wait of the protocol of the header (GIL held on entry and on return): register on `word`,
+ * release the GIL, sleep until a notify or `end`, take the GIL back, take this thread out if no
+ * notifier did. The caller re-tries its attempt afterwards. */
+static void
+epoch_block(_Atomic uint32_t *word, Py_ssize_t *waiters, int64_t end)
+{
+  /* relaxed: read while holding the GIL, which every writer of the word holds (notify_epoch). */
+  uint32_t epoch = atomic_load_explicit(word, memory_order_relaxed);
+  (*waiters)++;
+  Py_BEGIN_ALLOW_THREADS
+  epoch_wait(word, epoch, end);
+  Py_END_ALLOW_THREADS
+  /* relaxed: read while holding the GIL again. An unchanged epoch: no notify counted this waiter
+   * out (a timeout, a signal, a spurious return), so it takes itself out. */
+  if (atomic_load_explicit(word, memory_order_relaxed) == epoch)
+    (*waiters)--;
+}
+
+/* The notifier's side (GIL held): after the change, bump the word and wake every counted waiter. */
+static void
+notify_epoch(_Atomic uint32_t *word, Py_ssize_t *waiters)
+{
+  if (*waiters > 0) {
+    /* relaxed: the word is only written while holding the GIL, and the waiters read it while
+     * holding the GIL before they release it; the GIL's release/acquire orders these, and the
+     * kernel's compare in FUTEX_WAIT reads the word's latest value. */
+    atomic_fetch_add_explicit(word, 1u, memory_order_relaxed);
+    /* Every registered waiter is woken now: the next notifies make no system call until one
+     * registers again (a woken waiter may wait for the GIL while the notifier goes on). */
+    *waiters = 0;
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+  }
 }
 
 static void
@@ -175,16 +232,7 @@ has_room(QueueObject *self)
 static void
 notify_room(QueueObject *self)
 {
-  if (self->room_waiters > 0) {
-    /* relaxed: the word is only written while holding the GIL, and the waiters read it while
-     * holding the GIL before they release it; the GIL's release/acquire orders these, and the
-     * kernel's compare in FUTEX_WAIT reads the word's latest value. */
-    atomic_fetch_add_explicit(&self->room_epoch, 1u, memory_order_relaxed);
-    /* Every registered waiter is woken now: the next gets make no system call until one
-     * registers again (a woken putter may wait for the GIL while the getter drains on). */
-    self->room_waiters = 0;
-    syscall(SYS_futex, (uint32_t *)&self->room_epoch, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-  }
+  notify_epoch(&self->room_epoch, &self->room_waiters);
   if (self->room_armed && (has_room(self) || ringq_queue_is_shutdown(self->q))) {
     self->room_armed = 0;
     signal_fd(self->room_fd);
@@ -324,23 +372,11 @@ put_impl(QueueObject *self, PyObject *item, int block, PyObject *timeout)
     }
     while (!has_room(self)) {
       int sliced;
-      int64_t end;
-      uint32_t epoch;
       if (deadline != NO_DEADLINE && deadline - now_ns() <= 0) {
         PyErr_SetNone(Full);
         return NULL;
       }
-      end = wait_end(deadline, &sliced);
-      /* relaxed: read while holding the GIL, which every writer of the word holds (notify_room). */
-      epoch = atomic_load_explicit(&self->room_epoch, memory_order_relaxed);
-      self->room_waiters++;
-      Py_BEGIN_ALLOW_THREADS
-      room_wait(self, epoch, end);
-      Py_END_ALLOW_THREADS
-      /* relaxed: read while holding the GIL again. An unchanged epoch: no notify counted this
-       * waiter out (a timeout, a signal, a spurious return), so it takes itself out. */
-      if (atomic_load_explicit(&self->room_epoch, memory_order_relaxed) == epoch)
-        self->room_waiters--;
+      epoch_block(&self->room_epoch, &self->room_waiters, wait_end(deadline, &sliced));
       if (ringq_queue_is_shutdown(self->q)) {
         PyErr_SetNone(ShutDown);
         return NULL;
@@ -360,6 +396,7 @@ put_impl(QueueObject *self, PyObject *item, int block, PyObject *timeout)
     return ringq_error(st); /* RINGQ_ENOMEM: no segment for the unbounded ring */
   }
   self->unfinished++;
+  notify_epoch(&self->item_epoch, &self->item_waiters); /* not_empty.notify() */
   Py_RETURN_NONE;
 }
 
@@ -409,21 +446,17 @@ get_impl(QueueObject *self, int block, PyObject *timeout)
       return NULL;
     }
   }
+  /* Items are taken under the GIL only; a wait is on item_epoch (see the header). ringq's
+   * get_nowait says RINGQ_SHUTDOWN once the queue is shut down and drained. */
   st = ringq_queue_get_nowait(self->q, &item);
   while (st == RINGQ_EMPTY && block) {
     int sliced;
-    int64_t end = wait_end(deadline, &sliced);
-    struct timespec ts = to_timespec(end);
-    if (!sliced && deadline != NO_DEADLINE && deadline - now_ns() <= 0)
-      break;
-    Py_BEGIN_ALLOW_THREADS
-    st = end == NO_DEADLINE ? ringq_queue_get(self->q, &item)
-                            : ringq_queue_get_until(self->q, &item, &ts);
-    Py_END_ALLOW_THREADS
+    if (deadline != NO_DEADLINE && deadline - now_ns() <= 0)
+      break; /* the caller's deadline passed (after one more attempt) */
+    epoch_block(&self->item_epoch, &self->item_waiters, wait_end(deadline, &sliced));
+    st = ringq_queue_get_nowait(self->q, &item);
     if (st != RINGQ_EMPTY)
       break;
-    if (!sliced)
-      break; /* the caller's deadline passed */
     if (PyErr_CheckSignals() < 0)
       return NULL;
   }
@@ -563,8 +596,8 @@ queue_shutdown(QueueObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
     return NULL;
   if ((immediate = truth(a[0], 0)) < 0)
     return NULL;
-  /* With the GIL held: no put is under way (puts hold it), and a get under way in another thread
-   * runs without it, so ringq's wait for it ends. */
+  /* With the GIL held: no put or get is under way in the ring (both take items only while holding
+   * the GIL); the getters and putters waiting on item_epoch and room_epoch are woken below. */
   st = ringq_queue_shutdown(self->q, immediate);
   if (st != RINGQ_OK)
     return ringq_error(st);
@@ -572,6 +605,7 @@ queue_shutdown(QueueObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
   /* ringq subtracted the discarded items from its count, clamped at zero: the mirror follows. */
   self->unfinished = (size_t)self->unfinished > discarded ? self->unfinished - (Py_ssize_t)discarded
                                                           : 0;
+  notify_epoch(&self->item_epoch, &self->item_waiters); /* getters find RINGQ_SHUTDOWN */
   notify_room(self);
   notify_joined(self);
   release_discarded(&self->discarded);
