@@ -13,11 +13,12 @@
  *  - Gets take items from the ring only while holding the GIL (get_nowait). A get that finds the
  *    ring empty waits on a futex word of this object (`item_epoch`) with the GIL released; every
  *    put that published an item bumps it and wakes the waiters while holding the GIL (Python's
- *    not_empty.notify()); the woken getter takes the GIL back and tries get_nowait again. Why not
- *    ringq's own blocking get: it spins (SPIN_ATTEMPTS) before it sleeps, and the item it takes
- *    without the GIL is no use before this thread has the GIL back. With putters that need the
- *    GIL to put, that spin burns a CPU a putter could run on (measured: python/bench.py
- *    stream-2p2c-bounded, 2 CPUs, 4 threads).
+ *    not_empty.notify()); the woken getter takes the GIL back and tries get_nowait again. Before
+ *    it sleeps, the getter watches the word for ITEM_SPINS looks (a hand-off between two threads
+ *    then costs no sleep: bench.py's pingpong). Why not ringq's own blocking get, as until 0.3.0:
+ *    it takes the item without the GIL, after its own spin of ring attempts, and the item is of no
+ *    use before this thread has the GIL back; with four threads on two CPUs (bench.py
+ *    stream-2p2c-bounded) that ran slower than this (the numbers are in the commit message).
  *  - Both words follow one protocol (epoch_wait, notify_epoch), argued here. A waiter reads the
  *    word and counts itself in (`*_waiters`) while holding the GIL, after its attempt failed, also
  *    while holding it; then it releases the GIL and sleeps while the word still holds the value
@@ -169,17 +170,42 @@ epoch_wait(_Atomic uint32_t *word, uint32_t expected, int64_t end)
           end == NO_DEADLINE ? NULL : &ts, NULL, FUTEX_BITSET_MATCH_ANY);
 }
 
+#ifndef ITEM_SPINS
+#define ITEM_SPINS 256 /* a getter's look at item_epoch before it sleeps (a few microseconds) */
+#endif
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 /* One wait of the protocol of the header (GIL held on entry and on return): register on `word`,
- * release the GIL, sleep until a notify or `end`, take the GIL back, take this thread out if no
- * notifier did. The caller re-tries its attempt afterwards. */
+ * release the GIL, watch the word for up to `spins` looks (only reads: a change ends the wait
+ * without a system call), else sleep until a notify or `end`; take the GIL back, take this thread
+ * out if no notifier did. The caller re-tries its attempt afterwards. The look takes nothing from
+ * the queue, so it needs no ordering of its own: whatever it sees, the attempt after it runs under
+ * the GIL again. */
 static void
-epoch_block(_Atomic uint32_t *word, Py_ssize_t *waiters, int64_t end)
+epoch_block(_Atomic uint32_t *word, Py_ssize_t *waiters, int64_t end, int spins)
 {
   /* relaxed: read while holding the GIL, which every writer of the word holds (notify_epoch). */
   uint32_t epoch = atomic_load_explicit(word, memory_order_relaxed);
   (*waiters)++;
   Py_BEGIN_ALLOW_THREADS
-  epoch_wait(word, epoch, end);
+  int i;
+  for (i = 0; i < spins; i++) {
+    cpu_relax();
+    /* relaxed: only a hint (see above); the futex compare and the re-try decide. */
+    if (atomic_load_explicit(word, memory_order_relaxed) != epoch)
+      break;
+  }
+  if (i == spins)
+    epoch_wait(word, epoch, end);
   Py_END_ALLOW_THREADS
   /* relaxed: read while holding the GIL again. An unchanged epoch: no notify counted this waiter
    * out (a timeout, a signal, a spurious return), so it takes itself out. */
@@ -376,7 +402,7 @@ put_impl(QueueObject *self, PyObject *item, int block, PyObject *timeout)
         PyErr_SetNone(Full);
         return NULL;
       }
-      epoch_block(&self->room_epoch, &self->room_waiters, wait_end(deadline, &sliced));
+      epoch_block(&self->room_epoch, &self->room_waiters, wait_end(deadline, &sliced), 0);
       if (ringq_queue_is_shutdown(self->q)) {
         PyErr_SetNone(ShutDown);
         return NULL;
@@ -453,7 +479,8 @@ get_impl(QueueObject *self, int block, PyObject *timeout)
     int sliced;
     if (deadline != NO_DEADLINE && deadline - now_ns() <= 0)
       break; /* the caller's deadline passed (after one more attempt) */
-    epoch_block(&self->item_epoch, &self->item_waiters, wait_end(deadline, &sliced));
+    epoch_block(&self->item_epoch, &self->item_waiters, wait_end(deadline, &sliced),
+                ITEM_SPINS);
     st = ringq_queue_get_nowait(self->q, &item);
     if (st != RINGQ_EMPTY)
       break;
