@@ -32,6 +32,20 @@
  *    woken); a waiter whose word did not change (timeout, signal, spurious return) takes itself
  *    out; every waiter re-tries its attempt under the GIL before it sleeps again. The word wraps
  *    after 2^32 notifies; a waiter would have to sleep through exactly that many to miss one.
+ *  - The wake's system call is made only when a waiter may be asleep: a getter that watches the
+ *    word (ITEM_SPINS) needs none, and a put that made one anyway kept the GIL the longer (the
+ *    pingpong hand-off then found the GIL taken and slept on it: 40 us round trips instead of 2).
+ *    Each word has a count of sleepers (`*_sleepers`, atomic: written without the GIL). [E1] The
+ *    waiter increments it (seq_cst read-modify-write) before its FUTEX_WAIT and decrements it
+ *    after; the kernel reads the word after a full barrier of its own (futex_wait's smp_mb, its
+ *    "MB (A)"), so [E1] precedes that compare. [E2] The notifier bumps the word (seq_cst
+ *    read-modify-write), then [E3] reads the sleepers (seq_cst) and wakes if it reads > 0. In the
+ *    single total order of the seq_cst operations, either [E1] comes before [E3] (the notifier
+ *    sees the sleeper and wakes: the waiter is queued, or its compare sees the bump), or [E3]
+ *    comes before [E1], and then [E2] (before [E3]) comes before [E1] and so before the kernel's
+ *    compare, which sees the bumped word: the waiter does not sleep. Either way no sleep outlasts
+ *    a bump it was counted in for. A stale count (a sleeper just returning) costs one needless
+ *    wake, never a lost one.
  *  - A put that finds the queue full waits on a futex word of this object (`room_epoch`) with the
  *    GIL released; every get that took an item bumps it and wakes the waiters while holding the
  *    GIL (Python's not_full.notify()). The waiter reads the epoch and registers while holding the
@@ -91,9 +105,12 @@ typedef struct {
   /* Futex word of putters waiting for room: bumped by each get when room_waiters > 0. */
   _Atomic uint32_t room_epoch;
   Py_ssize_t room_waiters; /* threads registered on room_epoch since its last bump (GIL) */
+  _Atomic uint32_t room_sleepers; /* threads in or entering FUTEX_WAIT on room_epoch ([E1]) */
   /* Futex word of getters waiting for an item: bumped by each put when item_waiters > 0. */
   _Atomic uint32_t item_epoch;
   Py_ssize_t item_waiters; /* threads registered on item_epoch since its last bump (GIL) */
+  _Atomic uint32_t item_sleepers; /* threads in or entering FUTEX_WAIT on item_epoch ([E1]) */
+  int spin_off; /* getters' waits left without a look at item_epoch (SPIN_OFF_WAITS; GIL) */
   int room_fd, join_fd;    /* own eventfds for event loops, -1 until asked for (GIL) */
   int room_armed, join_armed;
   struct discarded discarded; /* items handed to the discard callback, released afterwards */
@@ -173,6 +190,13 @@ epoch_wait(_Atomic uint32_t *word, uint32_t expected, int64_t end)
 #ifndef ITEM_SPINS
 #define ITEM_SPINS 256 /* a getter's look at item_epoch before it sleeps (a few microseconds) */
 #endif
+/* The look is worth it when the GIL comes back soon after the word changed (a hand-off between two
+ * threads: bench.py's pingpong). When it took longer than SPIN_USELESS_NS, the putter kept the GIL
+ * (it goes on putting) and the look only took a CPU from it (four threads on two CPUs:
+ * stream-2p2c-bounded); the queue's getters then sleep at once for the next SPIN_OFF_WAITS waits,
+ * and look again after them. Only the spin is adaptive; the protocol is the same either way. */
+#define SPIN_USELESS_NS 10000
+#define SPIN_OFF_WAITS 64
 
 static inline void
 cpu_relax(void)
@@ -187,12 +211,15 @@ cpu_relax(void)
 /* One wait of the protocol of the header (GIL held on entry and on return): register on `word`,
  * release the GIL, watch the word for up to `spins` looks (only reads: a change ends the wait
  * without a system call), else sleep until a notify or `end`; take the GIL back, take this thread
- * out if no notifier did. The caller re-tries its attempt afterwards. The look takes nothing from
+ * out if no notifier did. The caller re-tries its attempt afterwards. Returns how long the GIL
+ * took to come back after the look saw a change, or -1. The look takes nothing from
  * the queue, so it needs no ordering of its own: whatever it sees, the attempt after it runs under
  * the GIL again. */
-static void
-epoch_block(_Atomic uint32_t *word, Py_ssize_t *waiters, int64_t end, int spins)
+static int64_t
+epoch_block(_Atomic uint32_t *word, Py_ssize_t *waiters, _Atomic uint32_t *sleepers, int64_t end,
+            int spins)
 {
+  int64_t seen = 0; /* when the look saw the word change (0: it did not) */
   /* relaxed: read while holding the GIL, which every writer of the word holds (notify_epoch). */
   uint32_t epoch = atomic_load_explicit(word, memory_order_relaxed);
   (*waiters)++;
@@ -201,31 +228,41 @@ epoch_block(_Atomic uint32_t *word, Py_ssize_t *waiters, int64_t end, int spins)
   for (i = 0; i < spins; i++) {
     cpu_relax();
     /* relaxed: only a hint (see above); the futex compare and the re-try decide. */
-    if (atomic_load_explicit(word, memory_order_relaxed) != epoch)
+    if (atomic_load_explicit(word, memory_order_relaxed) != epoch) {
+      seen = now_ns();
       break;
+    }
   }
-  if (i == spins)
+  if (i == spins) {
+    /* [E1] seq_cst; pairs with [E3]: announced before the kernel's compare of the word. */
+    atomic_fetch_add_explicit(sleepers, 1u, memory_order_seq_cst);
     epoch_wait(word, epoch, end);
+    /* relaxed: only lowers the count; a notifier that still sees it makes a needless wake. */
+    atomic_fetch_sub_explicit(sleepers, 1u, memory_order_relaxed);
+  }
   Py_END_ALLOW_THREADS
   /* relaxed: read while holding the GIL again. An unchanged epoch: no notify counted this waiter
    * out (a timeout, a signal, a spurious return), so it takes itself out. */
   if (atomic_load_explicit(word, memory_order_relaxed) == epoch)
     (*waiters)--;
+  return seen ? now_ns() - seen : -1;
 }
 
 /* The notifier's side (GIL held): after the change, bump the word and wake every counted waiter. */
 static void
-notify_epoch(_Atomic uint32_t *word, Py_ssize_t *waiters)
+notify_epoch(_Atomic uint32_t *word, Py_ssize_t *waiters, _Atomic uint32_t *sleepers)
 {
   if (*waiters > 0) {
-    /* relaxed: the word is only written while holding the GIL, and the waiters read it while
-     * holding the GIL before they release it; the GIL's release/acquire orders these, and the
-     * kernel's compare in FUTEX_WAIT reads the word's latest value. */
-    atomic_fetch_add_explicit(word, 1u, memory_order_relaxed);
+    /* [E2] seq_cst; pairs with [E1] through [E3]. (Among the GIL holders the word needs no
+     * order: it is only written while holding the GIL, and read under it by the waiters.) */
+    atomic_fetch_add_explicit(word, 1u, memory_order_seq_cst);
     /* Every registered waiter is woken now: the next notifies make no system call until one
      * registers again (a woken waiter may wait for the GIL while the notifier goes on). */
     *waiters = 0;
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    /* [E3] seq_cst; pairs with [E1]: nobody announced sleeping means nobody sleeps on the old
+     * value (the header's argument). */
+    if (atomic_load_explicit(sleepers, memory_order_seq_cst) > 0)
+      syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
   }
 }
 
@@ -258,7 +295,7 @@ has_room(QueueObject *self)
 static void
 notify_room(QueueObject *self)
 {
-  notify_epoch(&self->room_epoch, &self->room_waiters);
+  notify_epoch(&self->room_epoch, &self->room_waiters, &self->room_sleepers);
   if (self->room_armed && (has_room(self) || ringq_queue_is_shutdown(self->q))) {
     self->room_armed = 0;
     signal_fd(self->room_fd);
@@ -402,7 +439,8 @@ put_impl(QueueObject *self, PyObject *item, int block, PyObject *timeout)
         PyErr_SetNone(Full);
         return NULL;
       }
-      epoch_block(&self->room_epoch, &self->room_waiters, wait_end(deadline, &sliced), 0);
+      (void)epoch_block(&self->room_epoch, &self->room_waiters, &self->room_sleepers,
+                        wait_end(deadline, &sliced), 0);
       if (ringq_queue_is_shutdown(self->q)) {
         PyErr_SetNone(ShutDown);
         return NULL;
@@ -422,7 +460,7 @@ put_impl(QueueObject *self, PyObject *item, int block, PyObject *timeout)
     return ringq_error(st); /* RINGQ_ENOMEM: no segment for the unbounded ring */
   }
   self->unfinished++;
-  notify_epoch(&self->item_epoch, &self->item_waiters); /* not_empty.notify() */
+  notify_epoch(&self->item_epoch, &self->item_waiters, &self->item_sleepers); /* not_empty */
   Py_RETURN_NONE;
 }
 
@@ -476,11 +514,18 @@ get_impl(QueueObject *self, int block, PyObject *timeout)
    * get_nowait says RINGQ_SHUTDOWN once the queue is shut down and drained. */
   st = ringq_queue_get_nowait(self->q, &item);
   while (st == RINGQ_EMPTY && block) {
-    int sliced;
+    int sliced, spins = ITEM_SPINS;
+    int64_t regain;
     if (deadline != NO_DEADLINE && deadline - now_ns() <= 0)
       break; /* the caller's deadline passed (after one more attempt) */
-    epoch_block(&self->item_epoch, &self->item_waiters, wait_end(deadline, &sliced),
-                ITEM_SPINS);
+    if (self->spin_off > 0) {
+      self->spin_off--;
+      spins = 0;
+    }
+    regain = epoch_block(&self->item_epoch, &self->item_waiters, &self->item_sleepers,
+                         wait_end(deadline, &sliced), spins);
+    if (regain > SPIN_USELESS_NS)
+      self->spin_off = SPIN_OFF_WAITS;
     st = ringq_queue_get_nowait(self->q, &item);
     if (st != RINGQ_EMPTY)
       break;
@@ -632,7 +677,7 @@ queue_shutdown(QueueObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
   /* ringq subtracted the discarded items from its count, clamped at zero: the mirror follows. */
   self->unfinished = (size_t)self->unfinished > discarded ? self->unfinished - (Py_ssize_t)discarded
                                                           : 0;
-  notify_epoch(&self->item_epoch, &self->item_waiters); /* getters find RINGQ_SHUTDOWN */
+  notify_epoch(&self->item_epoch, &self->item_waiters, &self->item_sleepers); /* SHUTDOWN */
   notify_room(self);
   notify_joined(self);
   release_discarded(&self->discarded);
@@ -775,6 +820,9 @@ queue_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return NULL;
   self->room_fd = self->join_fd = -1;
   atomic_init(&self->room_epoch, 0u);
+  atomic_init(&self->room_sleepers, 0u);
+  atomic_init(&self->item_epoch, 0u);
+  atomic_init(&self->item_sleepers, 0u);
   st = ringq_queue_create(RINGQ_QUEUE_MPMC, 0, sizeof(PyObject *), &self->q);
   if (st == RINGQ_OK)
     st = ringq_queue_set_discard(self->q, discard_item, self);
