@@ -18,7 +18,8 @@ Cases (items are Python ints; the checks fail the run on a lost, duplicated or r
   bridge-roundtrip       the loop sends to a worker thread and awaits its reply: AsyncQueue both
                          ways against queue.Queue to the thread and call_soon_threadsafe back
   proc-1p1c-small        one producer process puts N small objects (ints), one consumer process
-                         gets them (fork start method; timed from a barrier to the last get):
+                         gets them (fork start method; timed from the first process past a
+                         barrier, parent or child, to the last get):
                          ringq.SharedQueue() against multiprocessing.Queue()
   proc-2p2c-small        2 producer and 2 consumer processes, the same
   proc-1p1c-4k           4 KiB bytes objects: SharedQueue put/get (pickled), SharedQueue's bytes
@@ -236,8 +237,9 @@ FORK = multiprocessing.get_context("fork")
 KIB4 = 4096
 
 
-def _proc_produce(q, barrier, p, per, mode):
+def _proc_produce(q, barrier, starts, slot, p, per, mode):
     barrier.wait()
+    starts[slot] = time.monotonic()
     base = p * per
     if mode == "small":
         for i in range(base, base + per):
@@ -249,9 +251,10 @@ def _proc_produce(q, barrier, p, per, mode):
             put(b"%012d" % i + pad)
 
 
-def _proc_consume(q, barrier, conn, mode):
+def _proc_consume(q, barrier, starts, slot, conn, mode):
     got = []
     barrier.wait()
+    starts[slot] = time.monotonic()
     if mode == "small":
         while True:
             x = q.get()
@@ -271,14 +274,18 @@ def _proc_consume(q, barrier, conn, mode):
 
 def proc_stream(make, n, producers, consumers, mode):
     """Items/s through a queue between processes (fork), every item checked: exactly once, and
-    each producer's items in order within each consumer."""
+    each producer's items in order within each consumer. Timed from the first process past the
+    barrier (the parent or a child: on a loaded machine the parent may run after the children
+    have started) to the last consumer's last get."""
     q = make()
     per = n // producers
     barrier = FORK.Barrier(producers + consumers + 1)
+    starts = FORK.Array("d", producers + consumers, lock=False)  # each child's time past the barrier
     pipes = [FORK.Pipe(duplex=False) for _ in range(consumers)]
-    ps = [FORK.Process(target=_proc_produce, args=(q, barrier, p, per, mode))
+    ps = [FORK.Process(target=_proc_produce, args=(q, barrier, starts, p, p, per, mode))
           for p in range(producers)]
-    cs = [FORK.Process(target=_proc_consume, args=(q, barrier, w, mode)) for _, w in pipes]
+    cs = [FORK.Process(target=_proc_consume, args=(q, barrier, starts, producers + c, w, mode))
+          for c, (_, w) in enumerate(pipes)]
     for pr in ps + cs:
         pr.start()
     barrier.wait()
@@ -295,6 +302,7 @@ def proc_stream(make, n, producers, consumers, mode):
     results = [r.recv() for r, _ in pipes]
     for pr in cs:
         pr.join()
+    t0 = min([t0] + list(starts))
     elapsed = max(end for end, _ in results) - t0
     got = sorted(x for _, s in results for x in s)
     if got != list(range(per * producers)):

@@ -10,8 +10,42 @@
  *  - Every put (the check against maxsize and the ring's put_nowait) runs while holding the GIL,
  *    so puts are serialized and the count of items can only fall between the check and the put:
  *    the queue never holds more than maxsize items accepted under that maxsize, exactly as Python.
- *  - Gets run on the ring itself: get_nowait under the GIL, and a blocking get waits inside ringq
- *    (its futex wait protocol) with the GIL released, woken by ringq when a put publishes.
+ *  - Gets take items from the ring only while holding the GIL (get_nowait). A get that finds the
+ *    ring empty waits on a futex word of this object (`item_epoch`) with the GIL released; every
+ *    put that published an item bumps it and wakes the waiters while holding the GIL (Python's
+ *    not_empty.notify()); the woken getter takes the GIL back and tries get_nowait again. Before
+ *    it sleeps, the getter watches the word for ITEM_SPINS looks (a hand-off between two threads
+ *    then costs no sleep: bench.py's pingpong). Why not ringq's own blocking get, as until 0.3.0:
+ *    it takes the item without the GIL, after its own spin of ring attempts, and the item is of no
+ *    use before this thread has the GIL back; with four threads on two CPUs (bench.py
+ *    stream-2p2c-bounded) that ran slower than this (the numbers are in the commit message).
+ *  - Both words follow one protocol (epoch_wait, notify_epoch), argued here. A waiter reads the
+ *    word and counts itself in (`*_waiters`) while holding the GIL, after its attempt failed, also
+ *    while holding it; then it releases the GIL and sleeps while the word still holds the value
+ *    read. A notifier (a put for items; a get or a shutdown for room; a shutdown for both) changes
+ *    the queue and then, still holding the GIL, bumps the word and wakes every waiter if any is
+ *    counted in. The GIL orders the waiter's attempt and registration before any change that
+ *    could make its next attempt succeed (that change needs the GIL, which the waiter held), so
+ *    that notifier sees the count > 0, and its bump happens before its wake: either the word
+ *    differs when the waiter's FUTEX_WAIT compares it (no sleep), or the waiter is asleep and
+ *    the wake finds it. No wake is lost. The notifier sets the count to 0 (everyone counted was
+ *    woken); a waiter whose word did not change (timeout, signal, spurious return) takes itself
+ *    out; every waiter re-tries its attempt under the GIL before it sleeps again. The word wraps
+ *    after 2^32 notifies; a waiter would have to sleep through exactly that many to miss one.
+ *  - The wake's system call is made only when a waiter may be asleep: a getter that watches the
+ *    word (ITEM_SPINS) needs none, and a put that made one anyway kept the GIL the longer (the
+ *    pingpong hand-off then found the GIL taken and slept on it: 40 us round trips instead of 2).
+ *    Each word has a count of sleepers (`*_sleepers`, atomic: written without the GIL). [E1] The
+ *    waiter increments it (seq_cst read-modify-write) before its FUTEX_WAIT and decrements it
+ *    after; the kernel reads the word after a full barrier of its own (futex_wait's smp_mb, its
+ *    "MB (A)"), so [E1] precedes that compare. [E2] The notifier bumps the word (seq_cst
+ *    read-modify-write), then [E3] reads the sleepers (seq_cst) and wakes if it reads > 0. In the
+ *    single total order of the seq_cst operations, either [E1] comes before [E3] (the notifier
+ *    sees the sleeper and wakes: the waiter is queued, or its compare sees the bump), or [E3]
+ *    comes before [E1], and then [E2] (before [E3]) comes before [E1] and so before the kernel's
+ *    compare, which sees the bumped word: the waiter does not sleep. Either way no sleep outlasts
+ *    a bump it was counted in for. A stale count (a sleeper just returning) costs one needless
+ *    wake, never a lost one.
  *  - A put that finds the queue full waits on a futex word of this object (`room_epoch`) with the
  *    GIL released; every get that took an item bumps it and wakes the waiters while holding the
  *    GIL (Python's not_full.notify()). The waiter reads the epoch and registers while holding the
@@ -71,6 +105,12 @@ typedef struct {
   /* Futex word of putters waiting for room: bumped by each get when room_waiters > 0. */
   _Atomic uint32_t room_epoch;
   Py_ssize_t room_waiters; /* threads registered on room_epoch since its last bump (GIL) */
+  _Atomic uint32_t room_sleepers; /* threads in or entering FUTEX_WAIT on room_epoch ([E1]) */
+  /* Futex word of getters waiting for an item: bumped by each put when item_waiters > 0. */
+  _Atomic uint32_t item_epoch;
+  Py_ssize_t item_waiters; /* threads registered on item_epoch since its last bump (GIL) */
+  _Atomic uint32_t item_sleepers; /* threads in or entering FUTEX_WAIT on item_epoch ([E1]) */
+  int spin_off; /* getters' waits left without a look at item_epoch (SPIN_OFF_WAITS; GIL) */
   int room_fd, join_fd;    /* own eventfds for event loops, -1 until asked for (GIL) */
   int room_armed, join_armed;
   struct discarded discarded; /* items handed to the discard callback, released afterwards */
@@ -136,14 +176,94 @@ wait_end(int64_t deadline, int *sliced)
   return deadline;
 }
 
-/* Sleep on the room word while it still holds `expected`, until `end` (CLOCK_MONOTONIC, or no
- * limit). Any return (wake, timeout, signal, changed word) leads the caller back to its re-check. */
+/* Sleep on a word (room_epoch or item_epoch) while it still holds `expected`, until `end`
+ * (CLOCK_MONOTONIC, or no limit). Any return (wake, timeout, signal, changed word) leads the caller
+ * back to its re-check. Called without the GIL. */
 static void
-room_wait(QueueObject *self, uint32_t expected, int64_t end)
+epoch_wait(_Atomic uint32_t *word, uint32_t expected, int64_t end)
 {
   struct timespec ts = to_timespec(end);
-  syscall(SYS_futex, (uint32_t *)&self->room_epoch, FUTEX_WAIT_BITSET_PRIVATE, expected,
+  syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_BITSET_PRIVATE, expected,
           end == NO_DEADLINE ? NULL : &ts, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+#ifndef ITEM_SPINS
+#define ITEM_SPINS 256 /* a getter's look at item_epoch before it sleeps (a few microseconds) */
+#endif
+/* The look is worth it when the GIL comes back soon after the word changed (a hand-off between two
+ * threads: bench.py's pingpong). When it took longer than SPIN_USELESS_NS, the putter kept the GIL
+ * (it goes on putting) and the look only took a CPU from it (four threads on two CPUs:
+ * stream-2p2c-bounded); the queue's getters then sleep at once for the next SPIN_OFF_WAITS waits,
+ * and look again after them. Only the spin is adaptive; the protocol is the same either way. */
+#define SPIN_USELESS_NS 10000
+#define SPIN_OFF_WAITS 64
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* One wait of the protocol of the header (GIL held on entry and on return): register on `word`,
+ * release the GIL, watch the word for up to `spins` looks (only reads: a change ends the wait
+ * without a system call), else sleep until a notify or `end`; take the GIL back, take this thread
+ * out if no notifier did. The caller re-tries its attempt afterwards. Returns how long the GIL
+ * took to come back after the look saw a change, or -1. The look takes nothing from
+ * the queue, so it needs no ordering of its own: whatever it sees, the attempt after it runs under
+ * the GIL again. */
+static int64_t
+epoch_block(_Atomic uint32_t *word, Py_ssize_t *waiters, _Atomic uint32_t *sleepers, int64_t end,
+            int spins)
+{
+  int64_t seen = 0; /* when the look saw the word change (0: it did not) */
+  /* relaxed: read while holding the GIL, which every writer of the word holds (notify_epoch). */
+  uint32_t epoch = atomic_load_explicit(word, memory_order_relaxed);
+  (*waiters)++;
+  Py_BEGIN_ALLOW_THREADS
+  int i;
+  for (i = 0; i < spins; i++) {
+    cpu_relax();
+    /* relaxed: only a hint (see above); the futex compare and the re-try decide. */
+    if (atomic_load_explicit(word, memory_order_relaxed) != epoch) {
+      seen = now_ns();
+      break;
+    }
+  }
+  if (i == spins) {
+    /* [E1] seq_cst; pairs with [E3]: announced before the kernel's compare of the word. */
+    atomic_fetch_add_explicit(sleepers, 1u, memory_order_seq_cst);
+    epoch_wait(word, epoch, end);
+    /* relaxed: only lowers the count; a notifier that still sees it makes a needless wake. */
+    atomic_fetch_sub_explicit(sleepers, 1u, memory_order_relaxed);
+  }
+  Py_END_ALLOW_THREADS
+  /* relaxed: read while holding the GIL again. An unchanged epoch: no notify counted this waiter
+   * out (a timeout, a signal, a spurious return), so it takes itself out. */
+  if (atomic_load_explicit(word, memory_order_relaxed) == epoch)
+    (*waiters)--;
+  return seen ? now_ns() - seen : -1;
+}
+
+/* The notifier's side (GIL held): after the change, bump the word and wake every counted waiter. */
+static void
+notify_epoch(_Atomic uint32_t *word, Py_ssize_t *waiters, _Atomic uint32_t *sleepers)
+{
+  if (*waiters > 0) {
+    /* [E2] seq_cst; pairs with [E1] through [E3]. (Among the GIL holders the word needs no
+     * order: it is only written while holding the GIL, and read under it by the waiters.) */
+    atomic_fetch_add_explicit(word, 1u, memory_order_seq_cst);
+    /* Every registered waiter is woken now: the next notifies make no system call until one
+     * registers again (a woken waiter may wait for the GIL while the notifier goes on). */
+    *waiters = 0;
+    /* [E3] seq_cst; pairs with [E1]: nobody announced sleeping means nobody sleeps on the old
+     * value (the header's argument). */
+    if (atomic_load_explicit(sleepers, memory_order_seq_cst) > 0)
+      syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+  }
 }
 
 static void
@@ -175,16 +295,7 @@ has_room(QueueObject *self)
 static void
 notify_room(QueueObject *self)
 {
-  if (self->room_waiters > 0) {
-    /* relaxed: the word is only written while holding the GIL, and the waiters read it while
-     * holding the GIL before they release it; the GIL's release/acquire orders these, and the
-     * kernel's compare in FUTEX_WAIT reads the word's latest value. */
-    atomic_fetch_add_explicit(&self->room_epoch, 1u, memory_order_relaxed);
-    /* Every registered waiter is woken now: the next gets make no system call until one
-     * registers again (a woken putter may wait for the GIL while the getter drains on). */
-    self->room_waiters = 0;
-    syscall(SYS_futex, (uint32_t *)&self->room_epoch, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-  }
+  notify_epoch(&self->room_epoch, &self->room_waiters, &self->room_sleepers);
   if (self->room_armed && (has_room(self) || ringq_queue_is_shutdown(self->q))) {
     self->room_armed = 0;
     signal_fd(self->room_fd);
@@ -324,23 +435,12 @@ put_impl(QueueObject *self, PyObject *item, int block, PyObject *timeout)
     }
     while (!has_room(self)) {
       int sliced;
-      int64_t end;
-      uint32_t epoch;
       if (deadline != NO_DEADLINE && deadline - now_ns() <= 0) {
         PyErr_SetNone(Full);
         return NULL;
       }
-      end = wait_end(deadline, &sliced);
-      /* relaxed: read while holding the GIL, which every writer of the word holds (notify_room). */
-      epoch = atomic_load_explicit(&self->room_epoch, memory_order_relaxed);
-      self->room_waiters++;
-      Py_BEGIN_ALLOW_THREADS
-      room_wait(self, epoch, end);
-      Py_END_ALLOW_THREADS
-      /* relaxed: read while holding the GIL again. An unchanged epoch: no notify counted this
-       * waiter out (a timeout, a signal, a spurious return), so it takes itself out. */
-      if (atomic_load_explicit(&self->room_epoch, memory_order_relaxed) == epoch)
-        self->room_waiters--;
+      (void)epoch_block(&self->room_epoch, &self->room_waiters, &self->room_sleepers,
+                        wait_end(deadline, &sliced), 0);
       if (ringq_queue_is_shutdown(self->q)) {
         PyErr_SetNone(ShutDown);
         return NULL;
@@ -360,6 +460,7 @@ put_impl(QueueObject *self, PyObject *item, int block, PyObject *timeout)
     return ringq_error(st); /* RINGQ_ENOMEM: no segment for the unbounded ring */
   }
   self->unfinished++;
+  notify_epoch(&self->item_epoch, &self->item_waiters, &self->item_sleepers); /* not_empty */
   Py_RETURN_NONE;
 }
 
@@ -409,21 +510,25 @@ get_impl(QueueObject *self, int block, PyObject *timeout)
       return NULL;
     }
   }
+  /* Items are taken under the GIL only; a wait is on item_epoch (see the header). ringq's
+   * get_nowait says RINGQ_SHUTDOWN once the queue is shut down and drained. */
   st = ringq_queue_get_nowait(self->q, &item);
   while (st == RINGQ_EMPTY && block) {
-    int sliced;
-    int64_t end = wait_end(deadline, &sliced);
-    struct timespec ts = to_timespec(end);
-    if (!sliced && deadline != NO_DEADLINE && deadline - now_ns() <= 0)
-      break;
-    Py_BEGIN_ALLOW_THREADS
-    st = end == NO_DEADLINE ? ringq_queue_get(self->q, &item)
-                            : ringq_queue_get_until(self->q, &item, &ts);
-    Py_END_ALLOW_THREADS
+    int sliced, spins = ITEM_SPINS;
+    int64_t regain;
+    if (deadline != NO_DEADLINE && deadline - now_ns() <= 0)
+      break; /* the caller's deadline passed (after one more attempt) */
+    if (self->spin_off > 0) {
+      self->spin_off--;
+      spins = 0;
+    }
+    regain = epoch_block(&self->item_epoch, &self->item_waiters, &self->item_sleepers,
+                         wait_end(deadline, &sliced), spins);
+    if (regain > SPIN_USELESS_NS)
+      self->spin_off = SPIN_OFF_WAITS;
+    st = ringq_queue_get_nowait(self->q, &item);
     if (st != RINGQ_EMPTY)
       break;
-    if (!sliced)
-      break; /* the caller's deadline passed */
     if (PyErr_CheckSignals() < 0)
       return NULL;
   }
@@ -563,8 +668,8 @@ queue_shutdown(QueueObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
     return NULL;
   if ((immediate = truth(a[0], 0)) < 0)
     return NULL;
-  /* With the GIL held: no put is under way (puts hold it), and a get under way in another thread
-   * runs without it, so ringq's wait for it ends. */
+  /* With the GIL held: no put or get is under way in the ring (both take items only while holding
+   * the GIL); the getters and putters waiting on item_epoch and room_epoch are woken below. */
   st = ringq_queue_shutdown(self->q, immediate);
   if (st != RINGQ_OK)
     return ringq_error(st);
@@ -572,6 +677,7 @@ queue_shutdown(QueueObject *self, PyObject *const *args, Py_ssize_t nargs, PyObj
   /* ringq subtracted the discarded items from its count, clamped at zero: the mirror follows. */
   self->unfinished = (size_t)self->unfinished > discarded ? self->unfinished - (Py_ssize_t)discarded
                                                           : 0;
+  notify_epoch(&self->item_epoch, &self->item_waiters, &self->item_sleepers); /* SHUTDOWN */
   notify_room(self);
   notify_joined(self);
   release_discarded(&self->discarded);
@@ -714,6 +820,9 @@ queue_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return NULL;
   self->room_fd = self->join_fd = -1;
   atomic_init(&self->room_epoch, 0u);
+  atomic_init(&self->room_sleepers, 0u);
+  atomic_init(&self->item_epoch, 0u);
+  atomic_init(&self->item_sleepers, 0u);
   st = ringq_queue_create(RINGQ_QUEUE_MPMC, 0, sizeof(PyObject *), &self->q);
   if (st == RINGQ_OK)
     st = ringq_queue_set_discard(self->q, discard_item, self);

@@ -384,7 +384,10 @@ get_data(SharedObject *self, int block, int64_t deadline)
     PyObject *args[1] = {Py_False};
     got = PyObject_Vectorcall(self->acquire, args, 1, NULL);
   } else if (deadline == NO_DEADLINE) {
-    got = PyObject_CallNoArgs(self->acquire);
+    /* acquire(True), not acquire(): SemLock.acquire's argument parser takes its fast path only
+     * with an argument vector (a call without arguments unpacks keywords: measured). */
+    PyObject *args[1] = {Py_True};
+    got = PyObject_Vectorcall(self->acquire, args, 1, NULL);
   } else {
     /* The semaphore's timed wait runs on CLOCK_REALTIME: a wall-clock step can end it early, so
      * a refusal before the CLOCK_MONOTONIC deadline tries again for what is left. */

@@ -279,6 +279,53 @@ class ReferenceTest(unittest.TestCase):
         self.assertEqual(per, {p: n for p in range(producers)})
 
 
+class WakeTest(unittest.TestCase):
+    """Blocked getters sleep on the queue's item word and only a put (or a shutdown) wakes them
+    (ringqmodule.c's header: the epoch protocol). A put that forgot to wake them, or a getter that
+    counted itself in after releasing the GIL, leaves a getter asleep beside an item: the joins
+    below then time out."""
+
+    def test_each_put_wakes_a_blocked_getter(self):
+        for maxsize in (0, 1, 4):
+            q = ringq.Queue(maxsize)
+            n, getters = 3000, 4
+            stop = object()
+            out = []
+
+            def consume():
+                got = []
+                while True:
+                    x = q.get()  # no timeout: only a put can end this wait
+                    if x is stop:
+                        break
+                    got.append(x)
+                out.append(got)
+            # daemon: a getter left asleep by a bug must not keep the failed test's process alive
+            cs = [threading.Thread(target=consume, daemon=True) for _ in range(getters)]
+            for t in cs:
+                t.start()
+            for i in range(n):
+                q.put(i, timeout=LONG)  # with a bound, a putter waits for getters that sleep
+                if i % 7 == 0:
+                    time.sleep(0)  # let the getters drain and go back to sleep
+                if i % 500 == 0:
+                    time.sleep(0.002)  # every getter asleep: the next put alone must wake one
+            for _ in cs:
+                q.put(stop, timeout=LONG)
+            for t in cs:
+                t.join(LONG)
+                self.assertFalse(t.is_alive(), f"a getter slept through a put (maxsize {maxsize})")
+            self.assertEqual(sorted(x for got in out for x in got), list(range(n)))
+
+    def test_put_from_another_thread_wakes_timed_getter_early(self):
+        q = ringq.Queue()
+        t = later(0.1, q.put, "x")
+        t0 = time.monotonic()
+        self.assertEqual(q.get(timeout=LONG), "x")
+        self.assertLess(time.monotonic() - t0, LONG / 2)  # woken by the put, not by the timeout
+        t.join()
+
+
 class MaxsizeTest(unittest.TestCase):
     def test_grow_and_shrink(self):
         q = ringq.Queue(2)
