@@ -9,8 +9,10 @@ case "$what" in
                python3-dev python3-setuptools python3-venv libpython3.11-testsuite python3.11-dbg
                libjansson-dev
                libfuzzer-14-dev valgrind) ;;
+  # main builds the release preset whole, tests and examples included: configuring it needs
+  # Criterion (tests/), Jansson (examples/) and scdoc (man/) even though main runs only the bench.
   main) pkgs+=(libck-dev libdpdk-dev libboost-dev libreaderwriterqueue-dev libconcurrentqueue-dev
-              gnuplot-nox) ;;
+              gnuplot-nox libcriterion-dev libjansson-dev scdoc) ;;
   *) echo "usage: $0 test|main" >&2; exit 2 ;;
 esac
 missing=()
