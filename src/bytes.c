@@ -769,13 +769,14 @@ ringq_queue_release_bytes(struct ringq_queue *q)
 {
   struct ringq__bytes *b;
   uint64_t end, pos;
-  if (q == NULL || !q->bytes || bytes_of(q)->peek_end == 0)
+  if (q == NULL || !q->bytes || q->bytes_peek_end == 0)
     return RINGQ_EINVAL;
   b = bytes_of(q);
-  end = b->peek_end & ~(uint64_t)1;
-  b->peek_end = 0;
-  /* relaxed: the getter's own word. peek_end is in the mapping: a position a peek cannot have
-   * left (not a record boundary, none or more than a ring past rpos) frees nothing. */
+  end = q->bytes_peek_end & ~(uint64_t)1;
+  q->bytes_peek_end = 0;
+  /* relaxed: rpos moves only by this getter, or by a discarder that waits out our get_busy.
+   * rpos is in the mapping: if another process moved it since the peek, `end` is no longer a
+   * record boundary within a ring past rpos, and the release frees nothing. */
   pos = atomic_load_explicit(&b->rpos, memory_order_relaxed);
   if ((end & 7) != 0 || end - pos < RINGQ__BYTES_HDR || end - pos > geom_of(q)->size) {
     /* [G2] release, as below: the get is over (failed). */

@@ -88,7 +88,6 @@ struct ringq__bytes {
   _Atomic(uint64_t) rpos;                            /* bytes freed */
   uint64_t tail_cache; /* the consumer's copy of tail (without the mark) */
   uint64_t wpos_cache; /* wpos as loaded right after tail_cache: bounds the records below it */
-  uint64_t peek_end;   /* 0, or (the position just past the record peeked) | 1 */
   _Atomic(uint64_t) aborts_seen; /* the consumer's: `aborts` when it last freed the PADs at rpos */
   /* data[size] follows, at sizeof(struct ringq__bytes), a multiple of RINGQ_CACHE_LINE */
 };
@@ -210,7 +209,6 @@ ringq__bytes_init(struct ringq__bytes *b, const struct ringq__bgeom *g)
   b->rpos_cache = 0;
   b->tail_cache = 0;
   b->wpos_cache = 0;
-  b->peek_end = 0;
   /* Relaxed: the ring is not shared until init returns; handing it over publishes it. */
   atomic_init(&b->tail, 0);
   atomic_init(&b->wpos, 0);
@@ -601,14 +599,14 @@ ringq__bytes_consume(struct ringq__bytes *b, const struct ringq__bgeom *g, uint6
  * RINGQ_EINVAL (a peek is open) / RINGQ_ECORRUPT. */
 static inline ptrdiff_t
 ringq__bytes_pop(struct ringq__bytes *b, const struct ringq__bgeom *g, struct ringq__bytes_get *op,
-                 memory_order release_mo)
+                 uint64_t *peek_end, memory_order release_mo)
 {
   const unsigned char *rec = NULL;
   uint64_t len = 0, end = 0;
   int st;
-  /* The getter's own word, read inside the get_busy window (a discarder waits it out): a peek
+  /* The getter's own word (in its handle), read inside the get_busy window (a discarder waits it out): a peek
    * still open makes a get or another peek a misuse. */
-  if (b->peek_end != 0)
+  if (*peek_end != 0)
     return RINGQ_EINVAL;
   st = ringq__bytes_next(b, g, &rec, &len, &end);
   if (st == RINGQ__BYTES_SKIP) {
@@ -620,7 +618,7 @@ ringq__bytes_pop(struct ringq__bytes *b, const struct ringq__bgeom *g, struct ri
   op->len = (size_t)len;
   if (op->peek) {
     op->view = rec;
-    b->peek_end = end | 1; /* positions are multiples of 8: never 0 this way */
+    *peek_end = end | 1; /* positions are multiples of 8: never 0 this way */
     return 1;
   }
   if (len > op->cap)

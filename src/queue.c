@@ -713,11 +713,11 @@ spsc_take(struct ringq_queue *q, void *items, size_t n)
     memory_order mo = asym ? memory_order_release : memory_order_seq_cst; /* [C3] / [UT3] / [F2] */
     if (q->bytes) {
       struct ringq__bytes_get *g = items;
-      k = ringq__bytes_pop(bytes_of(q), &q->bgeom, g, mo);
+      k = ringq__bytes_pop(bytes_of(q), &q->bgeom, g, &q->bytes_peek_end, mo);
       /* A record of a dead putter holds the consumer (src/bytes.c, "Dead putters"): resolved
        * here, inside the get_busy window (the discarder waits it out), then look again. */
       if (k == 0 && q->peer != 0 && ringq__bytes_unstick(q))
-        k = ringq__bytes_pop(bytes_of(q), &q->bgeom, g, mo);
+        k = ringq__bytes_pop(bytes_of(q), &q->bgeom, g, &q->bytes_peek_end, mo);
       if ((k == 1 && g->peek) || k == RINGQ_EINVAL)
         return k; /* a peek is a get under way until its release lowers get_busy ([G2]);
                      EINVAL: a peek is open, and its get_busy must stay raised */
@@ -1750,8 +1750,8 @@ discard_one_bytes(struct ringq_queue *q)
   msg.data = rec;
   msg.len = (size_t)len;
   hand_over(q, &msg);
-  if (b->peek_end != 0) /* fini with a peek left open (a discarder waits for its release) */
-    b->peek_end = 0;
+  if (q->bytes_peek_end != 0) /* fini with a peek left open (a discarder waits for its release) */
+    q->bytes_peek_end = 0;
   ringq__bytes_consume(b, &q->bgeom, end, memory_order_seq_cst); /* [F2] */
   return RINGQ_OK;
 }
@@ -2106,6 +2106,7 @@ ringq__init_handle(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned f
   atomic_init(&q->stuck_get_since, 0);
   atomic_init(&q->stuck_put_since, 0);
   atomic_init(&q->bytes_aborts_view, 0);
+  q->bytes_peek_end = 0;
   atomic_init(&q->asym, kind == RINGQ_QUEUE_SPSC && !shared && ringq__heavy_barrier_available());
   atomic_init(&q->degraded, 0);
   atomic_init(&q->poll_fd[POLL_READABLE], -1);

@@ -134,6 +134,10 @@ struct ringq_queue {
   /* A byte queue's consumer: `aborts` as it last saw it (src/bytes.c, BR0: a change since is an
    * abort, or a putter's nudge, and the consumer looks at a stuck record at once). */
   _Atomic(uint64_t) bytes_aborts_view;
+  /* A byte queue's consumer: 0, or (the position just past the record it peeked) | 1. In the
+   * handle, not the mapping: no other process can fake an open peek, and a consumer that dies
+   * with one open leaves nothing behind but its record, which the next consumer reads again. */
+  uint64_t bytes_peek_end;
 
   struct ringq__shared own;
 };

@@ -105,7 +105,6 @@ ringq_layout_hash(void)
       offsetof(struct ringq__bytes, aborts),
       offsetof(struct ringq__bytes, head),
       offsetof(struct ringq__bytes, rpos),
-      offsetof(struct ringq__bytes, peek_end),
       offsetof(struct ringq__bytes, aborts_seen),
       sizeof(struct ringq__bhdr),
       RINGQ__BYTES_BUSY,

@@ -227,7 +227,7 @@ corrupt(struct fuzz_input *in, struct ringq__bytes *b)
     case 4: b->tail_cache += d; break;
     case 5: b->wpos_cache += d; break;
     case 6: b->rpos_cache += d; break;
-    default: b->peek_end += d; break;
+    default: atomic_fetch_add_explicit(&b->aborts_seen, d, memory_order_relaxed); break;
     }
     return;
   }

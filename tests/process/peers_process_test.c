@@ -1090,6 +1090,23 @@ scenario_bytesdead(void)
   get_str(q, 0, "p5");
   check_lost(q, 3);
   tasks_done(q, 2);
+  /* 4b. A consumer killed with a peek open: the peek was its handle's, not the mapping's, so the
+   * next consumer is not refused (RINGQ_EINVAL) and reads the same message again: never lost. */
+  put_str(q, "p7");
+  other = fork();
+  if (other == 0) {
+    struct ringq_queue *mine;
+    const void *view = NULL;
+    size_t n = 0;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK ||
+        ringq_queue_peek_bytes(mine, &view, &n, 10 * SEC) != RINGQ_OK || n != 2)
+      _exit(1);
+    raise(SIGKILL);
+  }
+  CHECK(killed(other), "peeker");
+  get_str(q, 0, "p7");
+  check_lost(q, 3);
+  tasks_done(q, 1);
   /* 5. An orphan reservation left for shutdown(immediate): it completes, its discarder skips the
    * record (lost 4) and discards p6; a get says SHUTDOWN. */
   CHECK(killed(spawn_bytes_dier(name, -1, NULL, 50)), "reserver 2");
