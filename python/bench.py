@@ -22,6 +22,9 @@ Cases (items are Python ints; the checks fail the run on a lost, duplicated or r
                          barrier, parent or child, to the last get):
                          ringq.SharedQueue() against multiprocessing.Queue()
   proc-2p2c-small        2 producer and 2 consumer processes, the same
+  proc-1p1c-tuple        as proc-1p1c-small with a small container, (i, "item"): an object that
+                         SharedQueue pickles (ints, floats, None, bools and short str and bytes
+                         skip pickle: see the README), as multiprocessing.Queue pickles everything
   proc-1p1c-4k           4 KiB bytes objects: SharedQueue put/get (pickled), SharedQueue's bytes
                          path (put_bytes/get_bytes), against multiprocessing.Queue put/get
   proc-2p2c-4k           2 and 2 processes, the same
@@ -244,6 +247,9 @@ def _proc_produce(q, barrier, starts, slot, p, per, mode):
     if mode == "small":
         for i in range(base, base + per):
             q.put(i)
+    elif mode == "tuple":
+        for i in range(base, base + per):
+            q.put((i, "item"))
     else:
         pad = b"x" * (KIB4 - 12)
         put = q.put_bytes if mode == "bytes" else q.put
@@ -255,12 +261,12 @@ def _proc_consume(q, barrier, starts, slot, conn, mode):
     got = []
     barrier.wait()
     starts[slot] = time.monotonic()
-    if mode == "small":
+    if mode in ("small", "tuple"):
         while True:
             x = q.get()
             if x is None:
                 break
-            got.append(x)
+            got.append(x if mode == "small" else x[0])
     else:
         get = q.get_bytes if mode == "bytes" else q.get
         while True:
@@ -293,7 +299,7 @@ def proc_stream(make, n, producers, consumers, mode):
     for pr in ps:
         pr.join()
     for _ in cs:
-        if mode == "small":
+        if mode in ("small", "tuple"):
             q.put(None)
         elif mode == "bytes":
             q.put_bytes(b"")
@@ -366,6 +372,10 @@ def cases(n, trips):
         ("bridge-roundtrip", "trip", "queue.Queue+call_soon_threadsafe", True,
          lambda: bridge_roundtrip_baseline(trips)),
         ("bridge-roundtrip", "trip", "ringq.AsyncQueue", False, lambda: bridge_roundtrip_ringq(trips)),
+        ("proc-1p1c-tuple", "rate", "multiprocessing.Queue", True,
+         lambda: proc_stream(mp_queue, n_small, 1, 1, "tuple")),
+        ("proc-1p1c-tuple", "rate", "ringq.SharedQueue", False,
+         lambda: proc_stream(shared_queue, n_small, 1, 1, "tuple")),
     ] + [case for p in (1, 2) for case in [
         (f"proc-{p}p{p}c-small", "rate", "multiprocessing.Queue", True,
          lambda p=p: proc_stream(mp_queue, n_small, p, p, "small")),

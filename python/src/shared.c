@@ -224,47 +224,160 @@ usable(SharedObject *self)
   return 0;
 }
 
-/* The bytes of `data` as one message: a token first (maxsize), then the message. */
-static PyObject *
-put_data(SharedObject *self, PyObject *data, int block, int64_t deadline)
+/* len bytes at buf as one message: a token first (maxsize), then the message. Returns 0, or -1
+ * with an exception set. */
+static int
+put_buf(SharedObject *self, const void *buf, size_t len, int block, int64_t deadline)
 {
-  Py_buffer view;
   enum ringq_status st = RINGQ_OK;
   struct op o = {.self = self};
-  size_t max;
-  if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
-    return NULL;
-  max = ringq_queue_bytes_max(self->q);
-  if ((size_t)view.len > max) {
+  size_t max = ringq_queue_bytes_max(self->q);
+  if (len > max) {
     PyErr_Format(PyExc_ValueError,
-                 "message of %zd bytes is larger than this SharedQueue takes (%zu bytes: half its "
+                 "message of %zu bytes is larger than this SharedQueue takes (%zu bytes: half its "
                  "capacity of %zu bytes, less 8); make the queue with a larger capacity",
-                 view.len, max, ringq_queue_capacity(self->q));
-    goto fail;
+                 len, max, ringq_queue_capacity(self->q));
+    return -1;
   }
   if (self->slots != NULL) {
     o.kind = OP_SLOT_PUT;
     if (run_blocking(&o, block, deadline, &st) < 0)
-      goto fail;
+      return -1;
     if (st != RINGQ_OK) {
       op_error(st);
-      goto fail;
+      return -1;
     }
   }
   o.kind = OP_BYTES_PUT;
-  o.buf = view.buf;
-  o.len = (size_t)view.len;
+  o.buf = buf;
+  o.len = len;
   if (run_blocking(&o, block, deadline, &st) < 0 || st != RINGQ_OK) {
     slot_release(self); /* the message was not accepted: its token goes back */
     if (!PyErr_Occurred())
       op_error(st);
-    goto fail;
+    return -1;
   }
+  return 0;
+}
+
+/* The bytes of `data` (any object with the buffer protocol) as one message. */
+static PyObject *
+put_data(SharedObject *self, PyObject *data, int block, int64_t deadline)
+{
+  Py_buffer view;
+  int rc;
+  if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
+    return NULL;
+  rc = put_buf(self, view.buf, (size_t)view.len, block, deadline);
   PyBuffer_Release(&view);
+  if (rc < 0)
+    return NULL;
   Py_RETURN_NONE;
-fail:
-  PyBuffer_Release(&view);
-  return NULL;
+}
+
+/* ---- small objects without pickle ----------------------------------------------------------
+ * put() of an object of one of these exact types (not a subclass: bool, an int subclass, goes
+ * its own way) writes a tag byte and the value instead of a pickle; get() rebuilds an equal object
+ * of the same type. A protocol-5 pickle always starts with PROTO (0x80), so the first byte tells
+ * the two apart. Both ends are processes of one machine, so numbers are in native byte order.
+ * A message that starts with a tag but does not have the tag's length is handed to pickle.loads,
+ * which refuses it (UnpicklingError), as it refuses any other malformed message. */
+enum {
+  TAG_INT = 0x01,   /* + int64_t: an int of -2^63 .. 2^63-1 */
+  TAG_FLOAT = 0x02, /* + double */
+  TAG_NONE = 0x03,
+  TAG_FALSE = 0x04,
+  TAG_TRUE = 0x05,
+  TAG_BYTES = 0x06, /* + the bytes (at most SMALL_MAX) */
+  TAG_STR = 0x07,   /* + UTF-8 (at most SMALL_MAX bytes) */
+  SMALL_MAX = 256,
+};
+
+/* obj encoded into out (room for 1 + SMALL_MAX bytes): its length, or 0 when obj is not one of
+ * the small objects (then nothing is set; an error while looking is cleared: pickle decides). */
+static size_t
+encode_small(PyObject *obj, unsigned char *out)
+{
+  if (PyLong_CheckExact(obj)) {
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    int64_t w = (int64_t)v;
+    if (overflow != 0 || (v == -1 && PyErr_Occurred())) {
+      PyErr_Clear();
+      return 0;
+    }
+    out[0] = TAG_INT;
+    memcpy(out + 1, &w, sizeof w);
+    return 1 + sizeof w;
+  }
+  if (PyFloat_CheckExact(obj)) {
+    double d = PyFloat_AS_DOUBLE(obj);
+    out[0] = TAG_FLOAT;
+    memcpy(out + 1, &d, sizeof d);
+    return 1 + sizeof d;
+  }
+  if (obj == Py_None || obj == Py_False || obj == Py_True) {
+    out[0] = obj == Py_None ? TAG_NONE : obj == Py_False ? TAG_FALSE : TAG_TRUE;
+    return 1;
+  }
+  if (PyBytes_CheckExact(obj) && PyBytes_GET_SIZE(obj) <= SMALL_MAX) {
+    out[0] = TAG_BYTES;
+    memcpy(out + 1, PyBytes_AS_STRING(obj), (size_t)PyBytes_GET_SIZE(obj));
+    return 1 + (size_t)PyBytes_GET_SIZE(obj);
+  }
+  if (PyUnicode_CheckExact(obj) && PyUnicode_GET_LENGTH(obj) <= SMALL_MAX) {
+    Py_ssize_t n;
+    const char *u = PyUnicode_AsUTF8AndSize(obj, &n); /* NULL: lone surrogates; pickle copes */
+    if (u == NULL) {
+      PyErr_Clear();
+      return 0;
+    }
+    if (n > SMALL_MAX)
+      return 0;
+    out[0] = TAG_STR;
+    memcpy(out + 1, u, (size_t)n);
+    return 1 + (size_t)n;
+  }
+  return 0;
+}
+
+/* The object a small-object message of len bytes at p encodes (a new reference; NULL with an
+ * exception on failure), or NULL with no exception when the message is not one (a pickle). */
+static PyObject *
+decode_small(const unsigned char *p, size_t len)
+{
+  int64_t w;
+  double d;
+  if (len == 0)
+    return NULL;
+  switch (p[0]) {
+  case TAG_INT:
+    if (len != 1 + sizeof w)
+      return NULL;
+    memcpy(&w, p + 1, sizeof w);
+    return PyLong_FromLongLong((long long)w);
+  case TAG_FLOAT:
+    if (len != 1 + sizeof d)
+      return NULL;
+    memcpy(&d, p + 1, sizeof d);
+    return PyFloat_FromDouble(d);
+  case TAG_NONE:
+  case TAG_FALSE:
+  case TAG_TRUE:
+    if (len != 1)
+      return NULL;
+    return Py_NewRef(p[0] == TAG_NONE ? Py_None : p[0] == TAG_FALSE ? Py_False : Py_True);
+  case TAG_BYTES:
+    if (len - 1 > SMALL_MAX)
+      return NULL;
+    return PyBytes_FromStringAndSize((const char *)p + 1, (Py_ssize_t)(len - 1));
+  case TAG_STR: /* a peer's invalid UTF-8 raises UnicodeDecodeError, like any malformed message */
+    if (len - 1 > SMALL_MAX)
+      return NULL;
+    return PyUnicode_DecodeUTF8((const char *)p + 1, (Py_ssize_t)(len - 1), "strict");
+  default:
+    return NULL;
+  }
 }
 
 /* obj pickled with protocol 5 (in-band: one message). pickle.dumps first; what it refuses goes
@@ -291,6 +404,25 @@ dumps(PyObject *obj)
   return out;
 }
 
+/* obj as one message: a small object's encoding, else its pickle. */
+static PyObject *
+put_obj(SharedObject *self, PyObject *obj, int block, int64_t deadline)
+{
+  unsigned char small[1 + SMALL_MAX];
+  size_t n = encode_small(obj, small);
+  PyObject *data, *res;
+  if (n > 0) {
+    if (put_buf(self, small, n, block, deadline) < 0)
+      return NULL;
+    Py_RETURN_NONE;
+  }
+  if ((data = dumps(obj)) == NULL)
+    return NULL;
+  res = put_data(self, data, block, deadline);
+  Py_DECREF(data);
+  return res;
+}
+
 /* put(obj, block=True, timeout=None) / put_bytes(data, block=True, timeout=None). */
 static PyObject *
 put_common(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
@@ -298,7 +430,7 @@ put_common(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject
 {
   static const char *const obj_names[] = {"obj", "block", "timeout"};
   static const char *const data_names[] = {"data", "block", "timeout"};
-  PyObject *a[3], *data, *res;
+  PyObject *a[3];
   int block;
   int64_t deadline;
   if (parse_args(pickled ? "put" : "put_bytes", pickled ? obj_names : data_names, 3, 1, args,
@@ -307,11 +439,7 @@ put_common(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject
     return NULL;
   if (!pickled)
     return put_data(self, a[0], block, deadline);
-  if ((data = dumps(a[0])) == NULL)
-    return NULL;
-  res = put_data(self, data, block, deadline);
-  Py_DECREF(data);
-  return res;
+  return put_obj(self, a[0], block, deadline);
 }
 
 static PyObject *
@@ -329,19 +457,17 @@ shared_put_bytes(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, Py
 static PyObject *
 shared_put_nowait(SharedObject *self, PyObject *obj)
 {
-  PyObject *data, *res;
-  if (usable(self) < 0 || (data = dumps(obj)) == NULL)
+  if (usable(self) < 0)
     return NULL;
-  res = put_data(self, data, 0, NO_DEADLINE);
-  Py_DECREF(data);
-  return res;
+  return put_obj(self, obj, 0, NO_DEADLINE);
 }
 
-/* The oldest message as bytes, this process holding the getters' lock. */
+/* The oldest message, this process holding the getters' lock: as bytes, or (decode) as the small
+ * object it encodes, with *decoded set (a pickle still comes as bytes: unpickled after the lock). */
 static PyObject *
-take(SharedObject *self, int block, int64_t deadline)
+take(SharedObject *self, int block, int64_t deadline, int decode, int *decoded)
 {
-  PyObject *out;
+  PyObject *out = NULL;
   enum ringq_status st, rs;
   struct op o = {.kind = OP_PEEK, .self = self};
   if (!self->peek_open) {
@@ -354,7 +480,24 @@ take(SharedObject *self, int block, int64_t deadline)
     self->peek_open = 1;
   }
   /* The length is at most max_message (ringq validated it against the mapping). */
-  out = PyBytes_FromStringAndSize(self->peek_ptr, (Py_ssize_t)self->peek_len);
+  if (decode) {
+    out = decode_small(self->peek_ptr, self->peek_len);
+    if (out == NULL && PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_MemoryError)) {
+      /* A peer's malformed small object (invalid UTF-8): the message is consumed and refused, as
+       * pickle.loads refuses a malformed pickle. */
+      PyObject *type, *value, *tb;
+      PyErr_Fetch(&type, &value, &tb);
+      self->peek_open = 0;
+      rs = ringq_queue_release_bytes(self->q);
+      if (rs == RINGQ_OK)
+        slot_release(self);
+      PyErr_Restore(type, value, tb);
+      return NULL;
+    }
+    *decoded = out != NULL;
+  }
+  if (out == NULL && !PyErr_Occurred())
+    out = PyBytes_FromStringAndSize(self->peek_ptr, (Py_ssize_t)self->peek_len);
   if (out == NULL)
     return NULL; /* the message stays peeked: this process's next get returns it */
   self->peek_open = 0;
@@ -373,7 +516,7 @@ take(SharedObject *self, int block, int64_t deadline)
  * as multiprocessing.Queue.get does (block; with a timeout, what is left of the deadline), take a
  * message, release it (keeping the exception of a failed take). */
 static PyObject *
-get_data(SharedObject *self, int block, int64_t deadline)
+get_data(SharedObject *self, int block, int64_t deadline, int decode, int *decoded)
 {
   PyObject *got, *res, *out;
   if (self->acquire == NULL) {
@@ -413,7 +556,7 @@ get_data(SharedObject *self, int block, int64_t deadline)
     return NULL;
   }
   Py_DECREF(got);
-  out = take(self, block, deadline);
+  out = take(self, block, deadline, decode, decoded);
   if (out == NULL) {
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
@@ -443,13 +586,13 @@ get_common(SharedObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject
 {
   static const char *const names[] = {"block", "timeout"};
   PyObject *a[2], *data, *obj;
-  int block;
+  int block, decoded = 0;
   int64_t deadline;
   if (parse_args(pickled ? "get" : "get_bytes", names, 2, 0, args, nargs, kwnames, a) < 0 ||
       usable(self) < 0 || block_deadline(a[0], a[1], &block, &deadline) < 0)
     return NULL;
-  data = get_data(self, block, deadline);
-  if (data == NULL || !pickled)
+  data = get_data(self, block, deadline, pickled, &decoded);
+  if (data == NULL || !pickled || decoded)
     return data;
   obj = PyObject_CallOneArg(pickle_loads, data); /* after the lock is released, as multiprocessing */
   Py_DECREF(data);
@@ -472,9 +615,12 @@ static PyObject *
 shared_get_nowait(SharedObject *self, PyObject *unused)
 {
   PyObject *data, *obj;
+  int decoded = 0;
   (void)unused;
-  if (usable(self) < 0 || (data = get_data(self, 0, NO_DEADLINE)) == NULL)
+  if (usable(self) < 0 || (data = get_data(self, 0, NO_DEADLINE, 1, &decoded)) == NULL)
     return NULL;
+  if (decoded)
+    return data;
   obj = PyObject_CallOneArg(pickle_loads, data);
   Py_DECREF(data);
   return obj;

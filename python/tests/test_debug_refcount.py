@@ -124,6 +124,14 @@ def one_round():
     again._set_lock(sq._rlock)
     sq.put(7)
     assert again.get() == 7
+    for v in (2**70, 1.5, None, True, b"b", "s", "\u00e9" * 300):  # small objects and their edges
+        sq.put(v)
+        assert sq.get() == v
+    sq.put_bytes(b"\x07\xff")  # a malformed small object: refused
+    try:
+        sq.get()
+    except UnicodeDecodeError:
+        pass
     again.close()
     try:
         again.get()

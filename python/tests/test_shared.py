@@ -3,6 +3,7 @@
 and spawn start methods (exactly once, each producer's order), timeouts that never end early,
 Full / Empty, an item too large, shutdown, the queue pickled into a child (memfd and named), the
 bytes path, task_done / join across processes, and a producer killed with SIGKILL mid-stream."""
+import math
 import multiprocessing
 import os
 import pickle
@@ -381,6 +382,44 @@ class ShutDownTest(unittest.TestCase):
         t.join(LONG)
         self.assertFalse(t.is_alive())
         self.assertTrue(box.get("shutdown"))
+
+
+class SubInt(int):
+    pass
+
+
+class SubStr(str):
+    pass
+
+
+class SmallObjectTest(unittest.TestCase):
+    """ints, floats, None, bools and short str and bytes go without pickle (shared.c's tags)."""
+
+    def test_values_come_back_equal_and_of_their_type(self):
+        q = ringq.SharedQueue()
+        values = [0, 1, -1, 2**63 - 1, -2**63, 2**63, -2**63 - 1, 10**40, 1.5, -0.0,
+                  float("inf"), None, True, False, b"", b"x" * 256, b"y" * 257, "", "h\u00e9llo",
+                  "z" * 256, "\u00e9" * 200, "\ud800", (1, 2), {"a": 1}, [1], bytearray(b"ab"),
+                  SubInt(5), SubStr("s")]
+        for v in values:
+            for put, get in ((q.put, q.get), (q.put_nowait, q.get_nowait)):
+                put(v)
+                got = get()
+                self.assertIs(type(got), type(v), repr(v))
+                self.assertEqual(repr(got), repr(v))
+        q.put(float("nan"))
+        self.assertTrue(math.isnan(q.get()))
+        self.assertEqual(q.qsize(), 0)
+
+    def test_a_malformed_tagged_message_is_refused_and_the_next_one_comes(self):
+        q = ringq.SharedQueue(3)
+        q.put_bytes(b"\x07\xff\xfe")     # a str tag with invalid UTF-8
+        q.put_bytes(b"\x01abc")          # an int tag of the wrong length: handed to pickle
+        q.put("ok")
+        self.assertRaises(UnicodeDecodeError, q.get)
+        self.assertRaises(pickle.UnpicklingError, q.get)
+        self.assertEqual(q.get(timeout=LONG), "ok")
+        self.assertEqual((q.qsize(), q.full()), (0, False))  # the tokens came back
 
 
 class PicklingTest(unittest.TestCase):
