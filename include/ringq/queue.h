@@ -192,7 +192,7 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_destroy(struct ringq_qu
  * (no memory, descriptors or shared memory space) and RINGQ_ESYS (another system call failure). */
 
 /* The version of the layout processes sharing a queue read (see ringq_layout_version below). */
-#define RINGQ_LAYOUT_VERSION 4u /* 2: shared queues; 3: the waitq words count sleepers and wake tokens (wake one); 4: the participant table (dead peers) */
+#define RINGQ_LAYOUT_VERSION 5u /* 2: shared queues; 3: the waitq words count sleepers and wake tokens (wake one); 4: the participant table (dead peers); 5: a byte queue's open peek moved from the mapping to the handle */
 
 /* Mode of a named queue created with mode 0: read and write for its owner only. */
 #define RINGQ_SHM_DEFAULT_MODE 0600u
