@@ -7,7 +7,9 @@
  *                its slot is never skipped, however long the survivors wait; it goes on after
  *                SIGCONT and its item arrives in order
  *   getdead      an MPMC getter killed between its claim and its release: a putter waiting for
- *                that slot gets it, stats.lost is 1, join completes
+ *                that slot gets it, stats.lost is 1, join completes; and with no putter left
+ *                (shutdown, plain and immediate): the get or discard that finds the queue
+ *                closed and drained counts it lost, join completes
  *   spscdead     an SPSC getter killed holding get_busy: an immediate shutdown does not wait for
  *                it (SHARED_PEER_WAIT_NS, 1 s, is what it costs without the liveness test)
  *   shutdowndead a shutdown caller killed half-way (plain: after CLOSING; immediate: after two of
@@ -285,6 +287,50 @@ scenario_stopped(void)
   return failures ? 1 : 0;
 }
 
+/* A getter killed between its claim and its release, then a shutdown (plain: this process gets
+ * the rest; immediate: it discards the rest) and no putter ever needs the slot again: the get or
+ * discard that finds the queue closed and drained resolves the dead claim ([D4] in peers.c), so
+ * the item is counted lost and join completes. (Before: SHUTDOWN with the claim unresolved, lost
+ * 0, join one task short for good.) */
+static void
+getdead_closed(int immediate)
+{
+  const char *name = unique_name();
+  const char *what = immediate ? "immediate" : "plain";
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  uint64_t v, i;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 8, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return;
+  for (i = 1; i <= 3; i++)
+    ST(ringq_queue_put_nowait(q, &i), RINGQ_OK);
+  CHECK(killed(spawn_dier(name, OP_GET, RINGQ__HOOK_PEER_GET_CLAIMED, 0)), "getter");
+  signal(SIGALRM, on_alarm);
+  alarm(60);
+  ST(ringq_queue_shutdown(q, immediate), RINGQ_OK);
+  if (!immediate)
+    for (i = 2; i <= 3; i++) {
+      ST(ringq_queue_get_nowait(q, &v), RINGQ_OK);
+      CHECK(v == i, "%s: got %llu, wanted %llu", what, (unsigned long long)v,
+            (unsigned long long)i);
+      ST(ringq_queue_task_done(q), RINGQ_OK);
+    }
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
+  alarm(0);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 1, "%s: lost %llu after the closed queue was drained", what,
+        (unsigned long long)s.lost);
+  CHECK(ringq_queue_qsize(q) == 0, "%s: qsize %zu", what, ringq_queue_qsize(q));
+  ST(ringq_queue_join_timeout(q, 0), RINGQ_OK);
+  ST(ringq_queue_task_done(q), RINGQ_ETASKDONE); /* every task accounted for, none twice */
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 1, "%s: lost %llu after a second get", what, (unsigned long long)s.lost);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+}
+
 static int
 scenario_getdead(void)
 {
@@ -335,6 +381,8 @@ scenario_getdead(void)
   ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
   ST(ringq_queue_close(q), RINGQ_OK);
   ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  getdead_closed(0);
+  getdead_closed(1);
   return failures ? 1 : 0;
 }
 
