@@ -34,7 +34,7 @@ poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
 unb_fast='^(unbounded_queue_test|queue_unbounded_test|queue_contract_unbounded_test|unbounded_alloc|unbounded_growth)$'
 unb_slow='^(unbounded_stress_.*|queue_stress_unb_.*|queue_batch_stress_unb_.*)$'
 peers_fast='^process_peers_(putdead|stopped|getdead|spscdead|blockeddead|reuse|bytesdead|bytesstopped|shutdowndead)$'
-peers_slow='^process_peers_(storm|bytesstorm)$'
+peers_slow='^process_peers_(storm|bytesstorm|stormshutdown)$'
 shm_fast='^(process_refuse)$'
 shm_slow='^(process_fork|process_early)$'
 bytes_fast='^(bytes_test_contract|bytes_test_order|bytes_corrupt)$'
@@ -132,6 +132,10 @@ mutant shutdown_stall_not_finished src/queue.c peers "a waiter never finishes a 
   '(void)ringq_queue_shutdown(q, (s & STATE_DISCARD) != 0);' '(void)s; /* mutant */'
 mutant peers_busy_owner_not_asked src/queue.c peers "shutdown waits out a dead SPSC getter's get_busy" \
   'if (rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))' 'if (0 && rounds >= YIELD_ROUNDS && ringq__peers_tag_dead(q, v))'
+mutant peers_closed_claims_not_swept src/peers.c peers "a get or discard of a closed, drained queue leaves dead getters' claims unresolved [D4]" \
+  'if (res == RINGQ_SHUTDOWN)
+    sweep_closed(q, h);' 'if (0 && res == RINGQ_SHUTDOWN) /* mutant */
+    sweep_closed(q, h);'
 
 # Wake one waiter (queue.c "Waking one waiter, not all"). A notifier that moves the epoch on but
 # adds no token: the woken thread owes nothing, so a wait that leaves without using the wake

@@ -9,7 +9,8 @@
  *   (a) an MPMC put claimed (tail moved past ticket t) and not published: every getter stops at t,
  *       and one lap later every putter too: the queue is wedged for good;
  *   (b) an MPMC get claimed (head moved past t) and not released: the putter of t + lap waits
- *       for ever, and so does everything behind it;
+ *       for ever, and so does everything behind it; once the queue is closed no putter comes,
+ *       and join waits for ever ([D4]);
  *   (c) an SPSC get_busy word raised: an immediate shutdown waits for it ([G3] in queue.c);
  *   (d) waiter counts: `blocked` (ringq_queue_fini says EBUSY) and the sleepers of a waitq word.
  *   (e) a byte queue's reservation (src/bytes.c) never committed: the getter stops at it.
@@ -134,6 +135,34 @@
  *        an immediate shutdown that waited that long for the discarder's IMMEDIATE: each calls
  *        shutdown again (immediate when DISCARD is set), which takes the role only if its holder
  *        is dead.
+ *   [D4] a claim no putter will ever need: a getter killed between its claim [MC3] and its
+ *        release [MC4] is resolved by the putter of x + lap (resolve_get, above), but once the
+ *        queue is closed no putter comes, and a get or discard that found the ring drained
+ *        returned SHUTDOWN with the item neither delivered nor counted (join one task short for
+ *        good). So ringq__peers_get, when it finds the queue closed and drained at head h
+ *        (ringq__mpmc_empty_status: [MC5], an acquire load of tail that pairs with the close's
+ *        seq_cst fetch-or [X1], reads tail closed and equal to h), sweeps the slots of tickets
+ *        h - lap .. h - STEP (sweep_closed): an acquire load of each slot's sequence (pairs with
+ *        [MC4] and with a resolver's CAS) skips what was released; a slot reading x + 1 or
+ *        x + HOLE goes to resolve_get(x), unchanged, so the argument above holds as it is: [R1]'s
+ *        seq_cst load of head (head > x: x was claimed) synchronizes with the claimant's [MC3],
+ *        [R2]'s seq_cst scan then sees its [K1] or its [K2], a live claimant (even a stopped
+ *        one) is waited for, and only a claim held by dead entries alone is released by [R3]'s
+ *        seq_cst CAS of the sequence, whose one winner counts the item lost (ringq__count_lost:
+ *        stat_lost, and done by a seq_cst CAS clamped at tail, [N1] for ALL_DONE, then [N2] for
+ *        the joiners). Why that lap is enough: tail == h, and for any x < h - lap the ticket
+ *        x + lap < tail was claimed by a putter whose [MP2] (acquire) read the slot released by
+ *        x's getter or a resolver. Why it ends: tail is closed and final and head == tail, so no
+ *        claim can be made in that lap any more; each slot is released at most once (a CAS from
+ *        x + 1 or x + HOLE to x + lap, by its getter or one resolver). Concurrent sweepers, a
+ *        dead getter's takeover (resolve_word) and the claimant's own [MC4] meet on that CAS:
+ *        exactly one acts. A slot found busy (a live getter) is looked at again by the next get
+ *        or discard; once a sweep finds none busy, the handle remembers the closed tail
+ *        (swept_closed, relaxed: a heuristic of this handle) and later calls skip the sweep.
+ *        Cost: the slot count of loads, on a get or discard of a closed, drained queue only.
+ *        The discarder's last discard_one always ends this way (unless it gave up on a live
+ *        putter after SHARED_PEER_WAIT_NS), so an immediate shutdown leaves no claim behind; a
+ *        plain one relies on a get after the drain (a joiner alone does not sweep).
  * What a dead discarder can leave: SPSC and byte queues: an item viewed and not released (the
  * next holder discards it and counts it: it was not counted), or released and not counted (join
  * then waits for one task too many, as it does when a getter dies before its task_done); MPMC:
@@ -465,6 +494,44 @@ ringq__peers_unstick_put(struct ringq_queue *q, uint64_t t)
   return 1;
 }
 
+/* [D4]: a get or discard found the queue closed and drained at head h (tail == h, closed).
+ * Resolve the claims of dead getters in the lap below h, which no putter will ever need again,
+ * counting their items lost (resolve_get, as a putter's view would). Bounded: one slot load per
+ * slot of the ring, and resolve_get (a table scan) only for a slot claimed and not released. */
+static void
+sweep_closed(struct ringq_queue *q, uint64_t h)
+{
+  const struct ringq__geom *g = &q->geom;
+  struct ringq_mpmc *r = ring(q);
+  uint64_t j, slots = g->mask + 1;
+  int open_claims = 0;
+  /* relaxed: a heuristic of this handle (see queue_internal.h); a closed tail never moves. */
+  if (atomic_load_explicit(&q->swept_closed, memory_order_relaxed) == h + 1)
+    return;
+  for (j = 1; j <= slots; j++) {
+    uint64_t x = h - j * RINGQ__STEP;
+    /* [D4] acquire; pairs with [MC4] and a resolver's CAS: a slot released (x + lap), or never
+     * claimed in this lap (an even value), needs nothing. Only x + 1 and x + HOLE, odd values
+     * naming ticket x itself, mean claimed by a getter and not released. */
+    uint64_t s = atomic_load_explicit(ringq__mpmc_seq_g(g, r, x), memory_order_acquire);
+    if (s != x + 1 && s != x + HOLE)
+      continue;
+    switch (resolve_get(q, x)) { /* [R1] seq_cst head > x, [R2] scan, [R3] seq_cst CAS */
+    case R_RESOLVED:
+      clear_dead_words(q, GET, x);
+      break;
+    case R_BUSY: /* a live getter still copying (it releases the slot), or a word not yet seen */
+      open_claims = 1;
+      break;
+    case R_DONE:
+      break;
+    }
+  }
+  if (!open_claims)
+    /* relaxed: as above. */
+    atomic_store_explicit(&q->swept_closed, h + 1, memory_order_relaxed);
+}
+
 /* ---- claim words ---------------------------------------------------------------------------- */
 
 /* Thread slots of this process: slot i (i < OWN_LANES) owns claim word i of every entry this
@@ -774,6 +841,8 @@ out:
     lane_drop(w); /* [K2] */
   if (holes > 0)
     ringq__notify(q, &ringq__sh(q)->not_full); /* room freed by the holes */
+  if (res == RINGQ_SHUTDOWN)
+    sweep_closed(q, h); /* [D4]: closed and drained at h (ringq__mpmc_empty_status, [MC5]) */
   return res;
 }
 

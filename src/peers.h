@@ -53,8 +53,9 @@ void ringq__peers_leave(struct ringq_queue *q);
 /* The MPMC ring operations of a queue with a table (q->peer != 0): as ringq__mpmc_push_burst_g /
  * pop_burst_g (the count moved, 0 for full / empty, RINGQ_SHUTDOWN or RINGQ_ECORRUPT), with the
  * claim recorded; a get also consumes the holes left where a dead putter's item was (not counted:
- * they were counted lost when marked). items may be NULL for a get (discard). At most n items,
- * 1 <= n. */
+ * they were counted lost when marked), and one that finds the queue closed and drained resolves
+ * the claims dead getters left in the last lap ([D4] in peers.c). items may be NULL for a get
+ * (discard). At most n items, 1 <= n. */
 ptrdiff_t ringq__peers_put(struct ringq_queue *q, const void *items, size_t n);
 ptrdiff_t ringq__peers_get(struct ringq_queue *q, void *items, size_t n);
 
@@ -187,7 +188,8 @@ ringq__peers_put1(struct ringq_queue *q, const void *item)
 }
 
 /* One get of a queue with a table, the common case inline (a published item at head, this
- * thread's own claim word); a hole at head, or no own word, goes to ringq__peers_get. RINGQ_OK,
+ * thread's own claim word); a hole at head, no own word, or a queue closed and drained ([D4] in
+ * peers.c) goes to ringq__peers_get. RINGQ_OK,
  * RINGQ_EMPTY, RINGQ_SHUTDOWN or RINGQ_ECORRUPT. */
 static inline enum ringq_status
 ringq__peers_get1(struct ringq_queue *q, void *item)
@@ -222,6 +224,10 @@ ringq__peers_get1(struct ringq_queue *q, void *item)
       }
     } else if ((int64_t)(s - (h + 1)) < 0) {
       st = ringq__mpmc_empty_status(r, h); /* not published (yet) */
+      if (st == RINGQ_SHUTDOWN) {
+        atomic_store_explicit(w, 0, memory_order_release); /* [K2] */
+        goto slow; /* closed and drained: ringq__peers_get sweeps dead getters' claims [D4] */
+      }
       break;
     } else if (s == h + RINGQ__HOLE) {
       atomic_store_explicit(w, 0, memory_order_release); /* [K2] */

@@ -2105,6 +2105,7 @@ ringq__init_handle(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned f
   atomic_init(&q->stuck_put, 0);
   atomic_init(&q->stuck_get_since, 0);
   atomic_init(&q->stuck_put_since, 0);
+  atomic_init(&q->swept_closed, 0);
   atomic_init(&q->bytes_aborts_view, 0);
   q->bytes_peek_end = 0;
   atomic_init(&q->asym, kind == RINGQ_QUEUE_SPSC && !shared && ringq__heavy_barrier_available());

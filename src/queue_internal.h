@@ -131,6 +131,10 @@ struct ringq_queue {
    * a heuristic that decides when to scan the table, never what to do). */
   _Atomic(uint64_t) stuck_get, stuck_put;
   _Atomic(int64_t) stuck_get_since, stuck_put_since;
+  /* The closed tail (+ 1) at which a get or discard of this handle last found every slot of the
+   * lap below it released or resolved (peers.c, [D4]): 0 until then. A closed queue's tail never
+   * moves again, so the next one skips the sweep; a heuristic, never what to do. */
+  _Atomic(uint64_t) swept_closed;
   /* A byte queue's consumer: `aborts` as it last saw it (src/bytes.c, BR0: a change since is an
    * abort, or a putter's nudge, and the consumer looks at a stuck record at once). */
   _Atomic(uint64_t) bytes_aborts_view;

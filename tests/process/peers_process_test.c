@@ -7,7 +7,9 @@
  *                its slot is never skipped, however long the survivors wait; it goes on after
  *                SIGCONT and its item arrives in order
  *   getdead      an MPMC getter killed between its claim and its release: a putter waiting for
- *                that slot gets it, stats.lost is 1, join completes
+ *                that slot gets it, stats.lost is 1, join completes; and with no putter left
+ *                (shutdown, plain and immediate): the get or discard that finds the queue
+ *                closed and drained counts it lost, join completes
  *   spscdead     an SPSC getter killed holding get_busy: an immediate shutdown does not wait for
  *                it (SHARED_PEER_WAIT_NS, 1 s, is what it costs without the liveness test)
  *   shutdowndead a shutdown caller killed half-way (plain: after CLOSING; immediate: after two of
@@ -30,6 +32,14 @@
  *   bytesstorm   BYTES_MPSC producers of random lengths SIGKILLed at random instants (pauses in
  *                the claim and copy windows), this process consuming; exact accounting
  *                (bytes_storm_check)
+ *   stormshutdown  rounds on fresh shared MPMC and SPSC queues: producers and consumers
+ *                SIGKILLed at random instants, then shutdown callers (plain and immediate, random
+ *                delays, pauses inside the shutdown) started among them and SIGKILLed at random
+ *                instants too; no call hangs (shutdown callers left alive return on their own);
+ *                this process finishes the shutdown and drains; per round, exact accounting
+ *                (ss_check): every accepted item delivered once, discarded, or in stats.lost,
+ *                and join waits for exactly the delivered ones. Prints kills per role, rounds,
+ *                accepted / delivered / discarded / lost
  * Uses the test hooks of ringq_testable to die or pause at a given step. Exit 0 passed, 1 failed. */
 #define _GNU_SOURCE
 #include <ringq/queue.h>
@@ -285,6 +295,50 @@ scenario_stopped(void)
   return failures ? 1 : 0;
 }
 
+/* A getter killed between its claim and its release, then a shutdown (plain: this process gets
+ * the rest; immediate: it discards the rest) and no putter ever needs the slot again: the get or
+ * discard that finds the queue closed and drained resolves the dead claim ([D4] in peers.c), so
+ * the item is counted lost and join completes. (Before: SHUTDOWN with the claim unresolved, lost
+ * 0, join one task short for good.) */
+static void
+getdead_closed(int immediate)
+{
+  const char *name = unique_name();
+  const char *what = immediate ? "immediate" : "plain";
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  uint64_t v, i;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 8, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return;
+  for (i = 1; i <= 3; i++)
+    ST(ringq_queue_put_nowait(q, &i), RINGQ_OK);
+  CHECK(killed(spawn_dier(name, OP_GET, RINGQ__HOOK_PEER_GET_CLAIMED, 0)), "getter");
+  signal(SIGALRM, on_alarm);
+  alarm(60);
+  ST(ringq_queue_shutdown(q, immediate), RINGQ_OK);
+  if (!immediate)
+    for (i = 2; i <= 3; i++) {
+      ST(ringq_queue_get_nowait(q, &v), RINGQ_OK);
+      CHECK(v == i, "%s: got %llu, wanted %llu", what, (unsigned long long)v,
+            (unsigned long long)i);
+      ST(ringq_queue_task_done(q), RINGQ_OK);
+    }
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
+  alarm(0);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 1, "%s: lost %llu after the closed queue was drained", what,
+        (unsigned long long)s.lost);
+  CHECK(ringq_queue_qsize(q) == 0, "%s: qsize %zu", what, ringq_queue_qsize(q));
+  ST(ringq_queue_join_timeout(q, 0), RINGQ_OK);
+  ST(ringq_queue_task_done(q), RINGQ_ETASKDONE); /* every task accounted for, none twice */
+  ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 1, "%s: lost %llu after a second get", what, (unsigned long long)s.lost);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+}
+
 static int
 scenario_getdead(void)
 {
@@ -335,6 +389,8 @@ scenario_getdead(void)
   ST(ringq_queue_get_nowait(q, &v), RINGQ_SHUTDOWN);
   ST(ringq_queue_close(q), RINGQ_OK);
   ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  getdead_closed(0);
+  getdead_closed(1);
   return failures ? 1 : 0;
 }
 
@@ -646,10 +702,11 @@ struct consumer_rec {
 struct storm {
   _Atomic(uint32_t) next_id;
   _Atomic(uint32_t) failed;
+  uint32_t closable;               /* stormshutdown: RINGQ_SHUTDOWN ends a child (exit 0) */
   char why[256];
   struct producer_rec prod[MAX_IDS];
   struct consumer_rec cons[MAX_IDS];
-  uint8_t kind[MAX_IDS];           /* 1 producer, 2 consumer */
+  uint8_t kind[MAX_IDS];           /* 1 producer, 2 consumer, 3 shutdown caller */
   /* Who got each item: 0 nobody, consumer id + 1, PARENT_MARK (this process), or S_MARK (found
    * in a killed consumer's buffer). Set by a CAS from 0, so a second getter is caught at once. */
   _Atomic(uint16_t) seen[MAX_IDS * (size_t)PER_ID];
@@ -684,6 +741,7 @@ rnd(uint64_t *s)
 static _Thread_local uint64_t hook_rng;
 static struct producer_rec *my_prod;
 static struct consumer_rec *my_cons;
+static int my_shut; /* stormshutdown: this child calls shutdown */
 
 /* Records that the call under way claimed (a kill between the claim and this store is the only
  * window the accounting cannot see), then pauses at random inside the claim windows, so that
@@ -695,7 +753,13 @@ pause_hook(enum ringq__hook_point p)
     atomic_store(&my_prod->claimed, atomic_load(&my_prod->attempted));
   else if (p == RINGQ__HOOK_PEER_GET_CLAIMED && my_cons != NULL)
     atomic_store(&my_cons->claimed, 1);
-  else
+  else if (p == RINGQ__HOOK_GET_BUSY && my_cons != NULL)
+    ; /* an SPSC get between [G1] and its pop */
+  else if ((p == RINGQ__HOOK_SHUTDOWN_BEGUN || p == RINGQ__HOOK_DISCARDED) && my_shut) {
+    if (rnd(&hook_rng) % 4 == 0) /* inside a shutdown: often, and longer */
+      nap_ns((int64_t)(rnd(&hook_rng) % 2000000));
+    return;
+  } else
     return;
   if (rnd(&hook_rng) % 8 == 0)
     nap_ns((int64_t)(rnd(&hook_rng) % 300000));
@@ -740,6 +804,10 @@ storm_child(const char *name, uint32_t id, int producer)
         storm_fail("a put returned %lld ms late", (long long)(late / MS));
       if (st == RINGQ_OK)
         atomic_store(&p->confirmed, ++seq);
+      else if (st == RINGQ_SHUTDOWN && g->closable) {
+        atomic_store(&p->attempted, seq); /* refused: nothing under way */
+        _exit(0);
+      }
       else if (st != RINGQ_FULL && st != RINGQ_TIMEDOUT)
         storm_fail("put: %s", ringq_strerror(st));
     }
@@ -761,6 +829,8 @@ storm_child(const char *name, uint32_t id, int producer)
         atomic_store(&c->stage, 2);
         record(&c->inflight, id);
         atomic_store(&c->stage, 3);
+      } else if (st == RINGQ_SHUTDOWN && g->closable) {
+        _exit(0);
       } else if (st != RINGQ_EMPTY && st != RINGQ_TIMEDOUT) {
         storm_fail("get: %s", ringq_strerror(st));
       }
@@ -960,6 +1030,308 @@ scenario_storm(void)
   storm_check(s.lost, kills);
   ST(ringq_queue_close(q), RINGQ_OK);
   ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  return failures ? 1 : 0;
+}
+
+/* ---- stormshutdown: shutdown callers in the storm ------------------------------------------ */
+
+#define SS_RUN_NS (15 * SEC)     /* rounds start for this long, MPMC and SPSC in turn */
+#define SS_MIN_ROUNDS 6
+#define SS_SHUTTERS 3            /* shutdown callers per round, at most */
+#define SS_SHUT_LATE_NS (10 * SEC) /* a shutdown bounded by SHARED_PEER_WAIT_NS waits: hung */
+
+struct ss_totals {
+  int rounds[2];                 /* MPMC, SPSC */
+  int kills_prod, kills_cons, kills_plain, kills_imm;
+  int plain_calls, imm_calls;
+  uint64_t accepted, got, lost, disc_lo, disc_hi, loose;
+};
+
+/* A child that opens the queue, waits a random while and calls shutdown (pausing at random
+ * inside it: pause_hook), then exits 0; a shutdown that takes SS_SHUT_LATE_NS hung. */
+static pid_t
+ss_spawn_shutter(const char *name, int immediate, uint64_t seed)
+{
+  uint32_t id = atomic_fetch_add(&g->next_id, 1);
+  pid_t pid;
+  if (id >= MAX_IDS)
+    return -1;
+  g->kind[id] = 3;
+  pid = fork();
+  if (pid == 0) {
+    struct ringq_queue *q;
+    int64_t t0, took;
+    int st;
+    hook_rng = seed | 1u;
+    my_shut = 1;
+    atomic_store(&ringq__test_hook, pause_hook);
+    st = ringq_queue_shm_open(name, &q);
+    if (st != RINGQ_OK)
+      storm_fail("shutter %u: open: %s", id, ringq_strerror(st));
+    nap_ns((int64_t)(rnd(&hook_rng) % (20 * MS)));
+    t0 = now_ns();
+    st = ringq_queue_shutdown(q, immediate);
+    took = now_ns() - t0;
+    if (st != RINGQ_OK)
+      storm_fail("shutdown: %s", ringq_strerror(st));
+    if (took > SS_SHUT_LATE_NS)
+      storm_fail("a shutdown(%d) took %lld ms", immediate, (long long)(took / MS));
+    _exit(0);
+  }
+  return pid;
+}
+
+/* Kill child *pid (if still there) and reap it: 1 if the kill ended it, 0 if it had exited 0
+ * (anything else fails). *pid becomes -1. */
+static int
+ss_kill(pid_t *pid)
+{
+  int status = 0;
+  if (*pid <= 0)
+    return 0;
+  kill(*pid, SIGKILL);
+  if (waitpid(*pid, &status, 0) != *pid)
+    status = -1;
+  *pid = -1;
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+    return 1;
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child ended badly (status %d)", status);
+  return 0;
+}
+
+/* The accounting of one round (every child gone, the queue shut down and drained by this
+ * process, then `task_done`d by it until RINGQ_ETASKDONE: e calls succeeded). With
+ *   GS   the items delivered: recorded (G) or in a killed consumer's buffer (S), each once;
+ *   V    killed consumers' buffers whose get was under way (stage 1) with a whole item (MPMC:
+ *        the hook saw its claim): the slot may or may not have been released (MPMC: else
+ *        counted lost; SPSC: else left for the next consumer, or the discarder);
+ *   T    the tickets accepted, A + Uc <= T <= A + Uc + Uu (Uc: a put killed after its claim,
+ *        which the hook saw; Uu: one killed before the hook, claimed or not);
+ *   L    stats.lost, D the items discarded: T = e + D + L (done counts task_done, discards and
+ *        losses, each once, and join completes when done reaches T);
+ * every accepted item is delivered exactly once, discarded, or counted lost:
+ *   GS - V <= e <= GS + tol (tol: immediate shutdown callers killed this round, each of which
+ *   may have taken an item and died before counting it, as a getter dies before task_done);
+ *   no immediate shutdown: D = 0, so A + Uc <= e + L;  always e + L <= A + Uc + Uu;
+ *   L <= the accepted items missing + V (MPMC); L = 0 (SPSC: nothing is ever lost). */
+static void
+ss_check(int spsc, uint64_t e, uint64_t lost, int tol, int any_imm, struct ss_totals *tot)
+{
+  uint32_t ids = atomic_load(&g->next_id), id, seq;
+  uint64_t a = 0, uc = 0, uu = 0, m = 0, v = 0, gs = 0;
+  for (id = 0; id < ids && id < MAX_IDS; id++) {
+    struct consumer_rec *c = &g->cons[id];
+    uint32_t stage = atomic_load(&c->stage);
+    struct item *it = &c->inflight;
+    size_t at;
+    uint16_t was;
+    if (g->kind[id] != 2 || (stage != 1 && stage != 2))
+      continue;
+    if (it->id >= MAX_IDS || it->seq >= PER_ID || it->check != check_of(it->id, it->seq)) {
+      CHECK(stage == 1, "consumer %u: got a malformed item", id);
+      continue;
+    }
+    at = (size_t)it->id * PER_ID + it->seq;
+    was = atomic_load(&g->seen[at]);
+    if (stage == 2 && was == id + 1)
+      continue; /* recorded by itself, killed before its stage 3 */
+    if (spsc && stage == 1 && was != 0)
+      continue; /* SPSC: copied, killed before its head store, delivered again */
+    CHECK(was == 0, "item (%u, %u) got twice (also by killed consumer %u)", it->id, it->seq, id);
+    atomic_store(&g->seen[at], S_MARK);
+    if (stage == 1 && (spsc || atomic_load(&c->claimed)))
+      v++;
+  }
+  for (id = 0; id < ids && id < MAX_IDS; id++) {
+    uint32_t conf, att, claimed;
+    if (g->kind[id] != 1) {
+      for (seq = 0; seq < PER_ID; seq++)
+        CHECK(atomic_load(&g->seen[(size_t)id * PER_ID + seq]) == 0, "made-up item (%u, %u)",
+              id, seq);
+      continue;
+    }
+    conf = atomic_load(&g->prod[id].confirmed);
+    att = atomic_load(&g->prod[id].attempted);
+    claimed = atomic_load(&g->prod[id].claimed);
+    if (att > conf) {
+      if (claimed == att)
+        uc++;
+      else
+        uu++;
+    }
+    for (seq = 0; seq < PER_ID && seq < att; seq++) {
+      uint16_t n = atomic_load(&g->seen[(size_t)id * PER_ID + seq]);
+      if (n != 0)
+        gs++;
+      else
+        m++; /* accepted (seq < conf) or maybe (the put under way): missing */
+      if (seq < conf)
+        a++;
+    }
+    for (; seq < PER_ID; seq++)
+      CHECK(atomic_load(&g->seen[(size_t)id * PER_ID + seq]) == 0, "item (%u, %u) got but never "
+            "put", id, seq);
+  }
+  CHECK(e <= gs + (uint64_t)tol,
+        "%s: %llu tasks left for join, %llu items delivered (+%d): an accepted item neither "
+        "delivered, discarded nor counted lost", spsc ? "spsc" : "mpmc",
+        (unsigned long long)e, (unsigned long long)gs, tol);
+  CHECK(e + v >= gs, "%s: %llu tasks left for join, %llu items delivered, V %llu: a delivered "
+        "item also counted lost or discarded", spsc ? "spsc" : "mpmc", (unsigned long long)e,
+        (unsigned long long)gs, (unsigned long long)v);
+  CHECK(e + lost <= a + uc + uu, "%s: done + lost %llu > accepted %llu", spsc ? "spsc" : "mpmc",
+        (unsigned long long)(e + lost), (unsigned long long)(a + uc + uu));
+  if (!any_imm)
+    CHECK(a + uc <= e + lost, "%s: items vanished: accepted %llu, delivered %llu, lost %llu, "
+          "no immediate shutdown", spsc ? "spsc" : "mpmc", (unsigned long long)(a + uc),
+          (unsigned long long)e, (unsigned long long)lost);
+  if (spsc)
+    CHECK(lost == 0, "spsc: lost %llu", (unsigned long long)lost);
+  else
+    CHECK(lost <= m + v, "mpmc: lost %llu > missing %llu + V %llu", (unsigned long long)lost,
+          (unsigned long long)m, (unsigned long long)v);
+  tot->accepted += a + uc;
+  tot->got += gs;
+  tot->lost += lost;
+  tot->disc_lo += a + uc > e + lost ? a + uc - (e + lost) : 0;
+  tot->disc_hi += a + uc + uu - (e + lost < a + uc + uu ? e + lost : a + uc + uu);
+  tot->loose += e > gs ? e - gs : 0;
+}
+
+/* One round on a fresh queue: producers and consumers killed at random instants, then shutdown
+ * callers (plain and immediate) started among them and killed at random instants too; then this
+ * process finishes the shutdown, drains, and checks the accounting (ss_check). */
+static void
+ss_round(int spsc, uint64_t *seed, struct ss_totals *tot)
+{
+  const char *name = unique_name();
+  const char *what = spsc ? "spsc" : "mpmc";
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  int nprod = spsc ? 1 : 2, ncons = spsc ? 1 : 2, nroles = nprod + ncons;
+  pid_t role[4], shut[SS_SHUTTERS];
+  int imm[SS_SHUTTERS], nshut, r, any_imm = 0, tol = 0, parent_imm, rc;
+  int64_t t_end;
+  uint64_t e = 0;
+  struct item it;
+  memset(g, 0, sizeof *g);
+  g->closable = 1;
+  ST(ringq_queue_shm_create(name, 0, spsc ? RINGQ_QUEUE_SPSC : RINGQ_QUEUE_MPMC, STORM_CAPACITY,
+                            sizeof(struct item), 0, &q),
+     RINGQ_OK);
+  if (q == NULL)
+    return;
+  for (r = 0; r < nroles; r++)
+    role[r] = storm_spawn(name, r < nprod);
+  nshut = 1 + (int)(rnd(seed) % SS_SHUTTERS);
+  for (r = 0; r < SS_SHUTTERS; r++)
+    shut[r] = -1;
+  /* Phase A: producers and consumers only. Phase B: shutdown callers among them. */
+  t_end = now_ns() + 60 * MS + (int64_t)(rnd(seed) % (200 * MS));
+  for (int phase = 0; phase < 2 && !atomic_load(&g->failed); phase++) {
+    if (phase == 1) {
+      for (r = 0; r < nshut; r++) {
+        imm[r] = (int)(rnd(seed) % 2);
+        any_imm |= imm[r];
+        *(imm[r] ? &tot->imm_calls : &tot->plain_calls) += 1;
+        shut[r] = ss_spawn_shutter(name, imm[r], rnd(seed));
+      }
+      t_end = now_ns() + 10 * MS + (int64_t)(rnd(seed) % (120 * MS));
+    }
+    while (now_ns() < t_end && !atomic_load(&g->failed)) {
+      pid_t done;
+      int status;
+      nap_ns((int64_t)(rnd(seed) % (6 * MS)));
+      r = (int)(rnd(seed) % (uint64_t)(nroles + (phase ? nshut : 0)));
+      if (r < nroles) {
+        if (role[r] > 0 && ss_kill(&role[r]))
+          *(r < nprod ? &tot->kills_prod : &tot->kills_cons) += 1;
+        role[r] = storm_spawn(name, r < nprod);
+        CHECK(role[r] > 0, "out of ids");
+        if (role[r] <= 0)
+          break;
+      } else if (shut[r - nroles] > 0 && ss_kill(&shut[r - nroles])) {
+        *(imm[r - nroles] ? &tot->kills_imm : &tot->kills_plain) += 1;
+        tol += imm[r - nroles];
+      }
+      /* Children that ended on their own (a shutdown returned; SHUTDOWN ended a producer or a
+       * consumer; a producer ran out of items): exit 0, not replaced. */
+      while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit %d",
+              WEXITSTATUS(status));
+        for (int i = 0; i < nroles; i++)
+          if (role[i] == done)
+            role[i] = -1;
+        for (int i = 0; i < nshut; i++)
+          if (shut[i] == done)
+            shut[i] = -1;
+      }
+    }
+  }
+  for (r = 0; r < nroles; r++)
+    if (ss_kill(&role[r]))
+      *(r < nprod ? &tot->kills_prod : &tot->kills_cons) += 1;
+  /* The shutdown callers left alive must return on their own (bounded; the watchdog fails the
+   * run if one hangs). */
+  for (r = 0; r < nshut; r++)
+    if (shut[r] > 0) {
+      long long ms = exits_within(shut[r], 2 * SS_SHUT_LATE_NS);
+      CHECK(ms >= 0, "%s: a shutdown(%d) caller never returned", what, imm[r]);
+      shut[r] = -1;
+    }
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  CHECK(!atomic_load(&g->failed), "a child failed: %s", g->why);
+  /* This process finishes the shutdown (immediate if a caller may have begun one: only the
+   * discarder may take items then), drains, and counts what join still waits for. */
+  parent_imm = any_imm || rnd(seed) % 4 == 0;
+  alarm(120);
+  ST(ringq_queue_shutdown(q, parent_imm), RINGQ_OK);
+  for (r = 0; r < 1000; r++) {
+    rc = ringq_queue_get_timeout(q, &it, 2 * SEC);
+    if (rc == RINGQ_OK)
+      parent_record(&it);
+    else if (rc == RINGQ_SHUTDOWN)
+      break;
+    else
+      CHECK(0, "%s: drain: %s", what, ringq_strerror(rc));
+  }
+  CHECK(rc == RINGQ_SHUTDOWN, "%s: the drain never ended", what);
+  while (ringq_queue_task_done(q) == RINGQ_OK && e < (uint64_t)MAX_IDS * PER_ID)
+    e++;
+  ST(ringq_queue_join_timeout(q, 0), RINGQ_OK);
+  ST(ringq_queue_get_nowait(q, &it), RINGQ_SHUTDOWN);
+  CHECK(ringq_queue_qsize(q) == 0, "%s: qsize %zu", what, ringq_queue_qsize(q));
+  alarm(0);
+  ringq_queue_stats(q, &s);
+  ss_check(spsc, e, s.lost, tol, parent_imm, tot);
+  tot->rounds[spsc]++;
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+}
+
+static int
+scenario_stormshutdown(void)
+{
+  struct ss_totals tot;
+  uint64_t seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)now_ns();
+  int64_t end = now_ns() + SS_RUN_NS;
+  int n;
+  memset(&tot, 0, sizeof tot);
+  g = shared_anon(sizeof *g);
+  signal(SIGALRM, on_alarm);
+  fprintf(stderr, "stormshutdown: seed %llu\n", (unsigned long long)seed);
+  for (n = 0; (now_ns() < end || n < SS_MIN_ROUNDS) && !failures; n++)
+    ss_round(n % 2, &seed, &tot);
+  fprintf(stderr,
+          "stormshutdown: %d rounds (%d mpmc, %d spsc); kills: %d producers, %d consumers, %d "
+          "plain shutdown callers (of %d), %d immediate (of %d); %llu items accepted, %llu "
+          "delivered, %llu..%llu discarded, %llu lost; %llu tasks left by killed discarders\n",
+          n, tot.rounds[0], tot.rounds[1], tot.kills_prod, tot.kills_cons, tot.kills_plain,
+          tot.plain_calls, tot.kills_imm, tot.imm_calls, (unsigned long long)tot.accepted,
+          (unsigned long long)tot.got, (unsigned long long)tot.disc_lo,
+          (unsigned long long)tot.disc_hi, (unsigned long long)tot.lost,
+          (unsigned long long)tot.loose);
   return failures ? 1 : 0;
 }
 
@@ -1411,7 +1783,7 @@ int
 main(int argc, char **argv)
 {
   if (argc != 2) {
-    fprintf(stderr, "usage: %s putdead|stopped|getdead|spscdead|blockeddead|reuse|storm|bytesdead|bytesstopped|bytesstorm\n", argv[0]);
+    fprintf(stderr, "usage: %s putdead|stopped|getdead|spscdead|blockeddead|reuse|storm|bytesdead|bytesstopped|bytesstorm|shutdowndead|stormshutdown\n", argv[0]);
     return 2;
   }
   if (strcmp(argv[1], "putdead") == 0)
@@ -1436,6 +1808,8 @@ main(int argc, char **argv)
     return scenario_bytesstorm();
   if (strcmp(argv[1], "shutdowndead") == 0)
     return scenario_shutdowndead();
+  if (strcmp(argv[1], "stormshutdown") == 0)
+    return scenario_stormshutdown();
   fprintf(stderr, "unknown scenario %s\n", argv[1]);
   return 2;
 }
