@@ -604,8 +604,8 @@ ringq__bytes_pop(struct ringq__bytes *b, const struct ringq__bgeom *g, struct ri
   const unsigned char *rec = NULL;
   uint64_t len = 0, end = 0;
   int st;
-  /* The getter's own word (in its handle), read inside the get_busy window (a discarder waits it out): a peek
-   * still open makes a get or another peek a misuse. */
+  /* The getter's own word (in its handle), read inside the get_busy window (a discarder waits
+   * it out): a peek still open makes a get or another peek a misuse. */
   if (*peek_end != 0)
     return RINGQ_EINVAL;
   st = ringq__bytes_next(b, g, &rec, &len, &end);

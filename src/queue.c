@@ -1750,8 +1750,7 @@ discard_one_bytes(struct ringq_queue *q)
   msg.data = rec;
   msg.len = (size_t)len;
   hand_over(q, &msg);
-  if (q->bytes_peek_end != 0) /* fini with a peek left open (a discarder waits for its release) */
-    q->bytes_peek_end = 0;
+  q->bytes_peek_end = 0; /* fini with a peek left open (a discarder waits for its release) */
   ringq__bytes_consume(b, &q->bgeom, end, memory_order_seq_cst); /* [F2] */
   return RINGQ_OK;
 }

@@ -869,6 +869,19 @@ storm_spawn(const char *name, int producer)
  * (M_Uu: a put killed between its claim and the hook's store, a few instructions, may have made
  * a hole; an item that vanished uncounted breaks the left side). No item is seen twice (G and S
  * together), none was never put. */
+
+/* An id that was never a producer's (a consumer's or a shutdown caller's): none of its items can
+ * have been got. 1 if so (the caller skips it), 0 for a producer's id. */
+static int
+not_a_producer(uint32_t id)
+{
+  uint32_t seq;
+  if (g->kind[id] == 1)
+    return 0;
+  for (seq = 0; seq < PER_ID; seq++)
+    CHECK(atomic_load(&g->seen[(size_t)id * PER_ID + seq]) == 0, "made-up item (%u, %u)", id, seq);
+  return 1;
+}
 static int
 storm_check(uint64_t lost, int kills)
 {
@@ -897,12 +910,8 @@ storm_check(uint64_t lost, int kills)
   }
   for (id = 0; id < ids && id < MAX_IDS; id++) {
     uint32_t conf, att, claimed;
-    if (g->kind[id] != 1) {
-      for (seq = 0; seq < PER_ID; seq++)
-        CHECK(atomic_load(&g->seen[(size_t)id * PER_ID + seq]) == 0, "made-up item (%u, %u)",
-              id, seq);
+    if (not_a_producer(id))
       continue;
-    }
     conf = atomic_load(&g->prod[id].confirmed);
     att = atomic_load(&g->prod[id].attempted);
     claimed = atomic_load(&g->prod[id].claimed);
@@ -1144,12 +1153,8 @@ ss_check(int spsc, uint64_t e, uint64_t lost, int tol, int any_imm, struct ss_to
   }
   for (id = 0; id < ids && id < MAX_IDS; id++) {
     uint32_t conf, att, claimed;
-    if (g->kind[id] != 1) {
-      for (seq = 0; seq < PER_ID; seq++)
-        CHECK(atomic_load(&g->seen[(size_t)id * PER_ID + seq]) == 0, "made-up item (%u, %u)",
-              id, seq);
+    if (not_a_producer(id))
       continue;
-    }
     conf = atomic_load(&g->prod[id].confirmed);
     att = atomic_load(&g->prod[id].attempted);
     claimed = atomic_load(&g->prod[id].claimed);
