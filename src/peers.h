@@ -82,7 +82,7 @@ uint32_t ringq__peers_blocked(struct ringq_queue *q);
 /* queue.c: count n items lost (stats) and as done (task accounting: nobody will task_done them),
  * waking joiners if that completes the work; wake a sleeper of `w` (NULL: none) for the slot the
  * caller freed or the hole it made. */
-void ringq__count_lost(struct ringq_queue *q, uint64_t n, struct waitq *w);
+void ringq__count_lost(struct ringq_queue *q, uint64_t n, struct ringq__waitq *w);
 
 /* ---- the single-item fast paths, inline in queue.c -------------------------------------- */
 

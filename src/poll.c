@@ -74,7 +74,7 @@
 #define WAITV_MAX 128                 /* futex_waitv's limit */
 #define FALLBACK_SLICE_NS 1000000LL   /* shared queues in the fallback re-check this often */
 
-static struct waitq *
+static struct ringq__waitq *
 waitq_of(struct ringq_queue *q, int dir)
 {
   return dir == POLL_READABLE ? &ringq__sh(q)->not_empty : &ringq__sh(q)->not_full;
@@ -99,7 +99,7 @@ dir_of(unsigned event)
 /* ---- descriptors ------------------------------------------------------------------------- */
 
 void
-ringq__poll_signal(struct ringq_queue *q, struct waitq *w)
+ringq__poll_signal(struct ringq_queue *q, struct ringq__waitq *w)
 {
   struct ringq__shared *s = ringq__sh(q);
   int dir = w == &s->not_empty ? POLL_READABLE : w == &s->not_full ? POLL_WRITABLE : -1;
@@ -183,7 +183,7 @@ get_fd(struct ringq_queue *q, int dir, int *fd)
 static int
 prepare_one(struct ringq_queue *q, int dir, int fd)
 {
-  struct waitq *w = waitq_of(q, dir);
+  struct ringq__waitq *w = waitq_of(q, dir);
   uint64_t count, one = 1;
   int saved = errno;
   /* [E1] clear: the loop is about to wait for the next signal. */

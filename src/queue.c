@@ -5,9 +5,9 @@
  * The wait protocol
  * =================
  * Three conditions can be waited for: NOT_EMPTY (getters), NOT_FULL (putters) and ALL_DONE
- * (joiners). Each has one 64-bit word (struct waitq, queue_internal.h): the epoch (low 32 bits,
- * the futex word), S = sleepers announced and not yet left, T = tokens (wakes issued and not yet
- * consumed, T <= S), and the POLLER bit of event-loop pollers (poll.c).
+ * (joiners). Each has one 64-bit word (struct ringq__waitq, ringq/queue.h): the epoch (low 32
+ * bits, the futex word), S = sleepers announced and not yet left, T = tokens (wakes issued and
+ * not yet consumed, T <= S), and the POLLER bit of event-loop pollers (poll.c).
  *
  *   Waiter                                        Notifier, after making k units of the
  *   [W1] s = word: S + 1            (seq_cst         condition true (k = 1 for a put or a get,
@@ -230,6 +230,9 @@
  * announcement [W3] and its `blocked` count, and passes on a wake it consumed. backoff's nap is a cancellation point too, but no announcement or slot is held
  * there. shutdown and fini disable cancellation: a half-done shutdown would strand its waiters.
  */
+/* This file defines the out-of-line twins of ringq/queue.h's inline fast path. */
+#define RINGQ_NO_INLINE 1
+
 #include "bytes.h"
 #include "peers.h"
 #include "queue_internal.h"
@@ -778,7 +781,7 @@ backoff(int *rounds, int64_t deadline)
 
 /* The futex word: the epoch half of w->word. */
 static inline _Atomic(uint32_t) *
-epoch_word(struct waitq *w)
+epoch_word(struct ringq__waitq *w)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   return (_Atomic(uint32_t) *)((unsigned char *)&w->word + 4);
@@ -797,11 +800,10 @@ covered(uint64_t s)
 /* After [N1] made k units of w's condition true (WAKE_ALL: shutdown, ALL_DONE): wake one sleeper
  * per unit, up to the sleepers no wake is on its way to ("Waking one waiter, not all" above). */
 static inline void
-notify_n(struct ringq_queue *q, struct waitq *w, uint32_t k)
+notify_seen(struct ringq_queue *q, struct ringq__waitq *w, uint32_t k)
 {
   uint64_t s, next;
   uint32_t m;
-  RINGQ__HOOK(RINGQ__HOOK_AFTER_PUBLISH);
   if (uses_asym(q)) {
     /* [N2] asymmetric: compiler barrier and relaxed load; the waiter's heavy barrier between
      * [W1] and [W2] supplies the hardware barrier (see the top of this file). */
@@ -838,10 +840,46 @@ notify_n(struct ringq_queue *q, struct waitq *w, uint32_t k)
 }
 
 static inline void
-notify(struct ringq_queue *q, struct waitq *w)
+notify_n(struct ringq_queue *q, struct ringq__waitq *w, uint32_t k)
+{
+  RINGQ__HOOK(RINGQ__HOOK_AFTER_PUBLISH);
+  notify_seen(q, w, k);
+}
+
+static inline void
+notify(struct ringq_queue *q, struct ringq__waitq *w)
 {
   notify_n(q, w, 1);
 }
+
+/* The inline fast path's wakes (ringq/queue.h): its own [N2] saw a waiter; the hook ran there. */
+void
+ringq__wake_getters(struct ringq_queue *q)
+{
+  notify_seen(q, &sh(q)->not_empty, 1);
+}
+
+void
+ringq__wake_putters(struct ringq_queue *q)
+{
+  notify_seen(q, &sh(q)->not_full, 1);
+}
+
+#ifdef RINGQ_TEST_HOOKS
+_Atomic(uint64_t) ringq__test_twin_calls;
+
+void
+ringq__inline_hook_after_publish(void)
+{
+  RINGQ__HOOK(RINGQ__HOOK_AFTER_PUBLISH);
+}
+
+void
+ringq__inline_hook_get_busy(void)
+{
+  RINGQ__HOOK(RINGQ__HOOK_GET_BUSY);
+}
+#endif
 
 /* ---- the conditions, re-checked at [W2] with seq_cst loads -------------------------------- */
 
@@ -928,7 +966,7 @@ blocked_word(struct ringq_queue *q)
 /* What a waiter must undo when it leaves wait_step, normally or cancelled in its futex wait. */
 struct announcement {
   struct ringq_queue *q;
-  struct waitq *w;
+  struct ringq__waitq *w;
   condition_fn ready;
   uint32_t epoch;
   int rc; /* announced_wait's result (kept in memory: the cleanup machinery uses setjmp) */
@@ -937,7 +975,7 @@ struct announcement {
 /* [W1]: count the caller as a sleeper of w, reading the epoch atomically with it. 0 when w
  * already counts SLEEPERS_MAX sleepers: nothing was announced. */
 static int
-announce(struct waitq *w, uint32_t *epoch)
+announce(struct ringq__waitq *w, uint32_t *epoch)
 {
   /* relaxed: the compare-exchange validates it. */
   uint64_t s = atomic_load_explicit(&w->word, memory_order_relaxed);
@@ -954,7 +992,7 @@ announce(struct waitq *w, uint32_t *epoch)
 /* [W3]: leave w, consuming a token if any is pending. 1 if it consumed one (the caller owes a
  * look at the condition, and a pass-on if it ends without an operation of this kind). */
 static int
-leave(struct waitq *w)
+leave(struct ringq__waitq *w)
 {
   /* relaxed: the compare-exchange validates it. */
   uint64_t s = atomic_load_explicit(&w->word, memory_order_relaxed);
@@ -970,7 +1008,7 @@ leave(struct waitq *w)
 /* The pass-on: a waiter that consumed a wake and ends without an operation of w's kind hands it
  * to the next sleeper if the condition holds. */
 static void
-pass_on(struct ringq_queue *q, struct waitq *w, condition_fn ready)
+pass_on(struct ringq_queue *q, struct ringq__waitq *w, condition_fn ready)
 {
   if (ready(q))
     notify_n(q, w, 1);
@@ -992,7 +1030,7 @@ take_back_cancelled(void *arg)
 /* [W2] and the sleep, for a thread announced in epoch e. Returns STEP_READY, 0 (woken or spurious:
  * retry), RINGQ_TIMEDOUT or RINGQ_ESYS. */
 static int
-announced_wait(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t deadline,
+announced_wait(struct ringq_queue *q, struct ringq__waitq *w, condition_fn ready, int64_t deadline,
                uint32_t e)
 {
   int rc;
@@ -1027,7 +1065,8 @@ announced_wait(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64
  * on to retry; cleared when it found it false). A cancellation point (the futex wait): the
  * cleanup handler takes the announcement back and passes a consumed wake on; see queue.h. */
 static int
-wait_step(struct ringq_queue *q, struct waitq *w, condition_fn ready, int64_t deadline, int *owed)
+wait_step(struct ringq_queue *q, struct ringq__waitq *w, condition_fn ready, int64_t deadline,
+          int *owed)
 {
   struct announcement a;
   a.q = q;
@@ -1073,7 +1112,7 @@ ringq__put_may_proceed(struct ringq_queue *q)
 }
 
 _Atomic(uint32_t) *
-ringq__epoch_word(struct waitq *w)
+ringq__epoch_word(struct ringq__waitq *w)
 {
   return epoch_word(w);
 }
@@ -1085,7 +1124,7 @@ ringq__is_shared(const struct ringq_queue *q)
 }
 
 int
-ringq__announce(struct ringq_queue *q, struct waitq *w, uint32_t *epoch)
+ringq__announce(struct ringq_queue *q, struct ringq__waitq *w, uint32_t *epoch)
 {
   if (!announce(w, epoch)) /* [W1] seq_cst, as in wait_step */
     return 0;
@@ -1095,14 +1134,14 @@ ringq__announce(struct ringq_queue *q, struct waitq *w, uint32_t *epoch)
 }
 
 int
-ringq__take_back(struct ringq_queue *q, struct waitq *w)
+ringq__take_back(struct ringq_queue *q, struct ringq__waitq *w)
 {
   (void)q;
   return leave(w); /* [W3] seq_cst, as in wait_step */
 }
 
 void
-ringq__poll_announce(struct ringq_queue *q, struct waitq *w)
+ringq__poll_announce(struct ringq_queue *q, struct ringq__waitq *w)
 {
   /* [E2] = [W1] for a poller, seq_cst; pairs with [N2] in the total order S, as a sleeper's. */
   atomic_fetch_or_explicit(&w->word, POLLER, memory_order_seq_cst);
@@ -1111,7 +1150,7 @@ ringq__poll_announce(struct ringq_queue *q, struct waitq *w)
 }
 
 void
-ringq__notify_one(struct ringq_queue *q, struct waitq *w)
+ringq__notify_one(struct ringq_queue *q, struct ringq__waitq *w)
 {
   notify_n(q, w, 1);
 }
@@ -1119,13 +1158,13 @@ ringq__notify_one(struct ringq_queue *q, struct waitq *w)
 typedef enum ringq_status (*attempt_fn)(struct ringq_queue *q, void *item, int64_t deadline);
 
 void
-ringq__notify(struct ringq_queue *q, struct waitq *w)
+ringq__notify(struct ringq_queue *q, struct ringq__waitq *w)
 {
   notify(q, w);
 }
 
 void
-ringq__notify_all(struct ringq_queue *q, struct waitq *w)
+ringq__notify_all(struct ringq_queue *q, struct ringq__waitq *w)
 {
   notify_n(q, w, WAKE_ALL);
 }
@@ -1211,7 +1250,7 @@ finish_stalled_shutdown(struct ringq_queue *q, int64_t *since, int64_t deadline)
  * wake is passed on if the loop ends without an operation ("Waking one waiter, not all"). */
 static enum ringq_status
 block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn attempt,
-            struct waitq *w, condition_fn ready, enum ringq_status miss)
+            struct ringq__waitq *w, condition_fn ready, enum ringq_status miss)
 {
   int ready_rounds = 0, owed = 0;
   int64_t stalled_since = 0;
@@ -1257,7 +1296,8 @@ block_until(struct ringq_queue *q, void *item, int64_t deadline, attempt_fn atte
 
 enum ringq_status
 ringq__block_until(struct ringq_queue *q, void *op, int64_t deadline, ringq__attempt_fn attempt,
-                   struct waitq *w, int (*ready)(struct ringq_queue *q), enum ringq_status miss)
+                   struct ringq__waitq *w, int (*ready)(struct ringq_queue *q),
+                   enum ringq_status miss)
 {
   return block_until(q, op, deadline, attempt, w, ready, miss);
 }
@@ -1296,6 +1336,7 @@ static const unsigned char token_in;
 static enum ringq_status
 put_until(struct ringq_queue *q, const void *item, int64_t deadline)
 {
+  RINGQ__COUNT_TWIN_CALL();
   if (q == NULL || (item == NULL && !q->token) || q->bytes) /* bytes: ringq_queue_put_bytes */
     return RINGQ_EINVAL;
   if (foreign(q))
@@ -1310,6 +1351,7 @@ static enum ringq_status
 get_until(struct ringq_queue *q, void *item, int64_t deadline)
 {
   unsigned char token_out;
+  RINGQ__COUNT_TWIN_CALL();
   if (q == NULL || (item == NULL && !q->token) || q->bytes) /* bytes: ringq_queue_get_bytes */
     return RINGQ_EINVAL;
   if (foreign(q))
@@ -1682,7 +1724,7 @@ count_discard(struct ringq_queue *q)
 }
 
 void
-ringq__count_lost(struct ringq_queue *q, uint64_t n, struct waitq *w)
+ringq__count_lost(struct ringq_queue *q, uint64_t n, struct ringq__waitq *w)
 {
   uint64_t i;
   /* relaxed: a statistic. */
@@ -1852,7 +1894,7 @@ await_idle(struct ringq_queue *q, _Atomic(uint32_t) *busy)
 enum ringq_status
 ringq_queue_shutdown(struct ringq_queue *q, bool immediate)
 {
-  struct waitq *all[3];
+  struct ringq__waitq *all[3];
   int i, cancel_state, discarder;
   uint32_t old;
   if (q == NULL)
@@ -2015,9 +2057,14 @@ ringq_queue_init(void *mem, size_t mem_bytes, enum ringq_queue_kind kind, size_t
   if (q->token)
     elem_size = 1;
   ring_mem = (unsigned char *)mem + q->ring_offset;
-  return kind == RINGQ_QUEUE_SPSC
-             ? ringq_spsc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size)
-             : ringq_mpmc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size);
+  st = kind == RINGQ_QUEUE_SPSC
+           ? ringq_spsc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size)
+           : ringq_mpmc_init(ring_mem, mem_bytes - q->ring_offset, capacity, elem_size);
+  /* The inline fast path (ringq/queue.h) serves bounded rings of items; a token queue's puts and
+   * gets pass NULL items, which the twins handle. */
+  if (st == RINGQ_OK && !q->token)
+    q->fast = RINGQ__FAST(kind);
+  return st;
 }
 
 enum ringq_status
@@ -2090,6 +2137,7 @@ ringq__init_handle(struct ringq_queue *q, enum ringq_queue_kind kind, unsigned f
   q->unbounded = (uint32_t)unbounded;
   q->bytes = 0;
   q->owner = shared ? 0 : ringq__self_init();
+  q->fast = 0; /* ringq_queue_init sets it once the ring is made */
   q->mapped = 0;
   q->discard = NULL;
   q->discard_ctx = NULL;

@@ -17,18 +17,14 @@
  *              it is the one discarder;
  *   SHUTDOWN   the ring is closed: no put can succeed any more;
  *   IMMEDIATE  the discarder is done: every item left was handed to the callback and counted. */
-enum { STATE_CLOSING = 1u, STATE_DISCARD = 2u, STATE_SHUTDOWN = 4u, STATE_IMMEDIATE = 8u };
-
-/* One waitable condition, one 64-bit word (queue.c, "Waking one waiter, not all"):
- *   bits  0..31  the epoch: the futex word; a notifier that issues wakes moves it on;
- *   bits 32..47  sleepers: waiters announced ([W1]) and not yet left ([W3]), at most SLEEPERS_MAX;
- *   bits 48..62  tokens: wakes issued and not yet consumed by a leaving waiter; never above
- *                sleepers, so 15 bits hold them;
- *   bit  63      POLLER: an event-loop poller announced itself (poll.c); the notifier that sees
- *                it clears it and signals the poller's eventfd. */
-struct waitq {
-  _Atomic(uint64_t) word;
+enum {
+  STATE_CLOSING = RINGQ__STATE_CLOSING,
+  STATE_DISCARD = RINGQ__STATE_DISCARD,
+  STATE_SHUTDOWN = 4u,
+  STATE_IMMEDIATE = 8u
 };
+
+/* The fields of a waitq word (struct ringq__waitq, ringq/queue.h). */
 #define ONE_SLEEPER ((uint64_t)1 << 32)
 #define ONE_TOKEN ((uint64_t)1 << 48)
 #define POLLER ((uint64_t)1 << 63)
@@ -36,44 +32,6 @@ struct waitq {
 #define EPOCH_OF(s) ((uint32_t)(s))
 #define SLEEPERS_OF(s) ((uint32_t)((s) >> 32) & 0xffffu)
 #define TOKENS_OF(s) ((uint32_t)((s) >> 48) & 0x7fffu)
-
-/* The words every participant of a queue writes: in the queue itself for a queue made by
- * ringq_queue_init / ringq_queue_create, in the mapping for a queue made or attached by src/shm.c.
- * In a mapping they are written by other processes and trusted by none: nothing read from here
- * sizes a copy or addresses memory (see docs/design/handle-and-layout.md). */
-struct ringq__shared {
-  /* Read by every put and get, written only by waiters, notifiers that found waiters and
-   * shutdown: stays shared in every cache while nobody waits. */
-  _Alignas(RINGQ_CACHE_LINE) struct waitq not_empty;
-  struct waitq not_full;
-  struct waitq all_done;
-  _Atomic(uint32_t) state; /* STATE_* bits; they are only ever set */
-
-  /* Written by task_done and by the slow paths. */
-  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint64_t) done; /* tickets of tasks done or discarded;
-                                                        never above tail */
-  _Atomic(uint32_t) blocked;                         /* threads inside wait_step (for fini) */
-  /* A queue with a participant table: 0, or the tag of the immediate shutdown that holds the
-   * discarder's role (src/peers.c, "Dead shutdown callers"). Unused in a private queue. */
-  _Atomic(uint32_t) discarder;
-  /* MPMC: the highest ticket whose put (puts_seen) or get (gets_seen) a result has counted as
-   * done while it may still have been copying; see queue.c, "Results a sequential queue would
-   * give". Free-running tickets, compared by signed difference. */
-  _Atomic(uint64_t) puts_seen;
-  _Atomic(uint64_t) gets_seen;
-  _Atomic(uint64_t) tail_seen; /* task_done's copy of a value tail had (tail only grows) */
-  _Atomic(uint64_t) stat_waits;                      /* futex waits made */
-  _Atomic(uint64_t) stat_wakes;                      /* futex wakes made */
-  _Atomic(uint64_t) stat_barriers;                   /* membarrier calls made */
-  _Atomic(uint64_t) stat_lost; /* items skipped because their process died mid-claim
-                                  (src/peers.c) */
-
-  /* The SPSC putter's own line (asymmetric protocol only). */
-  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) put_busy; /* 1 from [A1] to [A2] */
-
-  /* The SPSC getter's own line. */
-  _Alignas(RINGQ_CACHE_LINE) _Atomic(uint32_t) get_busy; /* 1 from [G1] to [G2] */
-};
 
 /* A byte queue's record ring geometry (src/bytes.h), kept in the handle like struct ringq__geom:
  * computed once from the validated (kind, capacity, largest message) by ringq__bytes_geom, never
@@ -93,19 +51,8 @@ struct ringq__bgeom {
  * Offsets rather than pointers, computed as (uintptr_t)q + offset: a queue made by init in memory
  * shared between processes stays usable wherever each process maps it. */
 struct ringq_queue {
-  uint32_t kind;              /* enum ringq_queue_kind; read-only after init */
-  uint32_t flags;             /* RINGQ_QUEUE_PROCESS_SHARED or 0; read-only after init */
-  uint64_t ring_offset;       /* bytes from the queue (handle) to its ring; read-only */
-  uint64_t shared_offset;     /* bytes from the queue (handle) to its struct ringq__shared */
-  uint32_t token;             /* 1: elem_size 0, items carry no bytes; read-only after init */
-  uint32_t unbounded;         /* 1: made with capacity 0, an unbounded queue (src/unbounded.h)
-                                 at ring_offset instead of a ring; read-only after init */
-  struct ringq__geom geom;    /* the ring's geometry, validated once (bounded rings only) */
-  uint32_t owner;             /* the process that may use a process-private queue (its pid,
-                                 ringq__self), or 0 for a process-shared one: any process */
+  RINGQ__HANDLE_FIELDS        /* kind .. asym: what the inline fast path reads (ringq/queue.h) */
   uint32_t mapped;            /* 1: a handle made by src/shm.c (freed by ringq_queue_close) */
-  _Atomic(uint32_t) asym;     /* 1: the asymmetric (membarrier) protocol; cleared for good (never
-                                 set again) when membarrier is refused at run time */
   _Atomic(uint32_t) degraded; /* 1: membarrier was refused after the queue relied on it */
   uint32_t bytes;             /* byte messages (src/bytes.h) at ring_offset: 1 BYTES_SPSC, 2
                                  BYTES_MPSC; kind is then RINGQ_QUEUE_SPSC (one getter, and its
@@ -153,11 +100,9 @@ ringq__sh(const struct ringq_queue *q)
   return (struct ringq__shared *)((uintptr_t)q + (uintptr_t)q->shared_offset);
 }
 
-/* The process identity private queues compare with their owner (src/queue.c): this process's
- * pid, taken when its first queue is made and again in the child of every fork (pthread_atfork);
- * 0 until then. Read relaxed: only this process writes it. */
-extern _Atomic(uint32_t) ringq__self;
-/* Make sure ringq__self is set and the fork handler registered; returns ringq__self. */
+/* ringq__self (declared in ringq/queue.h, defined in src/shm.c): the process identity private
+ * queues compare with their owner. Make sure ringq__self is set and the fork handler registered;
+ * returns ringq__self. */
 uint32_t ringq__self_init(void);
 
 /* Everything but the ring, for a queue whose shared words are at `sh` (init_common's work). */
@@ -201,27 +146,27 @@ int ringq__get_may_proceed(struct ringq_queue *q);
 int ringq__put_may_proceed(struct ringq_queue *q);
 
 /* The futex word of a waitq (its epoch half). */
-_Atomic(uint32_t) *ringq__epoch_word(struct waitq *w);
+_Atomic(uint32_t) *ringq__epoch_word(struct ringq__waitq *w);
 
 /* [W1], plus the asymmetric variant's heavy barrier: announce the caller as a sleeper of w and
  * store the epoch it announced in. Returns 0, announcing nothing, when w already counts
  * SLEEPERS_MAX sleepers (the caller must not sleep on the futex then; it naps and re-checks). The
  * caller then re-checks its condition [W2], may sleep on that epoch, and must call
  * ringq__take_back when it leaves, however it leaves. */
-int ringq__announce(struct ringq_queue *q, struct waitq *w, uint32_t *epoch);
+int ringq__announce(struct ringq_queue *q, struct ringq__waitq *w, uint32_t *epoch);
 
 /* [W3] for an announcement made by ringq__announce: leave, consuming a wake if one is pending.
  * Returns 1 when it consumed one: the caller owes a pass-on (ringq__notify_one if the condition
  * holds) unless it completes an operation of this condition's kind. */
-int ringq__take_back(struct ringq_queue *q, struct waitq *w);
+int ringq__take_back(struct ringq_queue *q, struct ringq__waitq *w);
 
 /* [E2] for an event-loop poller: set POLLER in w (seq_cst RMW, plus the asymmetric variant's
  * heavy barrier). The next notifier of w signals the eventfd and clears the bit. */
-void ringq__poll_announce(struct ringq_queue *q, struct waitq *w);
+void ringq__poll_announce(struct ringq_queue *q, struct ringq__waitq *w);
 
 /* [N2]..[N4] for one unit of w's condition: the pass-on of a waiter that consumed a wake and
  * does not use it. */
-void ringq__notify_one(struct ringq_queue *q, struct waitq *w);
+void ringq__notify_one(struct ringq_queue *q, struct ringq__waitq *w);
 
 /* A relative timeout as an absolute CLOCK_MONOTONIC deadline: NOWAIT (INT64_MIN) for 0,
  * RINGQ__FOREVER when too far to represent. timeout_ns >= 0. */
@@ -234,7 +179,7 @@ int ringq__is_shared(const struct ringq_queue *q);
 
 /* poll.c: after a notifier bumped w's epoch [N3] and woke its sleepers [N4], signal the poller's
  * eventfd of that direction, if there is one. */
-void ringq__poll_signal(struct ringq_queue *q, struct waitq *w);
+void ringq__poll_signal(struct ringq_queue *q, struct ringq__waitq *w);
 /* poll.c: close the queue's eventfds (fini). */
 void ringq__poll_close(struct ringq_queue *q);
 
@@ -251,10 +196,10 @@ void ringq__poll_close(struct ringq_queue *q);
  * release): 1, 0 (empty) or a status. */
 typedef enum ringq_status (*ringq__attempt_fn)(struct ringq_queue *q, void *op, int64_t deadline);
 enum ringq_status ringq__block_until(struct ringq_queue *q, void *op, int64_t deadline,
-                                     ringq__attempt_fn attempt, struct waitq *w,
+                                     ringq__attempt_fn attempt, struct ringq__waitq *w,
                                      int (*ready)(struct ringq_queue *q), enum ringq_status miss);
-void ringq__notify(struct ringq_queue *q, struct waitq *w);
-void ringq__notify_all(struct ringq_queue *q, struct waitq *w);
+void ringq__notify(struct ringq_queue *q, struct ringq__waitq *w);
+void ringq__notify_all(struct ringq_queue *q, struct ringq__waitq *w);
 int ringq__uses_asym(struct ringq_queue *q);
 ptrdiff_t ringq__bytes_give(struct ringq_queue *q, const void *op);
 ptrdiff_t ringq__bytes_take(struct ringq_queue *q, void *op);

@@ -97,7 +97,7 @@
 
 /* ---- process identity ------------------------------------------------------------------- */
 
-_Atomic(uint32_t) ringq__self;
+RINGQ_API _Atomic(uint32_t) ringq__self; /* read by the inline fast path (ringq/queue.h) */
 static pthread_once_t self_once = PTHREAD_ONCE_INIT;
 
 static void

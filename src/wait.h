@@ -83,6 +83,13 @@ extern _Atomic(uint64_t) ringq__test_futex_calls;
 /* Sleeps that ended because the queue's cap on one sleep (MAX_SLEEP_NS) passed, not the caller's
  * deadline: in a test without multi-second stalls, each one is a wake-up that was lost. */
 extern _Atomic(uint64_t) ringq__test_capped_sleeps;
+/* Calls that reached the library's single-item put / get, timed ones included (src/queue.c's
+ * put_until / get_until: the twins of the inline fast path, and every call made with
+ * RINGQ_NO_INLINE): a test can tell which path served a put or get. */
+extern _Atomic(uint64_t) ringq__test_twin_calls;
+#define RINGQ__COUNT_TWIN_CALL()                                                                 \
+  /* relaxed: a statistic. */                                                                    \
+  atomic_fetch_add_explicit(&ringq__test_twin_calls, 1, memory_order_relaxed)
 #define RINGQ__HOOK(point)                                                                       \
   do {                                                                                           \
     /* relaxed: tests install the hook before starting threads. */                               \
@@ -92,6 +99,7 @@ extern _Atomic(uint64_t) ringq__test_capped_sleeps;
   } while (0)
 #else
 #define RINGQ__HOOK(point) ((void)0)
+#define RINGQ__COUNT_TWIN_CALL() ((void)0)
 #endif
 
 #endif /* RINGQ_SRC_WAIT_H */

@@ -71,6 +71,22 @@ queue_get(void *q, void *item)
 
 BENCH_BLOCKING_LOOPS(queue, queue_put, queue_get)
 
+/* The same calls through their out-of-line twins ((ringq_queue_put)(q, item): what a function
+ * pointer, dlopen or ctypes reaches), next to the inline fast path above in the same run. */
+BENCH_OP int
+twin_put(void *q, const void *item)
+{
+  return (ringq_queue_put)((struct ringq_queue *)q, item) == RINGQ_OK;
+}
+
+BENCH_OP int
+twin_get(void *q, void *item)
+{
+  return (ringq_queue_get)((struct ringq_queue *)q, item) == RINGQ_OK;
+}
+
+BENCH_BLOCKING_LOOPS(twin, twin_put, twin_get)
+
 /* put_many / get_many: blocking bursts. At most 20 ms per call, so that the loops see the
  * watchdog's abort flag; 0 means "nothing moved yet, call again". */
 BENCH_OP size_t
@@ -123,4 +139,19 @@ const struct bench_queue bench_q_ringq_queue_mpmc = {
     .solo = queue_solo,
 };
 
-BENCH_ADAPTER(ringq_queue, &bench_q_ringq_queue_spsc, &bench_q_ringq_queue_mpmc);
+const struct bench_queue bench_q_ringq_queue_spsc_twin = {
+    .name = "ringq queue (SPSC), out-of-line calls",
+    .peer = "ringq",
+    .roles = BENCH_ROLE_BLOCKING | BENCH_ROLE_SPSC,
+    .esizes = BENCH_ESIZE_ALL,
+    .create = spsc_create,
+    .destroy = queue_destroy,
+    .wake = queue_wake,
+    .syscalls = queue_syscalls,
+    .blocking = {twin_producer_blocking, twin_consumer_blocking, twin_ping_blocking,
+                 twin_pong_blocking},
+    .solo = twin_solo,
+};
+
+BENCH_ADAPTER(ringq_queue, &bench_q_ringq_queue_spsc, &bench_q_ringq_queue_mpmc,
+              &bench_q_ringq_queue_spsc_twin);

@@ -104,6 +104,94 @@ enum ringq_queue_kind {
 /* Opaque; its size is given by ringq_queue_memsize. */
 struct ringq_queue;
 
+/* What the inline fast path reads of a queue (see "the inline fast path" at the end of this
+ * header): internals, shown here only because they are ABI. */
+
+/* The leading fields of every struct ringq_queue (src/queue_internal.h lists the rest). Written at
+ * init, read-only after but for asym. */
+#define RINGQ__HANDLE_FIELDS                                                                       \
+  uint32_t kind;            /* enum ringq_queue_kind */                                            \
+  uint32_t flags;           /* RINGQ_QUEUE_PROCESS_SHARED or 0 */                                  \
+  uint64_t ring_offset;     /* bytes from the handle to its ring */                                \
+  uint64_t shared_offset;   /* bytes from the handle to its struct ringq__shared */                \
+  uint32_t token;           /* 1: elem_size 0, items carry no bytes */                             \
+  uint32_t unbounded;       /* 1: capacity 0, segments at ring_offset (src/unbounded.h) */         \
+  struct ringq__geom geom;  /* the ring's geometry, validated once (bounded rings only) */         \
+  uint32_t owner;           /* the pid (ringq__self) that may use a private queue; 0: any */       \
+  uint32_t fast;            /* RINGQ__FAST(kind): the inline path serves this handle; 0: not */    \
+  RINGQ__ATOMIC(uint32_t) asym; /* 1: the asymmetric (membarrier) protocol; only ever cleared */
+
+/* A view of any struct ringq_queue (may_alias: the inline path reads a queue through it). */
+#if defined(__GNUC__) || defined(__clang__)
+#define RINGQ__MAY_ALIAS __attribute__((__may_alias__))
+#else
+#define RINGQ__MAY_ALIAS
+#endif
+struct RINGQ__MAY_ALIAS ringq__handle {
+  RINGQ__HANDLE_FIELDS
+};
+
+/* What `fast` holds for a handle of `kind` that the inline path serves: the kind, the layout
+ * version and the cache line the library was built with. Inline code compiled against other
+ * headers than the library's (another RINGQ_LAYOUT_VERSION or RINGQ_CACHE_LINE, whose fields
+ * would sit elsewhere) finds another value and calls the library for everything. */
+#define RINGQ__FAST(kind)                                                                          \
+  (0x51000000u | ((uint32_t)RINGQ_LAYOUT_VERSION << 12) |                                          \
+   ((uint32_t)RINGQ_CACHE_LINE / 64u << 4) | (uint32_t)(kind))
+
+/* The state bits the inline path reads (src/queue_internal.h has them all). */
+#define RINGQ__STATE_CLOSING 1u /* a shutdown began: puts stop */
+#define RINGQ__STATE_DISCARD 2u /* an immediate shutdown began: gets stop */
+
+/* One waitable condition, one 64-bit word (queue.c, "Waking one waiter, not all"):
+ *   bits  0..31  the epoch: the futex word; a notifier that issues wakes moves it on;
+ *   bits 32..47  sleepers: waiters announced ([W1]) and not yet left ([W3]), at most SLEEPERS_MAX;
+ *   bits 48..62  tokens: wakes issued and not yet consumed by a leaving waiter; never above
+ *                sleepers, so 15 bits hold them;
+ *   bit  63      POLLER: an event-loop poller announced itself (poll.c); the notifier that sees
+ *                it clears it and signals the poller's eventfd. */
+struct ringq__waitq {
+  RINGQ__ATOMIC(uint64_t) word;
+};
+
+/* The words every participant of a queue writes: in the queue itself for a queue made by
+ * ringq_queue_init / ringq_queue_create, in the mapping for a queue made or attached by src/shm.c.
+ * In a mapping they are written by other processes and trusted by none: nothing read from here
+ * sizes a copy or addresses memory (see docs/design/handle-and-layout.md). */
+struct ringq__shared {
+  /* Read by every put and get, written only by waiters, notifiers that found waiters and
+   * shutdown: stays shared in every cache while nobody waits. */
+  RINGQ__ALIGNAS(RINGQ_CACHE_LINE) struct ringq__waitq not_empty;
+  struct ringq__waitq not_full;
+  struct ringq__waitq all_done;
+  RINGQ__ATOMIC(uint32_t) state; /* RINGQ__STATE_* bits; they are only ever set */
+
+  /* Written by task_done and by the slow paths. */
+  /* tickets of tasks done or discarded; never above tail */
+  RINGQ__ALIGNAS(RINGQ_CACHE_LINE) RINGQ__ATOMIC(uint64_t) done;
+  RINGQ__ATOMIC(uint32_t) blocked; /* threads inside wait_step (for fini) */
+  /* A queue with a participant table: 0, or the tag of the immediate shutdown that holds the
+   * discarder's role (src/peers.c, "Dead shutdown callers"). Unused in a private queue. */
+  RINGQ__ATOMIC(uint32_t) discarder;
+  /* MPMC: the highest ticket whose put (puts_seen) or get (gets_seen) a result has counted as
+   * done while it may still have been copying; see queue.c, "Results a sequential queue would
+   * give". Free-running tickets, compared by signed difference. */
+  RINGQ__ATOMIC(uint64_t) puts_seen;
+  RINGQ__ATOMIC(uint64_t) gets_seen;
+  RINGQ__ATOMIC(uint64_t) tail_seen; /* task_done's copy of a value tail had (tail only grows) */
+  RINGQ__ATOMIC(uint64_t) stat_waits;                      /* futex waits made */
+  RINGQ__ATOMIC(uint64_t) stat_wakes;                      /* futex wakes made */
+  RINGQ__ATOMIC(uint64_t) stat_barriers;                   /* membarrier calls made */
+  RINGQ__ATOMIC(uint64_t) stat_lost; /* items skipped because their process died mid-claim
+                                  (src/peers.c) */
+
+  /* The SPSC putter's own line (asymmetric protocol only). */
+  RINGQ__ALIGNAS(RINGQ_CACHE_LINE) RINGQ__ATOMIC(uint32_t) put_busy; /* 1 from [A1] to [A2] */
+
+  /* The SPSC getter's own line. */
+  RINGQ__ALIGNAS(RINGQ_CACHE_LINE) RINGQ__ATOMIC(uint32_t) get_busy; /* 1 from [G1] to [G2] */
+};
+
 /* A function that takes over an item the queue discards (ringq_queue_set_discard): `item` points
  * at its elem_size bytes (NULL in a queue of elem_size 0) and is valid only during the call; copy
  * what you need (for instance the pointer or descriptor the item holds) and release it. */
@@ -192,7 +280,10 @@ RINGQ__NODISCARD RINGQ_API enum ringq_status ringq_queue_destroy(struct ringq_qu
  * (no memory, descriptors or shared memory space) and RINGQ_ESYS (another system call failure). */
 
 /* The version of the layout processes sharing a queue read (see ringq_layout_version below). */
-#define RINGQ_LAYOUT_VERSION 5u /* 2: shared queues; 3: the waitq words count sleepers and wake tokens (wake one); 4: the participant table (dead peers); 5: a byte queue's open peek moved from the mapping to the handle */
+/* 2: shared queues; 3: the waitq words count sleepers and wake tokens (wake one); 4: the
+ * participant table (dead peers); 5: a byte queue's open peek moved from the mapping to the
+ * handle; 6: the inline fast path (the handle fields and shared words it reads became ABI). */
+#define RINGQ_LAYOUT_VERSION 6u
 
 /* Mode of a named queue created with mode 0: read and write for its owner only. */
 #define RINGQ_SHM_DEFAULT_MODE 0600u
@@ -217,6 +308,22 @@ ringq__header_hash(void)
       offsetof(struct ringq_mpmc, tail),
       offsetof(struct ringq_mpmc, head_cache),
       offsetof(struct ringq_mpmc, head),
+      /* What the inline fast path reads (below). */
+      sizeof(struct ringq__handle),
+      offsetof(struct ringq__handle, ring_offset),
+      offsetof(struct ringq__handle, shared_offset),
+      offsetof(struct ringq__handle, geom),
+      offsetof(struct ringq__handle, owner),
+      offsetof(struct ringq__handle, fast),
+      offsetof(struct ringq__handle, asym),
+      RINGQ__FAST(0),
+      sizeof(struct ringq__shared),
+      offsetof(struct ringq__shared, not_full),
+      offsetof(struct ringq__shared, state),
+      offsetof(struct ringq__shared, put_busy),
+      offsetof(struct ringq__shared, get_busy),
+      RINGQ__STATE_CLOSING,
+      RINGQ__STATE_DISCARD,
   };
   uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over the words' bytes */
   size_t i, b;
@@ -615,6 +722,214 @@ RINGQ_API unsigned ringq_layout_version(void);
  * number is not enough: RINGQ_CACHE_LINE or a compiler's packing can differ). Never 0; the same
  * on every call. Async-signal-safe. */
 RINGQ_API uint64_t ringq_layout_hash(void);
+
+/* ---- the inline fast path ------------------------------------------------------------------ */
+
+/* put, get, put_nowait and get_nowait are compiled into the caller: ringq_queue_put(q, item) is
+ * a macro for ringq__put_inline, which makes the library's first try (one operation on the ring,
+ * then a look at the other side's waiter word) in the caller's code. Everything else goes to the
+ * exported function of the same name, its out-of-line twin: a full or empty ring, a shutdown, a
+ * waiter to wake (after the item moved: the twin of the wake only), an error, another process's
+ * private queue, and the queues this path does not serve (handles made or attached by the shm
+ * functions, byte, token and unbounded queues). The twins are what a function pointer
+ * (&ringq_queue_put), a parenthesized call ((ringq_queue_put)(q, item)), dlopen and ctypes reach;
+ * define RINGQ_NO_INLINE before including this header to call them for everything.
+ *
+ * The inline code makes the same atomic operations, in the same order and with the same memory
+ * orders, as src/queue.c's attempt_put / attempt_get (whose labels it carries), so the wait
+ * protocol's ordering argument (the top of src/queue.c) covers it unchanged. What it reads is ABI
+ * (docs/design/handle-and-layout.md): the handle's leading fields (RINGQ__HANDLE_FIELDS, which
+ * begin every struct ringq_queue), the shared words (struct ringq__shared), the rings' indices
+ * and slots, and ringq__self. RINGQ_LAYOUT_VERSION and ringq__header_hash() cover them. */
+
+/* This process's pid as the library took it (at its first queue, and again in every fork child):
+ * a private queue whose owner differs is used from another process (the twin says
+ * RINGQ_EPROCESS). Written by the library only. */
+RINGQ_API extern RINGQ__ATOMIC(uint32_t) ringq__self;
+
+/* The wake-ups the inline path leaves to the library: [N2]..[N4] of src/queue.c for the getters
+ * (after a put) or the putters (after a get), when the waiter word showed a sleeper without a
+ * wake in flight, or a poller. */
+RINGQ_API void ringq__wake_getters(struct ringq_queue *q);
+RINGQ_API void ringq__wake_putters(struct ringq_queue *q);
+
+#ifdef RINGQ_TEST_HOOKS
+/* The test library's protocol hooks (src/wait.h), at the same points as in the library. */
+RINGQ_API void ringq__inline_hook_after_publish(void);
+RINGQ_API void ringq__inline_hook_get_busy(void);
+#define RINGQ__INLINE_HOOK(point) ringq__inline_hook_##point()
+#else
+#define RINGQ__INLINE_HOOK(point) ((void)0)
+#endif
+
+#if !defined(RINGQ_NO_INLINE)
+
+#ifdef __cplusplus
+#define RINGQ__SIGNAL_FENCE() std::atomic_signal_fence(std::memory_order_seq_cst)
+#else
+#define RINGQ__SIGNAL_FENCE() atomic_signal_fence(memory_order_seq_cst)
+#endif
+
+/* The handle the inline path serves, or NULL (the caller goes to the twin). */
+static inline struct ringq__handle *
+ringq__fast_handle(struct ringq_queue *q)
+{
+  struct ringq__handle *h = (struct ringq__handle *)(void *)q;
+  uint32_t self;
+  if (q == NULL || (h->fast != RINGQ__FAST(RINGQ_QUEUE_SPSC) &&
+                    h->fast != RINGQ__FAST(RINGQ_QUEUE_MPMC)))
+    return NULL;
+  /* relaxed: only this process writes ringq__self. A private queue is this process's if its
+   * owner is this pid; a process-shared one (owner 0) is every process's. */
+  self = RINGQ__LOAD(&ringq__self, RINGQ__MO(relaxed));
+  return h->owner == self || h->owner == 0 ? h : NULL;
+}
+
+static inline struct ringq__shared *
+ringq__fast_shared(struct ringq__handle *h)
+{
+  return (struct ringq__shared *)(void *)((uintptr_t)h + (uintptr_t)h->shared_offset);
+}
+
+static inline void *
+ringq__fast_ring(struct ringq__handle *h)
+{
+  return (void *)((uintptr_t)h + (uintptr_t)h->ring_offset);
+}
+
+/* [N2] for w after this thread's [N1]: 1 when no waiter needs a wake (src/queue.c's covered():
+ * no counted sleeper lacks a wake in flight, no poller). asym: acquire, as uses_asym(); pairs
+ * with the library's clearing of it. */
+static inline int
+ringq__fast_nobody_waits(struct ringq__handle *h, struct ringq__waitq *w)
+{
+  uint64_t s;
+  RINGQ__INLINE_HOOK(after_publish);
+  if (RINGQ__LOAD(&h->asym, RINGQ__MO(acquire)) != 0) {
+    /* [N2] asymmetric: compiler barrier and relaxed load; the waiter's heavy barrier between
+     * [W1] and [W2] supplies the hardware barrier. */
+    RINGQ__SIGNAL_FENCE();
+    s = RINGQ__LOAD(&w->word, RINGQ__MO(relaxed));
+  } else {
+    /* [N2] seq_cst; pairs with [W1] in the total order S. */
+    s = RINGQ__LOAD(&w->word, RINGQ__MO(seq_cst));
+  }
+  return ((uint32_t)(s >> 32) & 0xffffu) <= ((uint32_t)(s >> 48) & 0x7fffu) && (s >> 63) == 0;
+}
+
+/* attempt_put's first try: 1 when the item was put (and any waiter woken), 0 when nothing was
+ * put and the twin must run. */
+static inline int
+ringq__fast_put(struct ringq_queue *q, const void *item)
+{
+  struct ringq__handle *h = ringq__fast_handle(q);
+  struct ringq__shared *s;
+  enum ringq_status st = RINGQ_SHUTDOWN;
+  if (h == NULL || item == NULL)
+    return 0;
+  s = ringq__fast_shared(h);
+  if (h->fast == RINGQ__FAST(RINGQ_QUEUE_SPSC) &&
+      RINGQ__LOAD(&h->asym, RINGQ__MO(acquire)) != 0) {
+    /* (acquire above: uses_asym().) [A1] relaxed store, compiler barrier, relaxed load: with
+     * shutdown's heavy barrier [A3], a store-buffering pair. */
+    RINGQ__STORE(&s->put_busy, 1u, RINGQ__MO(relaxed));
+    RINGQ__SIGNAL_FENCE();
+    if (!(RINGQ__LOAD(&s->state, RINGQ__MO(relaxed)) & RINGQ__STATE_CLOSING))
+      st = ringq__spsc_push_g(&h->geom, (struct ringq_spsc *)ringq__fast_ring(h), item,
+                              0); /* [N1] = [P3], release */
+    /* [A2] release; pairs with [A4]: the push is complete before shutdown sets the mark. */
+    RINGQ__STORE(&s->put_busy, 0u, RINGQ__MO(release));
+  } else if (!(RINGQ__LOAD(&s->state, RINGQ__MO(relaxed)) & RINGQ__STATE_CLOSING)) {
+    /* (relaxed: closing(); a put racing with shutdown lands before the closed mark or fails.) */
+    if (h->fast == RINGQ__FAST(RINGQ_QUEUE_SPSC)) /* [N1] = [P3q]: seq_cst CAS, fails if closed */
+      st = ringq__spsc_push_g(&h->geom, (struct ringq_spsc *)ringq__fast_ring(h), item, 1);
+    else /* [N1] = [MP3]: the seq_cst claim */
+      st = ringq__mpmc_push_g(&h->geom, (struct ringq_mpmc *)ringq__fast_ring(h), item,
+                              RINGQ__MO(seq_cst));
+  }
+  if (st != RINGQ_OK)
+    return 0;
+  if (!ringq__fast_nobody_waits(h, &s->not_empty))
+    ringq__wake_getters(q); /* [N3], [N4] */
+  return 1;
+}
+
+/* attempt_get's first try: 1 when an item was got (and any waiting putter woken), 0 when nothing
+ * was got and the twin must run. */
+static inline int
+ringq__fast_get(struct ringq_queue *q, void *item)
+{
+  struct ringq__handle *h = ringq__fast_handle(q);
+  struct ringq__shared *s;
+  enum ringq_status st = RINGQ_SHUTDOWN;
+  if (h == NULL || item == NULL)
+    return 0;
+  s = ringq__fast_shared(h);
+  if (h->fast == RINGQ__FAST(RINGQ_QUEUE_SPSC)) { /* spsc_take of one item, no participant table */
+    uint32_t state;
+    /* acquire: uses_asym(). */
+    int asym = RINGQ__LOAD(&h->asym, RINGQ__MO(acquire)) != 0;
+    if (asym) {
+      /* [G1] relaxed store, compiler barrier, relaxed load: a store-buffering pair with
+       * shutdown's state RMW, heavy barrier [A3] and get_busy load [G3]. */
+      RINGQ__STORE(&s->get_busy, 1u, RINGQ__MO(relaxed));
+      RINGQ__SIGNAL_FENCE();
+      state = RINGQ__LOAD(&s->state, RINGQ__MO(relaxed));
+    } else {
+      /* [G1] seq_cst store and load: the same pair, in the total order S. */
+      RINGQ__STORE(&s->get_busy, 1u, RINGQ__MO(seq_cst));
+      state = RINGQ__LOAD(&s->state, RINGQ__MO(seq_cst));
+    }
+    RINGQ__INLINE_HOOK(get_busy);
+    if (!(state & RINGQ__STATE_DISCARD)) /* [N1] = [C3]: release (asymmetric) or seq_cst */
+      st = ringq__spsc_pop_g(&h->geom, (struct ringq_spsc *)ringq__fast_ring(h), item,
+                             asym ? RINGQ__MO(release) : RINGQ__MO(seq_cst));
+    /* [G2] release; pairs with [G3]: the pop is complete, head is final for it. */
+    RINGQ__STORE(&s->get_busy, 0u, RINGQ__MO(release));
+  } else if (!(RINGQ__LOAD(&s->state, RINGQ__MO(acquire)) & RINGQ__STATE_DISCARD)) {
+    /* (acquire; pairs with shutdown's fetch-or: after an immediate shutdown began, take
+     * nothing.) [N1] = [MC3]: the seq_cst claim. */
+    st = ringq__mpmc_pop_g(&h->geom, (struct ringq_mpmc *)ringq__fast_ring(h), item,
+                           RINGQ__MO(seq_cst));
+  }
+  if (st != RINGQ_OK)
+    return 0;
+  if (!ringq__fast_nobody_waits(h, &s->not_full))
+    ringq__wake_putters(q); /* [N3], [N4] */
+  return 1;
+}
+
+RINGQ__NODISCARD static inline enum ringq_status
+ringq__put_inline(struct ringq_queue *q, const void *item)
+{
+  return ringq__fast_put(q, item) ? RINGQ_OK : (ringq_queue_put)(q, item);
+}
+
+RINGQ__NODISCARD static inline enum ringq_status
+ringq__put_nowait_inline(struct ringq_queue *q, const void *item)
+{
+  return ringq__fast_put(q, item) ? RINGQ_OK : (ringq_queue_put_nowait)(q, item);
+}
+
+RINGQ__NODISCARD static inline enum ringq_status
+ringq__get_inline(struct ringq_queue *q, void *item)
+{
+  return ringq__fast_get(q, item) ? RINGQ_OK : (ringq_queue_get)(q, item);
+}
+
+RINGQ__NODISCARD static inline enum ringq_status
+ringq__get_nowait_inline(struct ringq_queue *q, void *item)
+{
+  return ringq__fast_get(q, item) ? RINGQ_OK : (ringq_queue_get_nowait)(q, item);
+}
+
+/* Variadic: an item argument with a comma of its own (a compound literal) stays one argument. */
+#define ringq_queue_put(q, ...) ringq__put_inline((q), __VA_ARGS__)
+#define ringq_queue_put_nowait(q, ...) ringq__put_nowait_inline((q), __VA_ARGS__)
+#define ringq_queue_get(q, ...) ringq__get_inline((q), __VA_ARGS__)
+#define ringq_queue_get_nowait(q, ...) ringq__get_nowait_inline((q), __VA_ARGS__)
+
+#endif /* !RINGQ_NO_INLINE */
 
 #ifdef __cplusplus
 }
