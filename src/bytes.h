@@ -583,7 +583,7 @@ ringq__bytes_free(struct ringq__bytes *b, const struct ringq__bgeom *g, uint64_t
     atomic_store_explicit(&b->head, h + RINGQ__STEP, memory_order_release);
   /* [F2] release_mo; pairs with [R1]: the record is read, and [F0] written, before its room is
    * reused. */
-  atomic_store_explicit(&b->rpos, end, release_mo);
+  ringq__store_mo(&b->rpos, end, release_mo);
 }
 
 static inline void

@@ -309,7 +309,7 @@ ringq__unbounded_spsc_end_read(struct ringq__unbounded *u, memory_order head_mo)
   /* [UT0] relaxed: only the consumer moves head. */
   uint64_t h = atomic_load_explicit(&u->head, memory_order_relaxed);
   /* [UT3] release (seq_cst from the blocking layer): head is read by size and join only. */
-  atomic_store_explicit(&u->head, h + RINGQ__STEP, head_mo);
+  ringq__store_mo(&u->head, h + RINGQ__STEP, head_mo);
 }
 
 /* Pop the oldest item into item (NULL: discard it): begin_read, copy, end_read. Consumer thread
@@ -425,7 +425,7 @@ ringq__unbounded_spsc_pop_n(struct ringq__unbounded *u, void *items, size_t n,
     }
   }
   /* [UT3] release (seq_cst from the blocking layer). */
-  atomic_store_explicit(&u->head, p, head_mo);
+  ringq__store_mo(&u->head, p, head_mo);
   return (ptrdiff_t)avail;
 }
 

@@ -298,6 +298,19 @@ struct ringq__geom {
 #endif /* RINGQ__COMMON_DEFINED */
 /* ringq:common-end */
 
+/* A store of an order chosen at run time: seq_cst, or release for any other order. gcc and clang
+ * emit a seq_cst store (a locked xchg on x86, an order of magnitude dearer on a stream) for an
+ * order that is not a compile-time constant; the branch here folds away when it is one and costs
+ * a predictable compare when it is not (the blocking layer's asymmetric variant picks release). */
+static inline void
+ringq__store_mo(RINGQ__ATOMIC(uint64_t) *p, uint64_t v, RINGQ__MO_TYPE mo)
+{
+  if (mo == RINGQ__MO(seq_cst))
+    RINGQ__STORE(p, v, RINGQ__MO(seq_cst)); /* pairs as the caller's label says */
+  else
+    RINGQ__STORE(p, v, RINGQ__MO(release)); /* pairs as the caller's label says */
+}
+
 /* The ring header; the slots follow it at sizeof(struct ringq_spsc). Indices are tickets
  * (RINGQ__STEP per item, free-running, compared by unsigned difference); the item of ticket t
  * lives in slot (t / RINGQ__STEP) & mask. Items present: (tail - head) / RINGQ__STEP. */
@@ -553,7 +566,7 @@ ringq__spsc_pop_g(const struct ringq__geom *g, struct ringq_spsc *r, void *item,
   }
   ringq__copy(item, ringq__spsc_slot_g(g, r, h), g->elem_size);
   /* [C3] release (seq_cst from the blocking layer); pairs with [P2]: the slot is free. */
-  RINGQ__STORE(&r->head, h + RINGQ__STEP, release_mo);
+  ringq__store_mo(&r->head, h + RINGQ__STEP, release_mo);
   return RINGQ_OK;
 }
 
@@ -659,7 +672,7 @@ ringq__spsc_pop_burst_g(const struct ringq__geom *g, struct ringq_spsc *r, void 
     return closed ? (ptrdiff_t)RINGQ_SHUTDOWN : 0;
   ringq__spsc_copy_run(g, r, h, items, k, 0);
   /* [C3] release (seq_cst from the blocking layer); pairs with [P2]: the slots are free. */
-  RINGQ__STORE(&r->head, h + k * RINGQ__STEP, release_mo);
+  ringq__store_mo(&r->head, h + k * RINGQ__STEP, release_mo);
   return (ptrdiff_t)k;
 }
 
