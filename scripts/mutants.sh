@@ -206,7 +206,7 @@ mutant mpmc_bound_plus_one include/ringq/mpmc.h ring "MPMC capacity bound lets o
 also 'return used >= g->full_span ? 0 : g->full_span - used;' \
   'return used >= g->full_span + RINGQ__STEP ? 0 : g->full_span + RINGQ__STEP - used;'
 mutant spsc_pop_double_step include/ringq/spsc.h ring "SPSC pop advances head by two tickets" \
-  'RINGQ__STORE(&r->head, h + RINGQ__STEP, release_mo);' 'RINGQ__STORE(&r->head, h + 2 * RINGQ__STEP, release_mo);'
+  'ringq__store_mo(&r->head, h + RINGQ__STEP, release_mo);' 'ringq__store_mo(&r->head, h + 2 * RINGQ__STEP, release_mo);'
 mutant mpmc_push_double_step include/ringq/mpmc.h ring "MPMC push claims two tickets for one item" \
   'if (RINGQ__CAS(&r->tail, &t, t + RINGQ__STEP, claim_mo, RINGQ__MO(relaxed)))' \
   'if (RINGQ__CAS(&r->tail, &t, t + 2 * RINGQ__STEP, claim_mo, RINGQ__MO(relaxed)))'
