@@ -33,7 +33,7 @@ poll_fast='^(eventloop_waitany|eventloop_waitany_fallback|queue_misuse_test)$'
 poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
 unb_fast='^(unbounded_queue_test|queue_unbounded_test|queue_contract_unbounded_test|unbounded_alloc|unbounded_growth)$'
 unb_slow='^(unbounded_stress_.*|queue_stress_unb_.*|queue_batch_stress_unb_.*)$'
-peers_fast='^process_peers_(putdead|stopped|getdead|spscdead|blockeddead|reuse|bytesdead|bytesstopped|shutdowndead)$'
+peers_fast='^process_peers_(putdead|stopped|getdead|joindead|spscdead|blockeddead|reuse|bytesdead|bytesstopped|shutdowndead)$'
 peers_slow='^process_peers_(storm|bytesstorm|stormshutdown)$'
 shm_fast='^(process_refuse)$'
 shm_slow='^(process_fork|process_early)$'
@@ -136,6 +136,8 @@ mutant peers_closed_claims_not_swept src/peers.c peers "a get or discard of a cl
   'if (res == RINGQ_SHUTDOWN)
     sweep_closed(q, h);' 'if (0 && res == RINGQ_SHUTDOWN) /* mutant */
     sweep_closed(q, h);'
+mutant peers_join_not_swept src/queue.c peers "a joiner whose done stalls never sweeps dead getters' claims below head [D5]" \
+  'ringq__peers_sweep_gets(q, &jw->clean);' '(void)0; /* mutant */'
 
 # Wake one waiter (queue.c "Waking one waiter, not all"). A notifier that moves the epoch on but
 # adds no token: the woken thread owes nothing, so a wait that leaves without using the wake
@@ -311,7 +313,7 @@ extra=()
 if [ -n "$sanitize" ]; then
   extra=(-DRINGQ_SANITIZE="$sanitize" -DRINGQ_TIMEOUT_SCALE=8)
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" RINGQ_TIMEOUT_SCALE=8
-peers_fast='^process_peers_(putdead|stopped|getdead|spscdead|blockeddead|reuse)$'
+peers_fast='^process_peers_(putdead|stopped|getdead|joindead|spscdead|blockeddead|reuse)$'
 peers_slow='^process_peers_storm$'
   ring_fast='^$' queue_fast='^$' unb_fast='^$' bytes_fast='^$' # Criterion tests: not under TSan
   shm_fast='^$' shm_slow='^$' # process tests: not under TSan (fork)

@@ -9,8 +9,8 @@
  *   (a) an MPMC put claimed (tail moved past ticket t) and not published: every getter stops at t,
  *       and one lap later every putter too: the queue is wedged for good;
  *   (b) an MPMC get claimed (head moved past t) and not released: the putter of t + lap waits
- *       for ever, and so does everything behind it; once the queue is closed no putter comes,
- *       and join waits for ever ([D4]);
+ *       for ever, and so does everything behind it; once no putter comes (the queue is closed,
+ *       or the producers are done), join waits for ever ([D4], [D5]);
  *   (c) an SPSC get_busy word raised: an immediate shutdown waits for it ([G3] in queue.c);
  *   (d) waiter counts: `blocked` (ringq_queue_fini says EBUSY) and the sleepers of a waitq word.
  *   (e) a byte queue's reservation (src/bytes.c) never committed: the getter stops at it.
@@ -162,7 +162,35 @@
  *        Cost: the slot count of loads, on a get or discard of a closed, drained queue only.
  *        The discarder's last discard_one always ends this way (unless it gave up on a live
  *        putter after SHARED_PEER_WAIT_NS), so an immediate shutdown leaves no claim behind; a
- *        plain one relies on a get after the drain (a joiner alone does not sweep).
+ *        plain one relies on a get after the drain, or on a joiner ([D5]).
+ *   [D5] the same claim with no shutdown at all: the producers are done, no putter will ever
+ *        need the lap below head, and a joiner waits for a task nobody can do. The item was lost
+ *        inside the claim, which is ringq's own accounting (a getter that dies after its get and
+ *        before its task_done is the caller's: join waits for it, as Python's would). So
+ *        join_until (queue.c), for an MPMC queue with a table, once `done` has not moved for
+ *        SHARED_PEER_WAIT_NS (its sleeps end then to look again), calls ringq__peers_sweep_gets:
+ *        the loop of [D4] (sweep_lap) over tickets h - lap .. h - STEP, h the current head.
+ *        Ordering: h is an acquire load of head; head is written only by the getters' [MC3]
+ *        (seq_cst CASes after its initialization: one release sequence), so the load
+ *        synchronizes with the [MC3] of every getter that claimed a ticket x < h, and that
+ *        getter's [MC2], which read seq(x) == x + 1 (or x + HOLE) before its [MC3], happens
+ *        before the sweep's acquire load of seq(x): by read-read coherence that load reads
+ *        x + 1 / x + HOLE or a later value, so a claim still open is never missed. A later
+ *        value is skipped: before shutdown a slot released by a live getter moves on (x + lap,
+ *        then the next lap's x + lap + 1, x + 2 lap ...), and x + 1 and x + HOLE name ticket x
+ *        alone (a slot's sequence only grows; no value comes back). What is done with an open
+ *        claim is resolve_get's decision, unchanged ([R1]..[R3] above): a live claimant, even a
+ *        stopped one, is waited for (its lock), and only a claim held by dead entries alone is
+ *        released, by the seq_cst CAS whose one winner counts the item lost and done. A putter
+ *        of x + lap resolving x, a takeover, a closed-queue sweep, another joiner, and the
+ *        claimant's own [MC4] all meet on that CAS: exactly one acts. Why that lap is enough:
+ *        for x < h - lap, ticket x + lap < h was claimed by a getter whose [MC2] read it
+ *        published or a hole, made from seq == x + lap: x's slot was released. Cost: nothing
+ *        while tasks complete (ALL_DONE wakes the joiner; a sleep ended by the
+ *        SHARED_PEER_WAIT_NS bound costs a relaxed load of done); while done stalls, one sweep
+ *        per SHARED_PEER_WAIT_NS (the slot count of loads, a table scan only for a slot claimed
+ *        and not released), and none at all while head stays where a sweep found no claim open
+ *        (the caller's *clean: a new claim moves head). Bounded: one lap, one resolve_get each.
  * What a dead discarder can leave: SPSC and byte queues: an item viewed and not released (the
  * next holder discards it and counts it: it was not counted), or released and not counted (join
  * then waits for one task too many, as it does when a getter dies before its task_done); MPMC:
@@ -494,25 +522,24 @@ ringq__peers_unstick_put(struct ringq_queue *q, uint64_t t)
   return 1;
 }
 
-/* [D4]: a get or discard found the queue closed and drained at head h (tail == h, closed).
- * Resolve the claims of dead getters in the lap below h, which no putter will ever need again,
- * counting their items lost (resolve_get, as a putter's view would). Bounded: one slot load per
- * slot of the ring, and resolve_get (a table scan) only for a slot claimed and not released. */
-static void
-sweep_closed(struct ringq_queue *q, uint64_t h)
+/* [D4] / [D5]: resolve the claims of dead getters in the lap below head h (tickets h - lap ..
+ * h - STEP), counting their items lost (resolve_get, as a putter's view would). 1 when a claim is
+ * still open (a live getter, or a word not seen yet): a later sweep must look again. Bounded: one
+ * slot load per slot of the ring, and resolve_get (a table scan) only for a slot claimed and not
+ * released. */
+static int
+sweep_lap(struct ringq_queue *q, uint64_t h)
 {
   const struct ringq__geom *g = &q->geom;
   struct ringq_mpmc *r = ring(q);
   uint64_t j, slots = g->mask + 1;
   int open_claims = 0;
-  /* relaxed: a heuristic of this handle (see queue_internal.h); a closed tail never moves. */
-  if (atomic_load_explicit(&q->swept_closed, memory_order_relaxed) == h + 1)
-    return;
   for (j = 1; j <= slots; j++) {
     uint64_t x = h - j * RINGQ__STEP;
-    /* [D4] acquire; pairs with [MC4] and a resolver's CAS: a slot released (x + lap), or never
-     * claimed in this lap (an even value), needs nothing. Only x + 1 and x + HOLE, odd values
-     * naming ticket x itself, mean claimed by a getter and not released. */
+    /* [D4] / [D5] acquire; pairs with [MC4] and a resolver's CAS: a slot released (x + lap, or
+     * a later lap's value), or never claimed in this lap (an even value), needs nothing. Only
+     * x + 1 and x + HOLE, odd values naming ticket x itself, mean claimed by a getter and not
+     * released. */
     uint64_t s = atomic_load_explicit(ringq__mpmc_seq_g(g, r, x), memory_order_acquire);
     if (s != x + 1 && s != x + HOLE)
       continue;
@@ -527,9 +554,34 @@ sweep_closed(struct ringq_queue *q, uint64_t h)
       break;
     }
   }
-  if (!open_claims)
+  return open_claims;
+}
+
+/* [D4]: a get or discard found the queue closed and drained at head h (tail == h, closed): no
+ * putter will ever need the lap below h again. */
+static void
+sweep_closed(struct ringq_queue *q, uint64_t h)
+{
+  /* relaxed: a heuristic of this handle (see queue_internal.h); a closed tail never moves. */
+  if (atomic_load_explicit(&q->swept_closed, memory_order_relaxed) == h + 1)
+    return;
+  if (!sweep_lap(q, h))
     /* relaxed: as above. */
     atomic_store_explicit(&q->swept_closed, h + 1, memory_order_relaxed);
+}
+
+void
+ringq__peers_sweep_gets(struct ringq_queue *q, uint64_t *clean)
+{
+  uint64_t h;
+  if (q->peer == 0 || q->kind != RINGQ_QUEUE_MPMC || q->bytes || q->unbounded)
+    return; /* no claim words to sweep: a private queue, SPSC, bytes, unbounded */
+  /* [D5] acquire; pairs with the [MC3] CASes (one release sequence) of the getters that claimed
+   * every ticket below h: their [MC2] reads of the slots happen before the sweep's loads. */
+  h = atomic_load_explicit(&ring(q)->head, memory_order_acquire);
+  if (*clean == h + 1)
+    return; /* swept at this head with no claim open, and no claim made since */
+  *clean = sweep_lap(q, h) ? 0 : h + 1;
 }
 
 /* ---- claim words ---------------------------------------------------------------------------- */

@@ -59,6 +59,13 @@ void ringq__peers_leave(struct ringq_queue *q);
 ptrdiff_t ringq__peers_put(struct ringq_queue *q, const void *items, size_t n);
 ptrdiff_t ringq__peers_get(struct ringq_queue *q, void *items, size_t n);
 
+/* join_until (queue.c), while `done` stalls ([D5] in peers.c): resolve the claims dead getters
+ * left in the lap below the current head, counting their items lost (and done, so a joiner sees
+ * the work complete). Nothing unless q is an MPMC queue with a table. *clean: the caller's memo
+ * (0 at first): head + 1 after a sweep that left no claim open, so that the next call, while head
+ * stays there, costs one load. Bounded: one load per slot, a table scan per claimed slot. */
+void ringq__peers_sweep_gets(struct ringq_queue *q, uint64_t *clean);
+
 /* A getter sees the slot of ticket h (its head) claimed and not published; a putter sees the slot
  * its ticket t needs held by the getter of t - lap. Once the same ticket has been stuck for
  * STUCK_NS in this handle's view, look for its claimant in the table and, if only a dead one

@@ -1655,11 +1655,47 @@ ringq_queue_task_done(struct ringq_queue *q)
   return RINGQ_OK;
 }
 
+/* [D5] of src/peers.c: what a joiner knows of the progress of the tasks. */
+struct join_watch {
+  uint64_t done;  /* `done` as it last read it */
+  int64_t since;  /* when it read that value first (0: not yet) */
+  uint64_t clean; /* ringq__peers_sweep_gets's memo */
+};
+
+/* [D5] of src/peers.c: a joiner of an MPMC queue with a table that has found `done` unchanged for
+ * SHARED_PEER_WAIT_NS has the lap below head swept for claims of dead getters (their items are
+ * lost: counted done, which may complete the work). Nothing for any other queue; else one relaxed
+ * load and a clock read per wake of the joiner. Returns the deadline for the next sleep: the
+ * caller's, or the moment to look again if that comes first: a join without a deadline sees a
+ * dead getter's claim within about 2 * SHARED_PEER_WAIT_NS of the later of the last task done and
+ * the death. */
+static int64_t
+sweep_stalled_join(struct ringq_queue *q, struct join_watch *jw, int64_t deadline)
+{
+  uint64_t d;
+  int64_t now, next;
+  if (q->peer == 0 || q->kind != RINGQ_QUEUE_MPMC || q->bytes || q->unbounded)
+    return deadline;
+  /* relaxed: a hint of progress; whether a claim is resolved is the sweep's decision. */
+  d = atomic_load_explicit(&sh(q)->done, memory_order_relaxed);
+  now = ringq__now_ns();
+  if (jw->since == 0 || d != jw->done) {
+    jw->done = d;
+    jw->since = now;
+  } else if (now - jw->since >= SHARED_PEER_WAIT_NS) {
+    ringq__peers_sweep_gets(q, &jw->clean);
+    jw->since = now;
+  }
+  next = jw->since + SHARED_PEER_WAIT_NS;
+  return next < deadline ? next : deadline;
+}
+
 static enum ringq_status
 join_until(struct ringq_queue *q, int64_t deadline)
 {
   int owed = 0; /* joiners are woken all at once: nothing to pass on */
   int64_t stalled_since = 0;
+  struct join_watch watch = {0, 0, 0};
   if (q == NULL)
     return RINGQ_EINVAL;
   if (foreign(q))
@@ -1676,8 +1712,12 @@ join_until(struct ringq_queue *q, int64_t deadline)
                    atomic_load_explicit(tail_word(q), memory_order_relaxed) & ~RINGQ__CLOSED);
       return RINGQ_TIMEDOUT;
     }
+    /* A sleep that ends early for finish_stalled_shutdown or sweep_stalled_join returns
+     * RINGQ_TIMEDOUT: the loop goes on (only the caller's deadline, checked above, ends it). */
     rc = wait_step(q, &sh(q)->all_done, all_tasks_done,
-                   finish_stalled_shutdown(q, &stalled_since, deadline), &owed);
+                   sweep_stalled_join(q, &watch,
+                                      finish_stalled_shutdown(q, &stalled_since, deadline)),
+                   &owed);
     if (rc == RINGQ_ESYS)
       return RINGQ_ESYS;
   }

@@ -10,6 +10,11 @@
  *                that slot gets it, stats.lost is 1, join completes; and with no putter left
  *                (shutdown, plain and immediate): the get or discard that finds the queue
  *                closed and drained counts it lost, join completes
+ *   joindead     an MPMC getter killed between its claim and its release, the rest got and
+ *                task_done'd by other processes, no putter left (no shutdown; a plain one): a
+ *                join without a timeout returns RINGQ_OK within seconds (the joiner sweeps the
+ *                lap below head once done stalls), stats.lost is 1, every other item once;
+ *                a getter stopped (SIGSTOP) in its claim is live: join waits, nothing is lost
  *   spscdead     an SPSC getter killed holding get_busy: an immediate shutdown does not wait for
  *                it (SHARED_PEER_WAIT_NS, 1 s, is what it costs without the liveness test)
  *   shutdowndead a shutdown caller killed half-way (plain: after CLOSING; immediate: after two of
@@ -391,6 +396,206 @@ scenario_getdead(void)
   ST(ringq_queue_shm_unlink(name), RINGQ_OK);
   getdead_closed(0);
   getdead_closed(1);
+  return failures ? 1 : 0;
+}
+
+/* joindead: a getter killed inside its claim, the other getters take the rest and task_done each,
+ * no putter comes (and, with `shut`, a plain shutdown, after which nobody gets again): a join
+ * without a timeout returns RINGQ_OK, the dead claim's item counted lost ([D5] in peers.c: the
+ * joiner sweeps once `done` has stalled for SHARED_PEER_WAIT_NS). Before: join waited for ever
+ * (the watchdog fails the test). */
+#define JD_ITEMS 12u
+#define JD_TAG 1000u
+#define JD_GETTERS 2
+
+struct jd_shared {
+  _Atomic(uint32_t) budget;              /* gets taken by the getters: JD_ITEMS - 1 in all */
+  _Atomic(uint32_t) seen[JD_ITEMS];      /* deliveries per item */
+  _Atomic(uint32_t) bad;                 /* a getter's failed call, or a foreign value */
+  _Atomic(uint32_t) attached;            /* getters attached */
+  _Atomic(uint32_t) go;                  /* 1: the dier is dead, get */
+};
+
+static pid_t
+spawn_jd_getter(const char *name, struct jd_shared *sh)
+{
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct ringq_queue *mine;
+    int64_t give_up = now_ns() + 20 * SEC;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
+      _exit(2);
+    atomic_fetch_add(&sh->attached, 1);
+    while (!atomic_load(&sh->go))
+      if (now_ns() > give_up)
+        _exit(7);
+      else
+        nap_ns(MS);
+    /* Exactly JD_ITEMS - 1 gets between the getters: none finds the queue drained (a get that
+     * finds it closed and drained would sweep the claim itself, [D4]). */
+    while (atomic_fetch_add(&sh->budget, 1) < JD_ITEMS - 1) {
+      uint64_t v = 0;
+      if (ringq_queue_get_timeout(mine, &v, 20 * SEC) != RINGQ_OK || v < JD_TAG ||
+          v >= JD_TAG + JD_ITEMS) {
+        atomic_fetch_add(&sh->bad, 1);
+        _exit(4);
+      }
+      atomic_fetch_add(&sh->seen[v - JD_TAG], 1);
+      if (ringq_queue_task_done(mine) != RINGQ_OK) {
+        atomic_fetch_add(&sh->bad, 1);
+        _exit(5);
+      }
+    }
+    _exit(ringq_queue_close(mine) == RINGQ_OK ? 0 : 6);
+  }
+  return pid;
+}
+
+static void
+joindead_case(int shut)
+{
+  const char *name = unique_name();
+  const char *what = shut ? "after shutdown(false)" : "no shutdown";
+  struct jd_shared *jd = shared_anon(sizeof *jd);
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  pid_t getters[JD_GETTERS];
+  int64_t t0, took;
+  uint64_t v;
+  uint32_t i;
+  int g;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 16, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return;
+  for (i = 0; i < JD_ITEMS; i++) {
+    v = JD_TAG + i;
+    ST(ringq_queue_put_nowait(q, &v), RINGQ_OK);
+  }
+  signal(SIGALRM, on_alarm);
+  alarm(30);
+  /* The getters attach first: an attach after the death would take the dead entry over and
+   * resolve its claim itself (take_over), which is not the case under test. */
+  for (g = 0; g < JD_GETTERS; g++)
+    getters[g] = spawn_jd_getter(name, jd);
+  while (atomic_load(&jd->attached) < JD_GETTERS)
+    nap_ns(MS);
+  /* Item 0's claim is held by a dead process; no putter will ever need its slot. */
+  CHECK(killed(spawn_dier(name, OP_GET, RINGQ__HOOK_PEER_GET_CLAIMED, 0)), "%s: getter", what);
+  if (shut)
+    ST(ringq_queue_shutdown(q, false), RINGQ_OK);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 0, "%s: lost %llu before the join", what, (unsigned long long)s.lost);
+  atomic_store(&jd->go, 1);
+  t0 = now_ns();
+  ST(ringq_queue_join(q), RINGQ_OK);
+  took = now_ns() - t0;
+  for (g = 0; g < JD_GETTERS; g++) {
+    int status = 0;
+    CHECK(waitpid(getters[g], &status, 0) == getters[g] && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0,
+          "%s: getter %d", what, g);
+  }
+  alarm(0);
+  printf("joindead, %s: join returned after %.2f s\n", what, (double)took / SEC);
+  CHECK(atomic_load(&jd->bad) == 0, "%s: a getter failed", what);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 1, "%s: lost %llu", what, (unsigned long long)s.lost);
+  CHECK(atomic_load(&jd->seen[0]) == 0, "%s: the dead claim's item was delivered", what);
+  for (i = 1; i < JD_ITEMS; i++)
+    CHECK(atomic_load(&jd->seen[i]) == 1, "%s: item %u delivered %u times", what, i,
+          atomic_load(&jd->seen[i]));
+  CHECK(ringq_queue_qsize(q) == 0, "%s: qsize %zu", what, ringq_queue_qsize(q));
+  ST(ringq_queue_task_done(q), RINGQ_ETASKDONE); /* every task accounted for, none twice */
+  ST(ringq_queue_join_timeout(q, 0), RINGQ_OK);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 1, "%s: lost %llu after a second join", what, (unsigned long long)s.lost);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  munmap(jd, sizeof *jd);
+}
+
+static void
+stop_get_hook(enum ringq__hook_point p)
+{
+  if (p == RINGQ__HOOK_PEER_GET_CLAIMED)
+    raise(SIGSTOP);
+}
+
+/* The same with the claimant stopped (SIGSTOP) inside its claim: it is live, so the joiner's
+ * sweeps leave its claim alone however long join waits; after SIGCONT it delivers item 0 and
+ * join completes with nothing lost. */
+static void
+joinstopped_case(void)
+{
+  const char *name = unique_name();
+  struct jd_shared *jd = shared_anon(sizeof *jd);
+  struct ringq_queue *q;
+  struct ringq_queue_stats s;
+  pid_t getters[JD_GETTERS], stopped;
+  uint64_t v;
+  uint32_t i;
+  int g, status = 0;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 16, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return;
+  for (i = 0; i < JD_ITEMS; i++) {
+    v = JD_TAG + i;
+    ST(ringq_queue_put_nowait(q, &v), RINGQ_OK);
+  }
+  signal(SIGALRM, on_alarm);
+  alarm(60);
+  for (g = 0; g < JD_GETTERS; g++)
+    getters[g] = spawn_jd_getter(name, jd);
+  while (atomic_load(&jd->attached) < JD_GETTERS)
+    nap_ns(MS);
+  stopped = fork();
+  if (stopped == 0) {
+    struct ringq_queue *mine;
+    uint64_t item = 0;
+    if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
+      _exit(2);
+    atomic_store(&ringq__test_hook, stop_get_hook);
+    if (ringq_queue_get(mine, &item) != RINGQ_OK || item != JD_TAG)
+      _exit(3);
+    atomic_store(&ringq__test_hook, NULL);
+    atomic_fetch_add(&jd->seen[0], 1);
+    _exit(ringq_queue_task_done(mine) == RINGQ_OK && ringq_queue_close(mine) == RINGQ_OK ? 0 : 4);
+  }
+  CHECK(waitpid(stopped, &status, WUNTRACED) == stopped && WIFSTOPPED(status),
+        "stopped: the claimant did not stop");
+  atomic_store(&jd->go, 1);
+  /* Long enough for the joiner to sweep (done stalls once the getters are through). */
+  ST(ringq_queue_join_timeout(q, 4 * SEC), RINGQ_TIMEDOUT);
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 0, "stopped: a live claimant's item was counted lost (lost %llu)",
+        (unsigned long long)s.lost);
+  kill(stopped, SIGCONT);
+  ST(ringq_queue_join(q), RINGQ_OK);
+  CHECK(waitpid(stopped, &status, 0) == stopped && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "stopped: the claimant after SIGCONT");
+  for (g = 0; g < JD_GETTERS; g++)
+    CHECK(waitpid(getters[g], &status, 0) == getters[g] && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0,
+          "stopped: getter %d", g);
+  alarm(0);
+  CHECK(atomic_load(&jd->bad) == 0, "stopped: a getter failed");
+  ringq_queue_stats(q, &s);
+  CHECK(s.lost == 0, "stopped: lost %llu", (unsigned long long)s.lost);
+  for (i = 0; i < JD_ITEMS; i++)
+    CHECK(atomic_load(&jd->seen[i]) == 1, "stopped: item %u delivered %u times", i,
+          atomic_load(&jd->seen[i]));
+  ST(ringq_queue_task_done(q), RINGQ_ETASKDONE);
+  ST(ringq_queue_close(q), RINGQ_OK);
+  ST(ringq_queue_shm_unlink(name), RINGQ_OK);
+  munmap(jd, sizeof *jd);
+}
+
+static int
+scenario_joindead(void)
+{
+  joindead_case(0);
+  joindead_case(1);
+  joinstopped_case();
   return failures ? 1 : 0;
 }
 
@@ -1788,7 +1993,7 @@ int
 main(int argc, char **argv)
 {
   if (argc != 2) {
-    fprintf(stderr, "usage: %s putdead|stopped|getdead|spscdead|blockeddead|reuse|storm|bytesdead|bytesstopped|bytesstorm|shutdowndead|stormshutdown\n", argv[0]);
+    fprintf(stderr, "usage: %s putdead|stopped|getdead|joindead|spscdead|blockeddead|reuse|storm|bytesdead|bytesstopped|bytesstorm|shutdowndead|stormshutdown\n", argv[0]);
     return 2;
   }
   if (strcmp(argv[1], "putdead") == 0)
@@ -1797,6 +2002,8 @@ main(int argc, char **argv)
     return scenario_stopped();
   if (strcmp(argv[1], "getdead") == 0)
     return scenario_getdead();
+  if (strcmp(argv[1], "joindead") == 0)
+    return scenario_joindead();
   if (strcmp(argv[1], "spscdead") == 0)
     return scenario_spscdead();
   if (strcmp(argv[1], "blockeddead") == 0)
