@@ -27,7 +27,7 @@ jobs=${MUTANTS_JOBS:-2}
 # Test selections (ctest -R regexes).
 ring_fast='^(spsc_test|mpmc_test|rings_misuse_test|queue_test|queue_misuse_test)$'
 ring_slow='^(spsc_stress_.*|mpmc_stress_.*|queue_stress_spsc|queue_stress_2x2)$'
-queue_fast='^(queue_test|queue_syscalls_test|queue_wait_steps_test|queue_misuse_test|queue_contract_test|example_queue_tour)$'
+queue_fast='^(queue_test|queue_syscalls_test|queue_wait_steps_test|queue_inline_test|queue_misuse_test|queue_contract_test|example_queue_tour)$'
 queue_slow='^(queue_pingpong_.*|queue_stress_.*|queue_faketime_.*|queue_wake_one_.*)$'
 poll_fast='^(eventloop_waitany|eventloop_waitany_fallback|queue_misuse_test)$'
 poll_slow='^(eventloop_epoll|eventloop_throttle|eventloop_hunt)$'
@@ -54,6 +54,10 @@ also() {
 }
 
 # --- the wait protocol and the contract (src/queue.c: lines unlikely to change) ---
+mutant inline_put_never_wakes include/ringq/queue.h queue "the inline put sees a sleeping getter and leaves it asleep" \
+  'ringq__wake_getters(q); /* [N3], [N4] */' '(void)0; /* mutant */'
+mutant inline_get_never_wakes include/ringq/queue.h queue "the inline get publishes without waking a sleeping putter" \
+  'ringq__wake_putters(q); /* [N3], [N4] */' '(void)0; /* mutant */'
 mutant drop_notify_put src/queue.c queue "a put does not notify getters" \
   'notify(q, &q->not_empty); /* [N2]..[N4] for getters */' '(void)0; /* mutant */'
 also 'notify(q, &sh(q)->not_empty); /* [N2]..[N4] for getters */' \
