@@ -451,6 +451,33 @@ spawn_jd_getter(const char *name, struct jd_shared *sh)
   return pid;
 }
 
+/* Both join cases: a queue of JD_ITEMS tagged items, an alarm of `alarm_s`, and the getters
+ * attached (before the claimant dies or stops: an attach after a death would take the dead
+ * entry over and resolve its claim itself, take_over, which is not the case under test).
+ * NULL when the create failed. */
+static struct ringq_queue *
+jd_setup(const char *name, struct jd_shared *jd, pid_t *getters, unsigned alarm_s)
+{
+  struct ringq_queue *q;
+  uint64_t v;
+  uint32_t i;
+  int g;
+  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 16, sizeof(uint64_t), 0, &q), RINGQ_OK);
+  if (q == NULL)
+    return NULL;
+  for (i = 0; i < JD_ITEMS; i++) {
+    v = JD_TAG + i;
+    ST(ringq_queue_put_nowait(q, &v), RINGQ_OK);
+  }
+  signal(SIGALRM, on_alarm);
+  alarm(alarm_s);
+  for (g = 0; g < JD_GETTERS; g++)
+    getters[g] = spawn_jd_getter(name, jd);
+  while (atomic_load(&jd->attached) < JD_GETTERS)
+    nap_ns(MS);
+  return q;
+}
+
 static void
 joindead_case(int shut)
 {
@@ -461,24 +488,10 @@ joindead_case(int shut)
   struct ringq_queue_stats s;
   pid_t getters[JD_GETTERS];
   int64_t t0, took;
-  uint64_t v;
   uint32_t i;
   int g;
-  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 16, sizeof(uint64_t), 0, &q), RINGQ_OK);
-  if (q == NULL)
+  if ((q = jd_setup(name, jd, getters, 30)) == NULL)
     return;
-  for (i = 0; i < JD_ITEMS; i++) {
-    v = JD_TAG + i;
-    ST(ringq_queue_put_nowait(q, &v), RINGQ_OK);
-  }
-  signal(SIGALRM, on_alarm);
-  alarm(30);
-  /* The getters attach first: an attach after the death would take the dead entry over and
-   * resolve its claim itself (take_over), which is not the case under test. */
-  for (g = 0; g < JD_GETTERS; g++)
-    getters[g] = spawn_jd_getter(name, jd);
-  while (atomic_load(&jd->attached) < JD_GETTERS)
-    nap_ns(MS);
   /* Item 0's claim is held by a dead process; no putter will ever need its slot. */
   CHECK(killed(spawn_dier(name, OP_GET, RINGQ__HOOK_PEER_GET_CLAIMED, 0)), "%s: getter", what);
   if (shut)
@@ -532,22 +545,10 @@ joinstopped_case(void)
   struct ringq_queue *q;
   struct ringq_queue_stats s;
   pid_t getters[JD_GETTERS], stopped;
-  uint64_t v;
   uint32_t i;
   int g, status = 0;
-  ST(ringq_queue_shm_create(name, 0, RINGQ_QUEUE_MPMC, 16, sizeof(uint64_t), 0, &q), RINGQ_OK);
-  if (q == NULL)
+  if ((q = jd_setup(name, jd, getters, 60)) == NULL)
     return;
-  for (i = 0; i < JD_ITEMS; i++) {
-    v = JD_TAG + i;
-    ST(ringq_queue_put_nowait(q, &v), RINGQ_OK);
-  }
-  signal(SIGALRM, on_alarm);
-  alarm(60);
-  for (g = 0; g < JD_GETTERS; g++)
-    getters[g] = spawn_jd_getter(name, jd);
-  while (atomic_load(&jd->attached) < JD_GETTERS)
-    nap_ns(MS);
   stopped = fork();
   if (stopped == 0) {
     struct ringq_queue *mine;
