@@ -250,10 +250,13 @@ scenario_putdead(void)
   return failures ? 1 : 0;
 }
 
+/* A child stops itself (SIGSTOP) at this hook point: a live claimant inside its claim. */
+static enum ringq__hook_point stop_at;
+
 static void
 stop_hook(enum ringq__hook_point p)
 {
-  if (p == RINGQ__HOOK_PEER_PUT_CLAIMED)
+  if (p == stop_at)
     raise(SIGSTOP);
 }
 
@@ -275,6 +278,7 @@ scenario_stopped(void)
     uint64_t item = 100;
     if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
       _exit(2);
+    stop_at = RINGQ__HOOK_PEER_PUT_CLAIMED;
     atomic_store(&ringq__test_hook, stop_hook);
     _exit(ringq_queue_put(mine, &item) == RINGQ_OK && ringq_queue_close(mine) == RINGQ_OK ? 0
                                                                                           : 3);
@@ -527,13 +531,6 @@ joindead_case(int shut)
   munmap(jd, sizeof *jd);
 }
 
-static void
-stop_get_hook(enum ringq__hook_point p)
-{
-  if (p == RINGQ__HOOK_PEER_GET_CLAIMED)
-    raise(SIGSTOP);
-}
-
 /* The same with the claimant stopped (SIGSTOP) inside its claim: it is live, so the joiner's
  * sweeps leave its claim alone however long join waits; after SIGCONT it delivers item 0 and
  * join completes with nothing lost. */
@@ -555,7 +552,8 @@ joinstopped_case(void)
     uint64_t item = 0;
     if (ringq_queue_shm_open(name, &mine) != RINGQ_OK)
       _exit(2);
-    atomic_store(&ringq__test_hook, stop_get_hook);
+    stop_at = RINGQ__HOOK_PEER_GET_CLAIMED;
+    atomic_store(&ringq__test_hook, stop_hook);
     if (ringq_queue_get(mine, &item) != RINGQ_OK || item != JD_TAG)
       _exit(3);
     atomic_store(&ringq__test_hook, NULL);
